@@ -1,0 +1,20 @@
+import type { Backend } from './backend.js';
+
+export interface Availability {
+  available: boolean;
+  /** Why not, and how to fix it, when unavailable. */
+  reason?: string;
+}
+
+/**
+ * A backend as a plain value (the tfjs-core registry idea without the global object): heavy
+ * dependencies load lazily in `create`, so listing backends costs nothing.
+ */
+export interface BackendPlugin<Options = Record<string, unknown>> {
+  readonly name: string;
+  /** Higher wins for device "auto". */
+  readonly priority: number;
+  readonly description?: string;
+  isAvailable(): Promise<Availability> | Availability;
+  create(options?: Options): Promise<Backend> | Backend;
+}

@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { CpuBackend } from '../cpu/cpu-backend.js';
+import { cpuBackendPlugin } from '../cpu/cpu-plugin.js';
+import { BackendNotFoundError, BackendUnavailableError } from '../errors.js';
+import type { BackendPlugin } from './backend-plugin.js';
+import { BackendRegistry } from './backend-registry.js';
+
+const fake = (name: string, priority: number, available: boolean): BackendPlugin => ({
+  name,
+  priority,
+  isAvailable: () => (available ? { available } : { available, reason: `${name} needs a GPU` }),
+  create: () => Object.assign(new CpuBackend(), { tag: name }),
+});
+
+describe('BackendRegistry', () => {
+  it("'auto' picks the available backend of highest priority", async () => {
+    const r = new BackendRegistry().register(cpuBackendPlugin).register(fake('gpu', 100, false)).register(fake('fast', 10, true));
+    expect(r.names()).toEqual(['gpu', 'fast', 'cpu']);
+    expect(((await r.create('auto')) as unknown as { tag: string }).tag).toBe('fast');
+  });
+
+  it('names what exists and why a backend is unavailable', async () => {
+    const r = new BackendRegistry().register(cpuBackendPlugin).register(fake('gpu', 100, false));
+    await expect(r.create('tpu')).rejects.toThrow(BackendNotFoundError);
+    await expect(r.create('tpu')).rejects.toThrow(/known backends: gpu, cpu/);
+    await expect(r.create('gpu')).rejects.toThrow(BackendUnavailableError);
+    await expect(r.create('gpu')).rejects.toThrow(/gpu needs a GPU/);
+    const status = await r.status();
+    expect(status.map((s) => [s.name, s.availability.available])).toEqual([['gpu', false], ['cpu', true]]);
+  });
+
+  it('rejects duplicate names and reports a throwing availability check as unavailable', async () => {
+    const r = new BackendRegistry().register(cpuBackendPlugin);
+    expect(() => r.register(cpuBackendPlugin)).toThrow(/already registered/);
+    r.register({ ...fake('broken', 5, true), isAvailable: () => { throw new Error('boom'); } });
+    const s = (await r.status()).find((x) => x.name === 'broken')!;
+    expect(s.availability).toEqual({ available: false, reason: 'availability check failed: boom' });
+  });
+});

@@ -1,0 +1,27 @@
+import type { SparseRows, Tensor } from './tensor.js';
+
+/** Collects intermediate tensors so one call frees them all (explicit ownership, no GC reliance). */
+export class DisposeBag {
+  readonly #items: Tensor[] = [];
+
+  add<T extends Tensor>(t: T): T {
+    this.#items.push(t);
+    return t;
+  }
+
+  addSparse(sp: SparseRows): SparseRows {
+    this.#items.push(sp.values, sp.indices);
+    return sp;
+  }
+
+  dispose(): void {
+    for (const t of this.#items) t.dispose();
+    this.#items.length = 0;
+  }
+}
+
+/** Read a one-element tensor as a number. */
+export async function readScalar(read: (t: Tensor) => Promise<Float32Array | Int32Array>, t: Tensor): Promise<number> {
+  const data = await read(t);
+  return data[0]!;
+}

@@ -1,0 +1,48 @@
+import type { Backend } from './backend.js';
+import type { SparseRows, Tensor } from './tensor.js';
+
+/**
+ * The TopK sparse products, using a backend's fused op when it has one and otherwise composing
+ * the required dense ops (scatter to dense, then matmul). Both paths give the same numbers; the
+ * fused one costs O(rows·k·n) instead of O(rows·cols·n).
+ */
+
+export function sparseMatmul(backend: Backend, sp: SparseRows, w: Tensor, transposeB = false): Tensor {
+  if (backend.sparseMatmul) return backend.sparseMatmul(sp, w, { transposeB });
+  const dense = backend.scatterToDense(sp);
+  try {
+    return backend.matmul(dense, w, { transposeB });
+  } finally {
+    dense.dispose();
+  }
+}
+
+export function sampledMatmul(backend: Backend, a: Tensor, w: Tensor, indices: Tensor, transposeB = false): Tensor {
+  if (backend.sampledMatmul) return backend.sampledMatmul(a, w, indices, { transposeB });
+  const full = backend.matmul(a, w, { transposeB: !transposeB });
+  try {
+    return backend.gatherCols(full, indices);
+  } finally {
+    full.dispose();
+  }
+}
+
+export function sparseTransposeMatmul(backend: Backend, sp: SparseRows, y: Tensor, transposeOut = false): Tensor {
+  if (backend.sparseTransposeMatmul) return backend.sparseTransposeMatmul(sp, y, { transposeOut });
+  const dense = backend.scatterToDense(sp);
+  try {
+    return transposeOut ? backend.matmul(y, dense, { transposeA: true }) : backend.matmul(dense, y, { transposeA: true });
+  } finally {
+    dense.dispose();
+  }
+}
+
+export function sparseColumnSum(backend: Backend, sp: SparseRows): Tensor {
+  if (backend.sparseColumnSum) return backend.sparseColumnSum(sp);
+  const dense = backend.scatterToDense(sp);
+  try {
+    return backend.reduce(dense, 'sum', 0);
+  } finally {
+    dense.dispose();
+  }
+}

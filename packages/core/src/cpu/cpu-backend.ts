@@ -1,0 +1,346 @@
+import { ForeignTensorError, InvalidArgumentError, ShapeMismatchError } from '../errors.js';
+import type {
+  ActivationKind, AdamHyperparams, Backend, BackendCapabilities, LayerNormGrads, LayerNormResult,
+  MatmulOptions, MemoryInfo, ReduceAxis, ReduceKind,
+} from '../backend/backend.js';
+import {
+  assertDType, assertRank, assertSameShape, featureMatrixWidth, matmulDims, sparseDims,
+} from '../backend/shape-checks.js';
+import { shapeToString, sizeOf, type DType, type Shape, type SparseRows, type Tensor } from '../backend/tensor.js';
+import { CpuTensor } from './cpu-tensor.js';
+import { layerNormGradKernel, layerNormKernel } from './layer-norm-kernel.js';
+import { bf16Copy, matmulKernel, transposeKernel } from './matmul-kernel.js';
+import { sampledMatmulKernel, sparseMatmulKernel, sparseTransposeMatmulKernel } from './sparse-kernels.js';
+import { topKAbsKernel } from './top-k-kernel.js';
+
+/**
+ * The reference backend: pure TypeScript on typed arrays. Correct first; cache-blocked matmul and
+ * sparse TopK kernels keep it usable for small models and for checking other backends.
+ */
+export class CpuBackend implements Backend {
+  readonly name = 'cpu';
+  readonly capabilities: BackendCapabilities = { bf16: true, syncRead: true };
+  #liveTensors = 0;
+  #liveBytes = 0;
+  readonly #release = (t: CpuTensor): void => {
+    this.#liveTensors--;
+    this.#liveBytes -= t.size * 4;
+  };
+
+  #make(data: Float32Array | Int32Array, shape: Shape, dtype: DType = 'float32'): CpuTensor {
+    this.#liveTensors++;
+    this.#liveBytes += data.length * 4;
+    return new CpuTensor(data, [...shape], dtype, this.#release);
+  }
+
+  #f32(t: Tensor, op: string): Float32Array {
+    if (!(t instanceof CpuTensor)) throw new ForeignTensorError(this.name, op, t.backendName);
+    assertDType(op, 'input', t, 'float32');
+    return t.dataFor(op) as Float32Array;
+  }
+
+  #i32(t: Tensor, op: string): Int32Array {
+    if (!(t instanceof CpuTensor)) throw new ForeignTensorError(this.name, op, t.backendName);
+    assertDType(op, 'indices', t, 'int32');
+    return t.dataFor(op) as Int32Array;
+  }
+
+  fromArray(data: Float32Array | Int32Array | readonly number[], shape: Shape, dtype: DType = 'float32'): Tensor {
+    if (sizeOf(shape) !== data.length) {
+      throw new ShapeMismatchError(`fromArray: ${data.length} values do not fill shape ${shapeToString(shape)}`);
+    }
+    const copy = dtype === 'int32' ? Int32Array.from(data) : Float32Array.from(data);
+    return this.#make(copy, shape, dtype);
+  }
+
+  zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
+    const n = sizeOf(shape);
+    return this.#make(dtype === 'int32' ? new Int32Array(n) : new Float32Array(n), shape, dtype);
+  }
+
+  async read(t: Tensor): Promise<Float32Array | Int32Array> {
+    return this.readSync(t);
+  }
+
+  readSync(t: Tensor): Float32Array | Int32Array {
+    if (!(t instanceof CpuTensor)) throw new ForeignTensorError(this.name, 'read', t.backendName);
+    return t.dataFor('read').slice();
+  }
+
+  clone(t: Tensor): Tensor {
+    if (!(t instanceof CpuTensor)) throw new ForeignTensorError(this.name, 'clone', t.backendName);
+    return this.#make(t.dataFor('clone').slice(), t.shape, t.dtype);
+  }
+
+  reshape(t: Tensor, shape: Shape): Tensor {
+    if (sizeOf(shape) !== t.size) {
+      throw new ShapeMismatchError(`reshape: cannot view ${shapeToString(t.shape)} as ${shapeToString(shape)}`);
+    }
+    if (!(t instanceof CpuTensor)) throw new ForeignTensorError(this.name, 'reshape', t.backendName);
+    return this.#make(t.dataFor('reshape').slice(), shape, t.dtype);
+  }
+
+  matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+    const { m, k, n } = matmulDims('matmul', a, b, options);
+    let ad = this.#f32(a, 'matmul');
+    let bd = this.#f32(b, 'matmul');
+    if (options.transposeA) ad = transposeKernel(ad, k, m);
+    if (options.transposeB) bd = transposeKernel(bd, n, k);
+    if (options.precision === 'bf16') {
+      ad = bf16Copy(ad);
+      bd = bf16Copy(bd);
+    }
+    const out = new Float32Array(m * n);
+    matmulKernel(ad, bd, out, m, k, n);
+    return this.#make(out, [m, n]);
+  }
+
+  #binary(op: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
+    assertSameShape(op, a, b);
+    const x = this.#f32(a, op);
+    const y = this.#f32(b, op);
+    const out = new Float32Array(x.length);
+    for (let i = 0; i < x.length; i++) out[i] = f(x[i], y[i]);
+    return this.#make(out, a.shape);
+  }
+
+  #unary(op: string, a: Tensor, f: (x: number) => number): Tensor {
+    const x = this.#f32(a, op);
+    const out = new Float32Array(x.length);
+    for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
+    return this.#make(out, a.shape);
+  }
+
+  add(a: Tensor, b: Tensor): Tensor {
+    return this.#binary('add', a, b, (x, y) => x + y);
+  }
+
+  sub(a: Tensor, b: Tensor): Tensor {
+    return this.#binary('sub', a, b, (x, y) => x - y);
+  }
+
+  mul(a: Tensor, b: Tensor): Tensor {
+    return this.#binary('mul', a, b, (x, y) => x * y);
+  }
+
+  scale(a: Tensor, s: number): Tensor {
+    return this.#unary('scale', a, (x) => x * s);
+  }
+
+  sign(a: Tensor): Tensor {
+    return this.#unary('sign', a, (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN));
+  }
+
+  addRowVector(a: Tensor, v: Tensor, alpha = 1): Tensor {
+    assertRank('addRowVector', 'a', a, 2);
+    assertRank('addRowVector', 'v', v, 1);
+    const [rows, n] = a.shape as [number, number];
+    if (v.shape[0] !== n) {
+      throw new ShapeMismatchError(`addRowVector: row vector ${shapeToString(v.shape)} does not match ${shapeToString(a.shape)}`);
+    }
+    const x = this.#f32(a, 'addRowVector');
+    const w = this.#f32(v, 'addRowVector');
+    const out = new Float32Array(x.length);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < n; c++) out[r * n + c] = x[r * n + c] + alpha * w[c];
+    return this.#make(out, a.shape);
+  }
+
+  activation(x: Tensor, kind: ActivationKind): Tensor {
+    if (kind === 'relu') return this.#unary('activation', x, (v) => (v > 0 ? v : v === v ? 0 : NaN));
+    return this.#unary('activation', x, (v) => v / (1 + Math.exp(-v)));
+  }
+
+  activationGrad(dy: Tensor, pre: Tensor, kind: ActivationKind): Tensor {
+    if (kind === 'relu') return this.#binary('activationGrad', dy, pre, (g, h) => (h > 0 ? g : 0));
+    return this.#binary('activationGrad', dy, pre, (g, h) => {
+      const s = 1 / (1 + Math.exp(-h));
+      return g * s * (1 + h * (1 - s));
+    });
+  }
+
+  reduce(x: Tensor, kind: ReduceKind, axis?: ReduceAxis): Tensor {
+    const d = this.#f32(x, 'reduce');
+    const term = reduceTerm(kind);
+    if (axis === undefined) {
+      let s = 0;
+      for (let i = 0; i < d.length; i++) s += term(d[i]);
+      return this.#make(Float32Array.of(s), [1]);
+    }
+    assertRank('reduce', 'x', x, 2);
+    const [rows, cols] = x.shape as [number, number];
+    const acc = new Float64Array(axis === 0 ? cols : rows);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) acc[axis === 0 ? c : r] += term(d[r * cols + c]);
+    }
+    return this.#make(Float32Array.from(acc), [acc.length]);
+  }
+
+  layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): LayerNormResult {
+    assertRank('layerNorm', 'x', x, 2);
+    const [rows, n] = x.shape as [number, number];
+    if (gamma.size !== n || beta.size !== n) {
+      throw new ShapeMismatchError(`layerNorm: gamma/beta must have ${n} entries, got ${gamma.size}/${beta.size}`);
+    }
+    const y = new Float32Array(rows * n);
+    const mean = new Float32Array(rows);
+    const rstd = new Float32Array(rows);
+    layerNormKernel(this.#f32(x, 'layerNorm'), rows, n, this.#f32(gamma, 'layerNorm'), this.#f32(beta, 'layerNorm'), eps, y, mean, rstd);
+    return { y: this.#make(y, [rows, n]), mean: this.#make(mean, [rows]), rstd: this.#make(rstd, [rows]) };
+  }
+
+  layerNormGrad(dy: Tensor, x: Tensor, mean: Tensor, rstd: Tensor, gamma: Tensor): LayerNormGrads {
+    assertSameShape('layerNormGrad', dy, x);
+    const [rows, n] = x.shape as [number, number];
+    const dx = new Float32Array(rows * n);
+    const dGamma = new Float32Array(n);
+    const dBeta = new Float32Array(n);
+    layerNormGradKernel(
+      this.#f32(dy, 'layerNormGrad'), this.#f32(x, 'layerNormGrad'), rows, n, this.#f32(mean, 'layerNormGrad'),
+      this.#f32(rstd, 'layerNormGrad'), this.#f32(gamma, 'layerNormGrad'), dx, dGamma, dBeta,
+    );
+    return { dx: this.#make(dx, [rows, n]), dGamma: this.#make(dGamma, [n]), dBeta: this.#make(dBeta, [n]) };
+  }
+
+  topKAbs(x: Tensor, k: number): SparseRows {
+    assertRank('topKAbs', 'x', x, 2);
+    const [rows, cols] = x.shape as [number, number];
+    if (!Number.isInteger(k) || k < 1 || k > cols) {
+      throw new InvalidArgumentError(`topKAbs: k must be an integer in [1, ${cols}], got ${k}`);
+    }
+    const values = new Float32Array(rows * k);
+    const indices = new Int32Array(rows * k);
+    topKAbsKernel(this.#f32(x, 'topKAbs'), rows, cols, k, values, indices);
+    return { values: this.#make(values, [rows, k]), indices: this.#make(indices, [rows, k], 'int32'), cols };
+  }
+
+  gatherCols(x: Tensor, indices: Tensor): Tensor {
+    assertRank('gatherCols', 'x', x, 2);
+    assertRank('gatherCols', 'indices', indices, 2);
+    const [rows, cols] = x.shape as [number, number];
+    const k = indices.shape[1]!;
+    if (indices.shape[0] !== rows) throw new ShapeMismatchError(`gatherCols: ${rows} rows in x, ${indices.shape[0]} in indices`);
+    const d = this.#f32(x, 'gatherCols');
+    const idx = this.#i32(indices, 'gatherCols');
+    const out = new Float32Array(rows * k);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < k; j++) out[r * k + j] = d[r * cols + checkIndex(idx[r * k + j], cols)];
+    return this.#make(out, [rows, k]);
+  }
+
+  scatterToDense(sp: SparseRows): Tensor {
+    const { rows, k } = sparseDims('scatterToDense', sp.values, sp.indices);
+    const v = this.#f32(sp.values, 'scatterToDense');
+    const idx = this.#i32(sp.indices, 'scatterToDense');
+    const out = new Float32Array(rows * sp.cols);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < k; j++) out[r * sp.cols + checkIndex(idx[r * k + j], sp.cols)] += v[r * k + j];
+    return this.#make(out, [rows, sp.cols]);
+  }
+
+  sparseMatmul(sp: SparseRows, w: Tensor, options: { transposeB?: boolean } = {}): Tensor {
+    const { rows, k } = sparseDims('sparseMatmul', sp.values, sp.indices);
+    const n = featureMatrixWidth('sparseMatmul', w, sp.cols, options.transposeB ?? false);
+    const out = new Float32Array(rows * n);
+    sparseMatmulKernel(this.#f32(sp.values, 'sparseMatmul'), this.#i32(sp.indices, 'sparseMatmul'), rows, k,
+      this.#f32(w, 'sparseMatmul'), sp.cols, n, options.transposeB ?? false, out);
+    return this.#make(out, [rows, n]);
+  }
+
+  sampledMatmul(a: Tensor, w: Tensor, indices: Tensor, options: { transposeB?: boolean } = {}): Tensor {
+    assertRank('sampledMatmul', 'a', a, 2);
+    const [rows, n] = a.shape as [number, number];
+    const cols = options.transposeB ? w.shape[1]! : w.shape[0]!;
+    if (featureMatrixWidth('sampledMatmul', w, cols, options.transposeB ?? false) !== n || indices.shape[0] !== rows) {
+      throw new ShapeMismatchError(`sampledMatmul: a ${shapeToString(a.shape)}, W ${shapeToString(w.shape)} and indices ${shapeToString(indices.shape)} do not fit`);
+    }
+    const k = indices.shape[1]!;
+    const out = new Float32Array(rows * k);
+    sampledMatmulKernel(this.#f32(a, 'sampledMatmul'), this.#i32(indices, 'sampledMatmul'), rows, k,
+      this.#f32(w, 'sampledMatmul'), cols, n, options.transposeB ?? false, out);
+    return this.#make(out, [rows, k]);
+  }
+
+  sparseTransposeMatmul(sp: SparseRows, y: Tensor, options: { transposeOut?: boolean } = {}): Tensor {
+    const { rows, k } = sparseDims('sparseTransposeMatmul', sp.values, sp.indices);
+    assertRank('sparseTransposeMatmul', 'y', y, 2);
+    if (y.shape[0] !== rows) throw new ShapeMismatchError(`sparseTransposeMatmul: ${rows} sparse rows, y has ${y.shape[0]}`);
+    const n = y.shape[1]!;
+    const out = new Float32Array(sp.cols * n);
+    sparseTransposeMatmulKernel(this.#f32(sp.values, 'sparseTransposeMatmul'), this.#i32(sp.indices, 'sparseTransposeMatmul'),
+      rows, k, this.#f32(y, 'sparseTransposeMatmul'), sp.cols, n, options.transposeOut ?? false, out);
+    return this.#make(out, options.transposeOut ? [n, sp.cols] : [sp.cols, n]);
+  }
+
+  sparseColumnSum(sp: SparseRows): Tensor {
+    const { rows, k } = sparseDims('sparseColumnSum', sp.values, sp.indices);
+    const v = this.#f32(sp.values, 'sparseColumnSum');
+    const idx = this.#i32(sp.indices, 'sparseColumnSum');
+    const acc = new Float64Array(sp.cols);
+    for (let i = 0; i < rows * k; i++) acc[checkIndex(idx[i], sp.cols)] += v[i];
+    return this.#make(Float32Array.from(acc), [sp.cols]);
+  }
+
+  adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hp: AdamHyperparams): void {
+    assertSameShape('adamUpdate', param, grad);
+    assertSameShape('adamUpdate', param, m);
+    assertSameShape('adamUpdate', param, v);
+    const p = this.#f32(param, 'adamUpdate');
+    const g = this.#f32(grad, 'adamUpdate');
+    const md = this.#f32(m, 'adamUpdate');
+    const vd = this.#f32(v, 'adamUpdate');
+    const { lr, beta1, beta2, eps, weightDecay, decoupled, step } = hp;
+    const stepSize = lr / (1 - beta1 ** step);
+    const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
+    const decay = decoupled ? 1 - lr * weightDecay : 1;
+    const l2 = decoupled ? 0 : weightDecay;
+    for (let i = 0; i < p.length; i++) {
+      const gi = g[i] + l2 * p[i];
+      const mi = (md[i] = beta1 * md[i] + (1 - beta1) * gi);
+      const vi = (vd[i] = beta2 * vd[i] + (1 - beta2) * gi * gi);
+      p[i] = p[i] * decay - (stepSize * mi) / (Math.sqrt(vi) / bc2Sqrt + eps);
+    }
+  }
+
+  normalizeRowsInPlace(x: Tensor): void {
+    assertRank('normalizeRowsInPlace', 'x', x, 2);
+    const [rows, n] = x.shape as [number, number];
+    const d = this.#f32(x, 'normalizeRowsInPlace');
+    for (let r = 0; r < rows; r++) {
+      let ss = 0;
+      for (let c = 0; c < n; c++) ss += d[r * n + c] * d[r * n + c];
+      const norm = Math.sqrt(ss);
+      if (norm > 0) for (let c = 0; c < n; c++) d[r * n + c] /= norm;
+    }
+  }
+
+  scaleInPlace(x: Tensor, s: number): void {
+    const d = this.#f32(x, 'scaleInPlace');
+    for (let i = 0; i < d.length; i++) d[i] *= s;
+  }
+
+  assignInPlace(target: Tensor, source: Tensor): void {
+    assertSameShape('assignInPlace', target, source);
+    this.#f32(target, 'assignInPlace').set(this.#f32(source, 'assignInPlace'));
+  }
+
+  memory(): MemoryInfo {
+    return { tensors: this.#liveTensors, bytes: this.#liveBytes };
+  }
+
+  dispose(): void {
+    // Typed arrays are garbage collected; nothing else to release.
+  }
+}
+
+function reduceTerm(kind: ReduceKind): (x: number) => number {
+  switch (kind) {
+    case 'sum': return (x) => x;
+    case 'sumAbs': return (x) => Math.abs(x);
+    case 'sumSquares': return (x) => x * x;
+    case 'countNonZero': return (x) => (x !== 0 ? 1 : 0);
+    case 'countNonFinite': return (x) => (Number.isFinite(x) ? 0 : 1);
+  }
+}
+
+function checkIndex(i: number, cols: number): number {
+  if (i < 0 || i >= cols) throw new InvalidArgumentError(`index ${i} is outside [0, ${cols})`);
+  return i;
+}

@@ -1,0 +1,37 @@
+import { TensorDisposedError } from '../errors.js';
+import type { DType, Shape, Tensor } from '../backend/tensor.js';
+
+/** A tensor of the reference backend: a typed array on the JS heap. */
+export class CpuTensor implements Tensor {
+  readonly backendName = 'cpu';
+  readonly size: number;
+  #data: Float32Array | Int32Array | null;
+  readonly #onDispose: (t: CpuTensor) => void;
+
+  constructor(
+    data: Float32Array | Int32Array,
+    readonly shape: Shape,
+    readonly dtype: DType,
+    onDispose: (t: CpuTensor) => void,
+  ) {
+    this.#data = data;
+    this.size = data.length;
+    this.#onDispose = onDispose;
+  }
+
+  get isDisposed(): boolean {
+    return this.#data === null;
+  }
+
+  /** The backing array; throws when disposed. */
+  dataFor(op: string): Float32Array | Int32Array {
+    if (this.#data === null) throw new TensorDisposedError(op);
+    return this.#data;
+  }
+
+  dispose(): void {
+    if (this.#data === null) return;
+    this.#data = null;
+    this.#onDispose(this);
+  }
+}

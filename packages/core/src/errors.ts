@@ -1,0 +1,125 @@
+/**
+ * Typed errors with stable codes. Every DeepLens package extends `DeepLensError`, so callers can
+ * branch on `error.code` without parsing messages.
+ */
+export type DeepLensErrorCode =
+  | 'DEEPLENS_SHAPE_MISMATCH'
+  | 'DEEPLENS_DTYPE_MISMATCH'
+  | 'DEEPLENS_UNSUPPORTED_OP'
+  | 'DEEPLENS_TENSOR_DISPOSED'
+  | 'DEEPLENS_FOREIGN_TENSOR'
+  | 'DEEPLENS_BACKEND_NOT_FOUND'
+  | 'DEEPLENS_BACKEND_UNAVAILABLE'
+  | 'DEEPLENS_INVALID_CONFIG'
+  | 'DEEPLENS_INVALID_ARGUMENT'
+  | 'DEEPLENS_MODEL_FILE'
+  | 'DEEPLENS_FILE_FORMAT'
+  | (string & {});
+
+export interface DeepLensErrorOptions {
+  cause?: unknown;
+  /** How to fix it, shown after the message. */
+  hint?: string;
+}
+
+export class DeepLensError extends Error {
+  readonly code: DeepLensErrorCode;
+  readonly hint: string | undefined;
+
+  constructor(code: DeepLensErrorCode, message: string, options: DeepLensErrorOptions = {}) {
+    super(options.hint ? `${message}\n  hint: ${options.hint}` : message, { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+export class ShapeMismatchError extends DeepLensError {
+  constructor(message: string, options?: DeepLensErrorOptions) {
+    super('DEEPLENS_SHAPE_MISMATCH', message, options);
+  }
+}
+
+export class DTypeMismatchError extends DeepLensError {
+  constructor(message: string, options?: DeepLensErrorOptions) {
+    super('DEEPLENS_DTYPE_MISMATCH', message, options);
+  }
+}
+
+/** A backend was asked for an op it does not implement. It never returns wrong numbers instead. */
+export class UnsupportedOpError extends DeepLensError {
+  readonly op: string;
+  readonly backend: string;
+
+  constructor(backend: string, op: string, options?: DeepLensErrorOptions) {
+    super('DEEPLENS_UNSUPPORTED_OP', `backend '${backend}' does not support the op '${op}'`, options);
+    this.op = op;
+    this.backend = backend;
+  }
+}
+
+export class TensorDisposedError extends DeepLensError {
+  constructor(op: string) {
+    super('DEEPLENS_TENSOR_DISPOSED', `'${op}' was given a tensor that was already disposed`, {
+      hint: 'keep the tensor alive until its last use, or clone it before disposing the original',
+    });
+  }
+}
+
+export class ForeignTensorError extends DeepLensError {
+  constructor(backend: string, op: string, other: string) {
+    super('DEEPLENS_FOREIGN_TENSOR', `'${op}' on backend '${backend}' was given a tensor of backend '${other}'`, {
+      hint: 'read the tensor and upload it to this backend with backend.fromArray()',
+    });
+  }
+}
+
+export class BackendNotFoundError extends DeepLensError {
+  constructor(message: string, options?: DeepLensErrorOptions) {
+    super('DEEPLENS_BACKEND_NOT_FOUND', message, options);
+  }
+}
+
+export class BackendUnavailableError extends DeepLensError {
+  constructor(message: string, options?: DeepLensErrorOptions) {
+    super('DEEPLENS_BACKEND_UNAVAILABLE', message, options);
+  }
+}
+
+export class InvalidConfigError extends DeepLensError {
+  /** Key path of the offending option, e.g. `k` or `optim.lr`. */
+  readonly key: string;
+
+  constructor(key: string, message: string, options?: DeepLensErrorOptions) {
+    super('DEEPLENS_INVALID_CONFIG', `${key}: ${message}`, options);
+    this.key = key;
+  }
+}
+
+export class InvalidArgumentError extends DeepLensError {
+  constructor(message: string, options?: DeepLensErrorOptions) {
+    super('DEEPLENS_INVALID_ARGUMENT', message, options);
+  }
+}
+
+/** A model file is missing a tensor, has one of the wrong shape, or has a bad config. */
+export class ModelFileError extends DeepLensError {
+  readonly file: string;
+  readonly tensor: string | undefined;
+
+  constructor(file: string, message: string, options: DeepLensErrorOptions & { tensor?: string } = {}) {
+    super('DEEPLENS_MODEL_FILE', `${file}: ${message}`, options);
+    this.file = file;
+    this.tensor = options.tensor;
+  }
+}
+
+/** A file is truncated, corrupt or not in the format its reader expects. */
+export class FileFormatError extends DeepLensError {
+  readonly file: string;
+
+  constructor(file: string, message: string, options?: DeepLensErrorOptions) {
+    super('DEEPLENS_FILE_FORMAT', `${file}: ${message}`, options);
+    this.file = file;
+  }
+}

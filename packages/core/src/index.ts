@@ -1,0 +1,60 @@
+export {
+  BackendNotFoundError, BackendUnavailableError, DeepLensError, DTypeMismatchError, FileFormatError,
+  ForeignTensorError, InvalidArgumentError, InvalidConfigError, ModelFileError, ShapeMismatchError,
+  TensorDisposedError, UnsupportedOpError,
+} from './errors.js';
+export type { DeepLensErrorCode, DeepLensErrorOptions } from './errors.js';
+
+export { disposeSparse, shapeToString, sizeOf } from './backend/tensor.js';
+export type { DType, Shape, SparseRows, Tensor } from './backend/tensor.js';
+export type {
+  ActivationKind, AdamHyperparams, Backend, BackendCapabilities, FusedSparseOps, LayerNormGrads,
+  LayerNormResult, MatmulOptions, MatmulPrecision, MemoryInfo, ReduceAxis, ReduceKind,
+} from './backend/backend.js';
+export type { Availability, BackendPlugin } from './backend/backend-plugin.js';
+export { BackendRegistry } from './backend/backend-registry.js';
+export type { BackendStatus } from './backend/backend-registry.js';
+export { DisposeBag, readScalar } from './backend/dispose-bag.js';
+export { sampledMatmul, sparseColumnSum, sparseMatmul, sparseTransposeMatmul } from './backend/sparse-ops.js';
+export {
+  assertDType, assertRank, assertSameShape, featureMatrixWidth, matmulDims, sparseDims,
+} from './backend/shape-checks.js';
+export type { MatmulDims } from './backend/shape-checks.js';
+export { roundToBf16 } from './backend/bf16.js';
+
+export { CpuBackend } from './cpu/cpu-backend.js';
+export { cpuBackendPlugin } from './cpu/cpu-plugin.js';
+
+export { Rng } from './random/rng.js';
+export type { RngState } from './random/rng.js';
+
+export {
+  resolveSaeConfig, SAE_CONFIG_DEFAULTS, SAE_CONFIG_KEYS, saeConfigFromSnakeCase, saeConfigToSnakeCase,
+} from './sae/sae-config.js';
+export type { SaeConfig, SaeConfigInput } from './sae/sae-config.js';
+export { isBiasOrNorm, saeParamShapes } from './sae/sae-params.js';
+export type { SaeParamName } from './sae/sae-params.js';
+export { initSaeParams } from './sae/init-params.js';
+export { SparseAutoencoder } from './sae/sparse-autoencoder.js';
+export type {
+  CreateSaeOptions, ForwardOutput, LossAndGrads, LossTerms, SaeFromArraysOptions,
+} from './sae/sparse-autoencoder.js';
+
+export { Adam, AdamW } from './optim/adam.js';
+export type { AdamOptions } from './optim/adam.js';
+export type { Optimizer, OptimizerState, Parameterized } from './optim/optimizer.js';
+export { noDecayOnBiasesAndNorms } from './optim/param-groups.js';
+export type { ParamGroup } from './optim/param-groups.js';
+
+export { writeFileAtomic } from './io/atomic-write.js';
+export {
+  encodeSafetensors, parseSafetensors, parseSafetensorsHeader, readSafetensorsFloat32,
+  safetensorsHeaderLength, tensorBytesToFloat32,
+} from './io/safetensors.js';
+export type { SafetensorsDType, SafetensorsEntry, SafetensorsHeader, SafetensorsInput } from './io/safetensors.js';
+export { bfloat16ToNumber, decodeHalf, float16ToNumber } from './io/half-float.js';
+export { loadSae, MODEL_CONFIG_FILE, MODEL_FORMAT, readModelFile, saveSae } from './io/model-file.js';
+export type { LoadedModelFile, SaveSaeOptions } from './io/model-file.js';
+
+export { meanMaxCosineSimilarity, SyntheticFeatures } from './data/synthetic-features.js';
+export type { SyntheticFeaturesOptions } from './data/synthetic-features.js';

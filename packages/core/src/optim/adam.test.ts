@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { CpuBackend } from '../cpu/cpu-backend.js';
+import { SparseAutoencoder } from '../sae/sparse-autoencoder.js';
+import { Adam, AdamW } from './adam.js';
+import { noDecayOnBiasesAndNorms } from './param-groups.js';
+
+const backend = new CpuBackend();
+const config = { inputDims: 4, nFeatures: 8, k: 2, inputNorm: true };
+const zeroGrads = (sae: SparseAutoencoder) => new Map([...sae.params].map(([n, p]) => [n, backend.zeros(p.shape)]));
+
+describe('Adam / AdamW', () => {
+  it('has torch defaults', () => {
+    const sae = SparseAutoencoder.create({ backend, config });
+    expect(new Adam(sae).describe()).toEqual({ type: 'adam', lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0 });
+    expect(new AdamW(sae).describe()).toMatchObject({ type: 'adamw', weight_decay: 0.01 });
+  });
+
+  it('parameter groups keep weight decay off biases and LayerNorm', async () => {
+    const sae = SparseAutoencoder.create({ backend, config });
+    const before = await sae.toArrays();
+    const opt = new AdamW(sae, { lr: 0.1, weightDecay: 0.5, paramGroups: noDecayOnBiasesAndNorms() });
+    opt.step(zeroGrads(sae)); // zero gradients: only decoupled decay moves parameters
+    const after = await sae.toArrays();
+    for (const name of ['b_enc', 'b_dec', 'ln.weight', 'ln.bias'] as const) expect(after.get(name)!.data).toEqual(before.get(name)!.data);
+    const w0 = before.get('W_enc')!.data;
+    after.get('W_enc')!.data.forEach((v, i) => expect(v).toBeCloseTo(w0[i]! * 0.95, 6));
+  });
+
+  it('rejects invalid hyperparameters with the key', () => {
+    const sae = SparseAutoencoder.create({ backend, config });
+    expect(() => new Adam(sae, { lr: -1 })).toThrow(/optim.lr/);
+    expect(() => new Adam(sae, { betas: [0.9, 1] })).toThrow(/optim.betas\[1\]/);
+  });
+
+  it('saved state continues exactly like an uninterrupted optimizer', async () => {
+    const mk = () => SparseAutoencoder.create({ backend, config, seed: 9 });
+    const x = backend.fromArray(Float32Array.from({ length: 40 }, (_, i) => Math.sin(i)), [10, 4]);
+    const stepN = async (sae: SparseAutoencoder, opt: Adam, n: number) => {
+      for (let i = 0; i < n; i++) {
+        const { grads } = await sae.lossAndGrads(x);
+        opt.step(grads);
+        sae.postStep();
+        for (const g of grads.values()) g.dispose();
+      }
+    };
+    const a = mk();
+    const optA = new Adam(a, { lr: 0.01 });
+    await stepN(a, optA, 6);
+
+    const b = mk();
+    const optB = new Adam(b, { lr: 0.01 });
+    await stepN(b, optB, 3);
+    const state = await optB.saveState();
+    const params = new Map([...(await b.toArrays())].map(([n, v]) => [n, v.data]));
+    const c = mk();
+    c.setArrays(params);
+    const optC = new Adam(c, { lr: 0.5 });
+    optC.loadState(state);
+    expect(optC.stepCount).toBe(3);
+    expect(optC.learningRate).toBe(0.01);
+    await stepN(c, optC, 3);
+    for (const [n, t] of a.params) expect(await backend.read(c.param(n))).toEqual(await backend.read(t));
+  });
+});

@@ -1,0 +1,136 @@
+import type { Tensor } from '../backend/tensor.js';
+import { InvalidArgumentError, InvalidConfigError } from '../errors.js';
+import type { Optimizer, OptimizerState, Parameterized } from './optimizer.js';
+import { groupFor, type ParamGroup } from './param-groups.js';
+
+export interface AdamOptions {
+  /** Default 1e-3 (torch.optim.Adam). */
+  lr?: number;
+  /** Default [0.9, 0.999]. */
+  betas?: readonly [number, number];
+  /** Default 1e-8. */
+  eps?: number;
+  /** Adam: L2 added to the gradient (default 0). AdamW: decoupled decay (default 0.01). */
+  weightDecay?: number;
+  /** Per-parameter weight decay overrides; see noDecayOnBiasesAndNorms(). */
+  paramGroups?: readonly ParamGroup[];
+}
+
+/**
+ * torch.optim.Adam semantics: m and v moments with bias correction, eps added after the square
+ * root, weight decay added to the gradient. `AdamW` subclasses it with decoupled decay.
+ */
+export class Adam implements Optimizer {
+  readonly type: string = 'adam';
+  learningRate: number;
+  readonly betas: readonly [number, number];
+  readonly eps: number;
+  readonly weightDecay: number;
+  readonly #model: Parameterized;
+  readonly #groups: readonly ParamGroup[];
+  readonly #moments = new Map<string, { m: Tensor; v: Tensor }>();
+  #step = 0;
+
+  constructor(model: Parameterized, options: AdamOptions = {}) {
+    this.#model = model;
+    this.learningRate = options.lr ?? 1e-3;
+    this.betas = options.betas ?? [0.9, 0.999];
+    this.eps = options.eps ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? this.defaultWeightDecay();
+    this.#groups = options.paramGroups ?? [];
+    check(this.learningRate >= 0 && Number.isFinite(this.learningRate), 'lr', `must be a non-negative number, got ${this.learningRate}`);
+    for (const [i, b] of this.betas.entries()) check(b >= 0 && b < 1, `betas[${i}]`, `must be in [0, 1), got ${b}`);
+    check(this.eps >= 0, 'eps', `must be non-negative, got ${this.eps}`);
+    check(this.weightDecay >= 0, 'weight_decay', `must be non-negative, got ${this.weightDecay}`);
+  }
+
+  protected defaultWeightDecay(): number {
+    return 0;
+  }
+
+  protected get decoupled(): boolean {
+    return false;
+  }
+
+  get stepCount(): number {
+    return this.#step;
+  }
+
+  step(grads: ReadonlyMap<string, Tensor>): void {
+    const backend = this.#model.backend;
+    this.#step++;
+    for (const [name, param] of this.#model.params) {
+      const grad = grads.get(name);
+      if (!grad) throw new InvalidArgumentError(`optimizer step: no gradient for parameter '${name}'`);
+      let mom = this.#moments.get(name);
+      if (!mom) {
+        mom = { m: backend.zeros(param.shape), v: backend.zeros(param.shape) };
+        this.#moments.set(name, mom);
+      }
+      backend.adamUpdate(param, grad, mom.m, mom.v, {
+        lr: this.learningRate,
+        beta1: this.betas[0],
+        beta2: this.betas[1],
+        eps: this.eps,
+        weightDecay: groupFor(this.#groups, name)?.weightDecay ?? this.weightDecay,
+        decoupled: this.decoupled,
+        step: this.#step,
+      });
+    }
+  }
+
+  describe(): Record<string, unknown> {
+    return { type: this.type, lr: this.learningRate, betas: [...this.betas], eps: this.eps, weight_decay: this.weightDecay };
+  }
+
+  async saveState(): Promise<OptimizerState> {
+    const backend = this.#model.backend;
+    const buffers: OptimizerState['buffers'] = {};
+    for (const [name, { m, v }] of this.#moments) {
+      buffers[name] = { m: (await backend.read(m)) as Float32Array, v: (await backend.read(v)) as Float32Array };
+    }
+    return { type: this.type, step: this.#step, learningRate: this.learningRate, buffers };
+  }
+
+  loadState(state: OptimizerState): void {
+    if (state.type !== this.type) {
+      throw new InvalidArgumentError(`optimizer state is for '${state.type}', this optimizer is '${this.type}'`);
+    }
+    const backend = this.#model.backend;
+    this.dispose();
+    for (const [name, bufs] of Object.entries(state.buffers)) {
+      const param = this.#model.params.get(name);
+      if (!param) throw new InvalidArgumentError(`optimizer state has moments for unknown parameter '${name}'`);
+      const { m, v } = bufs;
+      if (!m || !v) throw new InvalidArgumentError(`optimizer state for '${name}' lacks m or v`);
+      this.#moments.set(name, { m: backend.fromArray(m, param.shape), v: backend.fromArray(v, param.shape) });
+    }
+    this.#step = state.step;
+    this.learningRate = state.learningRate;
+  }
+
+  dispose(): void {
+    for (const { m, v } of this.#moments.values()) {
+      m.dispose();
+      v.dispose();
+    }
+    this.#moments.clear();
+  }
+}
+
+/** torch.optim.AdamW: weight decay applied to the parameter, not added to the gradient. */
+export class AdamW extends Adam {
+  override readonly type: string = 'adamw';
+
+  protected override defaultWeightDecay(): number {
+    return 0.01;
+  }
+
+  protected override get decoupled(): boolean {
+    return true;
+  }
+}
+
+function check(ok: boolean, key: string, message: string): void {
+  if (!ok) throw new InvalidConfigError(`optim.${key}`, message);
+}

@@ -1,0 +1,27 @@
+import type { Shape } from '../backend/tensor.js';
+import type { SaeConfig } from './sae-config.js';
+
+/** Parameter names, in SAELens orientation: W_enc [d, F], W_dec [F, d]. */
+export type SaeParamName = 'W_enc' | 'b_enc' | 'W_dec' | 'b_dec' | 'ln.weight' | 'ln.bias';
+
+/** The parameters a model of this config has, in a fixed order, with their shapes. */
+export function saeParamShapes(c: SaeConfig): Map<SaeParamName, Shape> {
+  const d = c.inputDims;
+  const f = c.nFeatures;
+  const shapes = new Map<SaeParamName, Shape>([
+    ['W_enc', [d, f]],
+    ['b_enc', [f]],
+  ]);
+  if (!c.tieWeights) shapes.set('W_dec', [f, d]);
+  shapes.set('b_dec', [d]);
+  if (c.inputNorm) {
+    shapes.set('ln.weight', [d]);
+    shapes.set('ln.bias', [d]);
+  }
+  return shapes;
+}
+
+/** Biases and LayerNorm parameters: the ones weight decay usually skips. */
+export function isBiasOrNorm(name: string): boolean {
+  return name.startsWith('b_') || name.startsWith('ln.');
+}

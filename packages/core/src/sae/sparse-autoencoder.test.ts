@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { CpuBackend } from '../cpu/cpu-backend.js';
+import { ShapeMismatchError } from '../errors.js';
+import { Rng } from '../random/rng.js';
+import { SparseAutoencoder } from './sparse-autoencoder.js';
+
+/** A cpu backend without the fused sparse ops, so core's dense fallbacks are exercised. */
+function unfusedCpu(): CpuBackend {
+  const b = new CpuBackend();
+  for (const op of ['sparseMatmul', 'sampledMatmul', 'sparseTransposeMatmul', 'sparseColumnSum']) {
+    Object.defineProperty(b, op, { value: undefined });
+  }
+  return b;
+}
+
+describe('SparseAutoencoder', () => {
+  const rng = new Rng(11);
+  const data = Float32Array.from({ length: 12 * 10 }, () => rng.normal());
+
+  it('rejects a batch of the wrong width with a hint', () => {
+    const backend = new CpuBackend();
+    const sae = SparseAutoencoder.create({ backend, config: { inputDims: 10, nFeatures: 40, k: 5 } });
+    const x = backend.zeros([3, 11]);
+    expect(() => sae.forward(x)).toThrow(ShapeMismatchError);
+    expect(() => sae.forward(x)).toThrow(/input_dims/);
+  });
+
+  it('TopK keeps k latents per row: nonZeroFrac = k/F', async () => {
+    const backend = new CpuBackend();
+    const sae = SparseAutoencoder.create({ backend, config: { inputDims: 10, nFeatures: 40, k: 5, activation: 'silu' } });
+    const x = backend.fromArray(data, [12, 10]);
+    const l = await sae.loss(x);
+    expect(l.nonZeroFrac).toBeCloseTo(5 / 40, 10);
+    expect(l.total).toBe(l.mse);
+    const { z } = sae.forward(x);
+    const zd = (await backend.read(z)) as Float32Array;
+    for (let r = 0; r < 12; r++) expect(zd.subarray(r * 40, (r + 1) * 40).filter((v) => v !== 0).length).toBe(5);
+  });
+
+  for (const tieWeights of [false, true]) {
+    for (const k of [4, null]) {
+      it(`fused and fallback sparse paths give the same gradients (k=${k}, tied=${tieWeights})`, async () => {
+        const config = { inputDims: 10, nFeatures: 40, k, betaL1: k === null ? 0.01 : null, tieWeights, inputNorm: !tieWeights };
+        const results = [];
+        for (const backend of [new CpuBackend(), unfusedCpu()]) {
+          const sae = SparseAutoencoder.create({ backend, config, seed: 5 });
+          const { losses, grads } = await sae.lossAndGrads(backend.fromArray(data, [12, 10]));
+          results.push({ losses, grads: await Promise.all([...grads].map(async ([n, g]) => [n, Array.from(await backend.read(g))])) });
+        }
+        expect(results[1]!.losses.mse).toBeCloseTo(results[0]!.losses.mse, 6);
+        const [a, b] = [results[0]!.grads, results[1]!.grads];
+        expect(a.map((g) => g[0])).toEqual(b.map((g) => g[0]));
+        a.forEach(([, ga], i) => (ga as number[]).forEach((v, j) => expect(v).toBeCloseTo((b[i]![1] as number[])[j]!, 6)));
+      });
+    }
+  }
+
+  it('bf16 precision changes the numbers only slightly', async () => {
+    const backend = new CpuBackend();
+    const sae = SparseAutoencoder.create({ backend, config: { inputDims: 10, nFeatures: 40, betaL1: 0.01 } });
+    const x = backend.fromArray(data, [12, 10]);
+    const f32 = await sae.lossAndGrads(x);
+    const bf = await sae.lossAndGrads(x, { precision: 'bf16' });
+    expect(bf.losses.mse).not.toBe(f32.losses.mse);
+    expect(Math.abs(bf.losses.mse - f32.losses.mse) / f32.losses.mse).toBeLessThan(0.02);
+  });
+});

@@ -1,0 +1,200 @@
+import type { Backend, MatmulPrecision } from '../backend/backend.js';
+import { shapeToString, type Shape, type Tensor } from '../backend/tensor.js';
+import { InvalidArgumentError, ModelFileError, ShapeMismatchError } from '../errors.js';
+import { Rng } from '../random/rng.js';
+import { initSaeParams } from './init-params.js';
+import { resolveSaeConfig, type SaeConfig, type SaeConfigInput } from './sae-config.js';
+import { saeBackward, saeForward, saeLossTensors, type ForwardCache } from './sae-graph.js';
+import { saeParamShapes, type SaeParamName } from './sae-params.js';
+
+export interface ForwardOutput {
+  /** Reconstruction [B, d]. */
+  xHat: Tensor;
+  /** Sparse latents [B, F] (dense layout; zeros where TopK dropped a latent). */
+  z: Tensor;
+  /** Activations before the TopK mask [B, F]. */
+  zPre: Tensor;
+}
+
+export interface LossTerms {
+  /** mse, plus betaL1 · l1 in L1 mode. */
+  total: number;
+  /** Mean squared error over batch × d. */
+  mse: number;
+  /** Mean |z| over batch × F, before betaL1 (reported in both modes; only L1 mode adds it to total). */
+  l1: number;
+  /** Fraction of non-zero latents over batch × F. */
+  nonZeroFrac: number;
+  /** Rows in the batch. */
+  rows: number;
+}
+
+export interface LossAndGrads {
+  losses: LossTerms;
+  /** Gradient of `losses.total` for every parameter; the caller disposes them. */
+  grads: Map<SaeParamName, Tensor>;
+}
+
+export interface CreateSaeOptions {
+  backend: Backend;
+  config: SaeConfigInput;
+  /** Seed for initialisation (default 42, the trainer's default). */
+  seed?: number;
+  /** Use this generator instead of a seed (the trainer shares one across init and data). */
+  rng?: Rng;
+}
+
+export interface SaeFromArraysOptions {
+  backend: Backend;
+  config: SaeConfigInput;
+  params: ReadonlyMap<string, Float32Array> | Readonly<Record<string, Float32Array>>;
+  /** Where the arrays came from, for error messages. */
+  source?: string;
+}
+
+/** The sparse autoencoder of DeepLens, on any backend. Parameters live on the backend. */
+export class SparseAutoencoder {
+  readonly config: SaeConfig;
+  readonly backend: Backend;
+  readonly #params: Map<SaeParamName, Tensor>;
+
+  private constructor(backend: Backend, config: SaeConfig, params: Map<SaeParamName, Tensor>) {
+    this.backend = backend;
+    this.config = config;
+    this.#params = params;
+  }
+
+  static create(options: CreateSaeOptions): SparseAutoencoder {
+    const config = resolveSaeConfig(options.config);
+    const rng = options.rng ?? new Rng(options.seed ?? 42);
+    const arrays = initSaeParams(config, rng);
+    return SparseAutoencoder.fromArrays({ backend: options.backend, config, params: arrays });
+  }
+
+  /** Build a model from parameter arrays (SAELens names and orientation). */
+  static fromArrays(options: SaeFromArraysOptions): SparseAutoencoder {
+    const config = resolveSaeConfig(options.config);
+    const source = options.source ?? 'parameters';
+    const get = (name: string): Float32Array | undefined =>
+      options.params instanceof Map ? options.params.get(name) : (options.params as Record<string, Float32Array>)[name];
+    const params = new Map<SaeParamName, Tensor>();
+    for (const [name, shape] of saeParamShapes(config)) {
+      const data = get(name);
+      if (!data) {
+        throw new ModelFileError(source, `tensor '${name}' is missing (expected shape ${shapeToString(shape)})`, { tensor: name });
+      }
+      const n = shape.reduce((a, b) => a * b, 1);
+      if (data.length !== n) {
+        throw new ModelFileError(source, `tensor '${name}' has ${data.length} values, expected shape ${shapeToString(shape)} (${n} values)`, { tensor: name });
+      }
+      params.set(name, options.backend.fromArray(data, shape));
+    }
+    return new SparseAutoencoder(options.backend, config, params);
+  }
+
+  get paramNames(): SaeParamName[] {
+    return [...this.#params.keys()];
+  }
+
+  /** The live parameter tensors (owned by the model; do not dispose). */
+  get params(): ReadonlyMap<SaeParamName, Tensor> {
+    return this.#params;
+  }
+
+  param(name: SaeParamName): Tensor {
+    const t = this.#params.get(name);
+    if (!t) throw new InvalidArgumentError(`this model has no parameter '${name}' (it has ${this.paramNames.join(', ')})`);
+    return t;
+  }
+
+  readonly #lookup = (name: SaeParamName): Tensor => this.param(name);
+
+  /** Forward pass for analysis. The caller disposes the three outputs. */
+  forward(x: Tensor): ForwardOutput {
+    const cache = this.#forward(x, 'float32');
+    try {
+      const b = this.backend;
+      const z = cache.sparseZ ? b.scatterToDense(cache.sparseZ) : b.clone(cache.zPre);
+      return { xHat: b.clone(cache.xHat), z, zPre: b.clone(cache.zPre) };
+    } finally {
+      cache.bag.dispose();
+    }
+  }
+
+  async loss(x: Tensor): Promise<LossTerms> {
+    const cache = this.#forward(x, 'float32');
+    try {
+      return await this.#readLosses(cache);
+    } finally {
+      cache.bag.dispose();
+    }
+  }
+
+  async lossAndGrads(x: Tensor, options: { precision?: MatmulPrecision } = {}): Promise<LossAndGrads> {
+    const precision = options.precision ?? 'float32';
+    const cache = this.#forward(x, precision);
+    try {
+      const grads = saeBackward(this.backend, this.config, this.#lookup, cache, precision);
+      try {
+        return { losses: await this.#readLosses(cache), grads };
+      } catch (error) {
+        for (const g of grads.values()) g.dispose();
+        throw error;
+      }
+    } finally {
+      cache.bag.dispose();
+    }
+  }
+
+  /** After each optimiser step: unit-norm decoder directions (untied, unitNormDecoder). */
+  postStep(): void {
+    if (this.config.unitNormDecoder && !this.config.tieWeights) this.backend.normalizeRowsInPlace(this.param('W_dec'));
+  }
+
+  async toArrays(): Promise<Map<SaeParamName, { data: Float32Array; shape: Shape }>> {
+    const out = new Map<SaeParamName, { data: Float32Array; shape: Shape }>();
+    for (const [name, t] of this.#params) out.set(name, { data: (await this.backend.read(t)) as Float32Array, shape: t.shape });
+    return out;
+  }
+
+  /** Overwrite parameters in place (resume, fine-tuning); every named array must fit its shape. */
+  setArrays(params: ReadonlyMap<string, Float32Array>): void {
+    for (const [name, data] of params) {
+      const t = this.param(name as SaeParamName);
+      if (data.length !== t.size) throw new ShapeMismatchError(`setArrays: '${name}' has ${data.length} values, expected ${shapeToString(t.shape)}`);
+      const src = this.backend.fromArray(data, t.shape);
+      this.backend.assignInPlace(t, src);
+      src.dispose();
+    }
+  }
+
+  dispose(): void {
+    for (const t of this.#params.values()) t.dispose();
+  }
+
+  #forward(x: Tensor, precision: MatmulPrecision): ForwardCache {
+    if (x.shape.length !== 2 || x.shape[1] !== this.config.inputDims) {
+      throw new ShapeMismatchError(
+        `input batch has shape ${shapeToString(x.shape)}, but the model expects [batch, ${this.config.inputDims}] (input_dims)`,
+        { hint: 'activations must be 2-D [n_tokens, d]; check that input_dims matches your data width' },
+      );
+    }
+    return saeForward(this.backend, this.config, this.#lookup, x, precision);
+  }
+
+  async #readLosses(cache: ForwardCache): Promise<LossTerms> {
+    const t = saeLossTensors(this.backend, cache);
+    try {
+      const [sse, sabs, nz] = await Promise.all([t.sumSquaredError, t.sumAbsZ, t.nonZero].map((s) => this.backend.read(s)));
+      const rows = cache.x.shape[0]!;
+      const mse = sse![0]! / (rows * this.config.inputDims);
+      const l1 = sabs![0]! / (rows * this.config.nFeatures);
+      const total = this.config.k === null && this.config.betaL1 ? mse + this.config.betaL1 * l1 : mse;
+      return { total, mse, l1, nonZeroFrac: nz![0]! / (rows * this.config.nFeatures), rows };
+    } finally {
+      t.sumSquaredError.dispose();
+      t.sumAbsZ.dispose();
+      t.nonZero.dispose();
+    }
+  }
+}

@@ -1,0 +1,11 @@
+export { describeBackendConformance } from './describe-backend-conformance.js';
+export type { ConformanceOptions } from './conformance-options.js';
+export { TOLERANCES } from './tolerances.js';
+export type { Tolerance } from './tolerances.js';
+export { assertAllClose, compareClose } from './all-close.js';
+export type { CloseReport } from './all-close.js';
+export { GOLDEN_DIR, loadGoldenCase, loadGoldenManifest } from './golden-fixtures.js';
+export type { GoldenCase, GoldenManifest } from './golden-fixtures.js';
+export {
+  refAdam, refLayerNorm, refLayerNormGrad, refMatmul, refSparseToDense, refTopKIndices, refTranspose,
+} from './reference-ops.js';

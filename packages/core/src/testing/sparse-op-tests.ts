@@ -1,0 +1,47 @@
+import { expect, it } from 'vitest';
+import type { Backend } from '../backend/backend.js';
+import { sampledMatmul, sparseColumnSum, sparseMatmul, sparseTransposeMatmul } from '../backend/sparse-ops.js';
+import { assertAllClose } from './all-close.js';
+import { refMatmul, refSparseToDense, refTranspose } from './reference-ops.js';
+import { TOLERANCES } from './tolerances.js';
+
+/**
+ * The TopK products through core's sparse-ops (the backend's fused op when it has one, the dense
+ * fallback otherwise) against dense float64 products.
+ */
+export function describeSparseOps(ctx: { backend: Backend }, rand: (n: number) => Float32Array): void {
+  const [rows, cols, k, n] = [6, 40, 5, 13];
+  for (const transposed of [false, true]) {
+    it(`sparse TopK products (feature matrix ${transposed ? '[n, cols]' : '[cols, n]'}) match dense ones`, async () => {
+      const b = ctx.backend;
+      const vals = rand(rows * k);
+      const idx = Int32Array.from({ length: rows * k }, (_, i) => ((i % k) * 8 + Math.floor(i / k)) % cols);
+      const w = rand(cols * n);
+      const a = rand(rows * n);
+      const sp = { values: b.fromArray(vals, [rows, k]), indices: b.fromArray(idx, [rows, k], 'int32'), cols };
+      const wt = b.fromArray(w, transposed ? [n, cols] : [cols, n]);
+      const at = b.fromArray(a, [rows, n]);
+      const dense = refSparseToDense(vals, idx, rows, k, cols);
+      const wRowMajor = transposed ? refTranspose(w, n, cols) : Float64Array.from(w); // [cols, n]
+      const read = async (t: import('../backend/tensor.js').Tensor) => (await b.read(t)) as Float32Array;
+
+      const y = sparseMatmul(b, sp, wt, transposed);
+      assertAllClose(await read(y), refMatmul(dense, wRowMajor, rows, cols, n), TOLERANCES.float32, 'sparseMatmul');
+
+      const s = sampledMatmul(b, at, wt, sp.indices, transposed);
+      const full = refMatmul(a, wRowMajor, rows, n, cols, false, true);
+      assertAllClose(await read(s), Float64Array.from(idx, (c, i) => full[Math.floor(i / k) * cols + c]!), TOLERANCES.float32, 'sampledMatmul');
+
+      const g = sparseTransposeMatmul(b, sp, at, transposed);
+      const gRef = refMatmul(dense, a, cols, rows, n, true, false); // [cols, n]
+      expect(g.shape).toEqual(transposed ? [n, cols] : [cols, n]);
+      assertAllClose(await read(g), transposed ? refTranspose(gRef, cols, n) : gRef, TOLERANCES.float32, 'sparseTransposeMatmul');
+
+      const cs = sparseColumnSum(b, sp);
+      const csRef = new Float64Array(cols);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) csRef[c]! += dense[r * cols + c]!;
+      assertAllClose(await read(cs), csRef, TOLERANCES.float32, 'sparseColumnSum');
+      for (const t of [sp.values, sp.indices, wt, at, y, s, g, cs]) t.dispose();
+    });
+  }
+}
