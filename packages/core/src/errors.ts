@@ -14,6 +14,10 @@ export type DeepLensErrorCode =
   | 'DEEPLENS_INVALID_ARGUMENT'
   | 'DEEPLENS_MODEL_FILE'
   | 'DEEPLENS_FILE_FORMAT'
+  | 'DEEPLENS_DATA_NOT_FOUND'
+  | 'DEEPLENS_DATA_SHAPE'
+  | 'DEEPLENS_DATA_NON_FINITE'
+  | 'DEEPLENS_DATA_SPLIT'
   | (string & {});
 
 export interface DeepLensErrorOptions {
@@ -121,5 +125,38 @@ export class FileFormatError extends DeepLensError {
   constructor(file: string, message: string, options?: DeepLensErrorOptions) {
     super('DEEPLENS_FILE_FORMAT', `${file}: ${message}`, options);
     this.file = file;
+  }
+}
+
+/** An activation file or folder that does not exist or holds no supported file. */
+export class DataFileNotFoundError extends DeepLensError {
+  constructor(message: string, options?: DeepLensErrorOptions) {
+    super('DEEPLENS_DATA_NOT_FOUND', message, options);
+  }
+}
+
+/** Activations that are not a 2-D [n_tokens, d] float matrix, or whose width does not fit. */
+export class DataShapeError extends DeepLensError {
+  constructor(message: string, options?: DeepLensErrorOptions) {
+    super('DEEPLENS_DATA_SHAPE', message, options);
+  }
+}
+
+/** A row with NaN or ±Inf. */
+export class NonFiniteDataError extends DeepLensError {
+  readonly file: string;
+  readonly row: number;
+
+  constructor(file: string, row: number, options?: DeepLensErrorOptions) {
+    super('DEEPLENS_DATA_NON_FINITE', `${file}: row ${row} contains NaN or Inf`, options);
+    this.file = file;
+    this.row = row;
+  }
+}
+
+/** Empty datasets and splits that leave a part empty. */
+export class DatasetSplitError extends DeepLensError {
+  constructor(message: string, options?: DeepLensErrorOptions) {
+    super('DEEPLENS_DATA_SPLIT', message, options);
   }
 }

@@ -1,7 +1,8 @@
 export {
   BackendNotFoundError, BackendUnavailableError, DeepLensError, DTypeMismatchError, FileFormatError,
   ForeignTensorError, InvalidArgumentError, InvalidConfigError, ModelFileError, ShapeMismatchError,
-  TensorDisposedError, UnsupportedOpError,
+  TensorDisposedError, UnsupportedOpError, DataFileNotFoundError, DataShapeError, NonFiniteDataError,
+  DatasetSplitError,
 } from './errors.js';
 export type { DeepLensErrorCode, DeepLensErrorOptions } from './errors.js';
 
@@ -58,3 +59,10 @@ export type { LoadedModelFile, SaveSaeOptions } from './io/model-file.js';
 
 export { meanMaxCosineSimilarity, SyntheticFeatures } from './data/synthetic-features.js';
 export type { SyntheticFeaturesOptions } from './data/synthetic-features.js';
+export type { ActivationSource, OpenActivationsOptions, StoredFloatDType } from './data/activation-source.js';
+export { ACTIVATION_EXTENSIONS, openActivationFile, openActivations } from './data/open-activations.js';
+export { ConcatSource } from './data/concat-source.js';
+export { MemorySource } from './data/memory-source.js';
+export { openNpy } from './data/npy-reader.js';
+export { openPt } from './data/pt-reader.js';
+export { openSafetensorsActivations } from './data/safetensors-source.js';

@@ -1,0 +1,73 @@
+import { open, readdir, stat } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import { glob, isDynamicPattern } from 'tinyglobby';
+import { DataFileNotFoundError, FileFormatError } from '../errors.js';
+import type { ActivationSource, OpenActivationsOptions } from './activation-source.js';
+import { ConcatSource } from './concat-source.js';
+import { openNpy } from './npy-reader.js';
+import { openPt } from './pt-reader.js';
+import { openSafetensorsActivations } from './safetensors-source.js';
+
+export const ACTIVATION_EXTENSIONS = ['.pt', '.pth', '.npy', '.safetensors'] as const;
+
+const natural = new Intl.Collator(undefined, { numeric: true }).compare;
+
+/**
+ * Open activations from a file, a folder of shards, a glob (`acts/layer3_*.npy`) or a list of
+ * those. The format comes from the file's first bytes, so extensions may lie. Several files are
+ * read as one dataset in natural name order and must share the width.
+ */
+export async function openActivations(spec: string | readonly string[], options: OpenActivationsOptions = {}): Promise<ActivationSource> {
+  const files: string[] = [];
+  for (const s of typeof spec === 'string' ? [spec] : spec) files.push(...(await expand(s)));
+  const sources: ActivationSource[] = [];
+  try {
+    for (const f of files) sources.push(await openActivationFile(f, options));
+  } catch (error) {
+    await Promise.all(sources.map((s) => s.close()));
+    throw error;
+  }
+  return sources.length === 1 ? sources[0]! : new ConcatSource(sources);
+}
+
+/** Open one activation file, detecting .npy, .pt (zip) or safetensors from its content. */
+export async function openActivationFile(file: string, options: OpenActivationsOptions = {}): Promise<ActivationSource> {
+  const head = Buffer.alloc(8);
+  let size: number;
+  const handle = await open(file, 'r').catch((error: NodeJS.ErrnoException) => {
+    throw new DataFileNotFoundError(`activation file ${file} cannot be opened (${error.code ?? error.message})`, { cause: error });
+  });
+  try {
+    size = (await handle.stat()).size;
+    await handle.read(head, 0, 8, 0);
+  } finally {
+    await handle.close();
+  }
+  if (head.toString('latin1', 0, 6) === '\x93NUMPY') return openNpy(file, options);
+  if (head.toString('latin1', 0, 2) === 'PK') return openPt(file, options);
+  const n = size >= 8 ? Number(head.readBigUInt64LE(0)) : -1;
+  if (extname(file) === '.safetensors' || (n > 1 && n < size && n < 100_000_000)) return openSafetensorsActivations(file, options);
+  throw new FileFormatError(file, 'is not a recognised activation file', {
+    hint: `supported: PyTorch .pt (torch.save), NumPy .npy, .safetensors (${size} bytes, starts with 0x${head.toString('hex')})`,
+  });
+}
+
+async function expand(spec: string): Promise<string[]> {
+  if (isDynamicPattern(spec)) {
+    const matches = (await glob(spec, { absolute: true, onlyFiles: true })).sort(natural);
+    if (matches.length === 0) throw new DataFileNotFoundError(`no activation file matches ${spec}`);
+    return matches;
+  }
+  const info = await stat(spec).catch((error: NodeJS.ErrnoException) => {
+    throw new DataFileNotFoundError(`activation file ${spec} does not exist`, {
+      cause: error,
+      hint: `paths are resolved from ${process.cwd()}; give a .pt/.npy/.safetensors file, a folder of them, or a glob`,
+    });
+  });
+  if (!info.isDirectory()) return [spec];
+  const names = (await readdir(spec)).filter((n) => (ACTIVATION_EXTENSIONS as readonly string[]).includes(extname(n))).sort(natural);
+  if (names.length === 0) {
+    throw new DataFileNotFoundError(`folder ${resolve(spec)} holds no activation files`, { hint: `expected files ending in ${ACTIVATION_EXTENSIONS.join(', ')}` });
+  }
+  return names.map((n) => join(spec, n));
+}

@@ -1,0 +1,55 @@
+import type { FileHandle } from 'node:fs/promises';
+import yauzl from 'yauzl';
+import { FileFormatError } from '../errors.js';
+
+export interface ZipEntryInfo {
+  name: string;
+  compressionMethod: number;
+  localHeaderOffset: number;
+  compressedSize: number;
+  uncompressedSize: number;
+}
+
+/** The central directory of a zip file (zip64 included), read with yauzl. */
+export function listZipEntries(file: string): Promise<Map<string, ZipEntryInfo>> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true, autoClose: true, validateEntrySizes: true }, (err, zip) => {
+      if (err || !zip) {
+        reject(new FileFormatError(file, `is not a readable zip archive: ${err?.message ?? 'unknown error'}`, {
+          cause: err,
+          hint: 'PyTorch ≥ 1.6 saves .pt files as zip archives; a truncated copy also fails here',
+        }));
+        return;
+      }
+      const entries = new Map<string, ZipEntryInfo>();
+      zip.on('entry', (e: yauzl.Entry) => {
+        entries.set(e.fileName, {
+          name: e.fileName,
+          compressionMethod: e.compressionMethod,
+          localHeaderOffset: e.relativeOffsetOfLocalHeader,
+          compressedSize: e.compressedSize,
+          uncompressedSize: e.uncompressedSize,
+        });
+        zip.readEntry();
+      });
+      zip.on('end', () => resolve(entries));
+      zip.on('error', (e: Error) => reject(new FileFormatError(file, `zip archive is corrupt: ${e.message}`, { cause: e })));
+      zip.readEntry();
+    });
+  });
+}
+
+/** Absolute file offset of a stored (uncompressed) entry's data, from its local header. */
+export async function storedEntryDataOffset(handle: FileHandle, file: string, entry: ZipEntryInfo): Promise<number> {
+  if (entry.compressionMethod !== 0) {
+    throw new FileFormatError(file, `zip entry '${entry.name}' is compressed; torch.save stores tensors uncompressed`, {
+      hint: 'do not re-zip .pt files; save them again with torch.save',
+    });
+  }
+  const header = Buffer.alloc(30);
+  const { bytesRead } = await handle.read(header, 0, 30, entry.localHeaderOffset);
+  if (bytesRead < 30 || header.readUInt32LE(0) !== 0x04034b50) {
+    throw new FileFormatError(file, `zip entry '${entry.name}' has a bad local header at byte ${entry.localHeaderOffset}`);
+  }
+  return entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+}
