@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeNpy } from '../io/write-npy.js';
 import { openActivations } from './open-activations.js';
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/data/', import.meta.url));
@@ -121,8 +122,14 @@ describe('bad activation files get typed errors that say what, where and how to 
   });
 
   it('mismatched shard widths', async () => {
-    await expect(openActivations([join(FIXTURES, 'f4_c.npy'), join(FIXTURES, 'transposed.pt'), join(FIXTURES, 'padded.pt')])).resolves.toBeTruthy();
-    await expect(openActivations([join(FIXTURES, 'f4_c.npy'), join(FIXTURES, 'int32.npy')])).rejects.toMatchObject({ code: 'DEEPLENS_FILE_FORMAT' });
+    const ok = await openActivations([join(FIXTURES, 'f4_c.npy'), join(FIXTURES, 'transposed.pt'), join(FIXTURES, 'padded.pt')]);
+    expect(ok.rows).toBe(21);
+    await ok.close();
+    await expect(openActivations([join(FIXTURES, 'f4_c.npy'), join(FIXTURES, 'f32.pt'), join(FIXTURES, 'multi.safetensors')], { key: 'other' }))
+      .rejects.toMatchObject({ code: 'DEEPLENS_FILE_FORMAT' });
+    const wide = join(dir, 'wide.npy');
+    await writeNpy(wide, new Float32Array(12), [2, 6]);
+    await expect(openActivations([join(FIXTURES, 'f4_c.npy'), wide])).rejects.toMatchObject({ code: 'DEEPLENS_DATA_SHAPE', message: expect.stringContaining('width 6') });
   });
 });
 

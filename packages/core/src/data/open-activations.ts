@@ -23,11 +23,11 @@ export async function openActivations(spec: string | readonly string[], options:
   const sources: ActivationSource[] = [];
   try {
     for (const f of files) sources.push(await openActivationFile(f, options));
+    return sources.length === 1 ? sources[0]! : new ConcatSource(sources);
   } catch (error) {
     await Promise.all(sources.map((s) => s.close()));
     throw error;
   }
-  return sources.length === 1 ? sources[0]! : new ConcatSource(sources);
 }
 
 /** Open one activation file, detecting .npy, .pt (zip) or safetensors from its content. */
