@@ -38,7 +38,7 @@ export type { SaeParamName } from './sae/sae-params.js';
 export { initSaeParams } from './sae/init-params.js';
 export { SparseAutoencoder } from './sae/sparse-autoencoder.js';
 export type {
-  CreateSaeOptions, ForwardOutput, LossAndGrads, LossTerms, SaeFromArraysOptions,
+  CreateSaeOptions, ForwardOutput, LossAndGrads, LossOptions, LossTerms, SaeFromArraysOptions,
 } from './sae/sparse-autoencoder.js';
 
 export { Adam, AdamW } from './optim/adam.js';
@@ -49,7 +49,7 @@ export type { ParamGroup } from './optim/param-groups.js';
 
 export { writeFileAtomic } from './io/atomic-write.js';
 export {
-  encodeSafetensors, parseSafetensors, parseSafetensorsHeader, readSafetensorsFloat32,
+  encodeSafetensors, parseSafetensors, parseSafetensorsHeader, readSafetensorsFloat32, readSafetensorsFloat64,
   safetensorsHeaderLength, tensorBytesToFloat32,
 } from './io/safetensors.js';
 export type { SafetensorsDType, SafetensorsEntry, SafetensorsHeader, SafetensorsInput } from './io/safetensors.js';

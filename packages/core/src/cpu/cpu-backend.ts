@@ -239,8 +239,9 @@ export class CpuBackend implements Backend {
     const { rows, k } = sparseDims('sparseMatmul', sp.values, sp.indices);
     const n = featureMatrixWidth('sparseMatmul', w, sp.cols, options.transposeB ?? false);
     const out = new Float32Array(rows * n);
-    sparseMatmulKernel(this.#f32(sp.values, 'sparseMatmul'), this.#i32(sp.indices, 'sparseMatmul'), rows, k,
-      this.#f32(w, 'sparseMatmul'), sp.cols, n, options.transposeB ?? false, out);
+    // A strided walk over W [n, cols] is cache-hostile; one transpose (O(n·cols)) is cheaper.
+    const wd = options.transposeB ? transposeKernel(this.#f32(w, 'sparseMatmul'), n, sp.cols) : this.#f32(w, 'sparseMatmul');
+    sparseMatmulKernel(this.#f32(sp.values, 'sparseMatmul'), this.#i32(sp.indices, 'sparseMatmul'), rows, k, wd, sp.cols, n, false, out);
     return this.#make(out, [rows, n]);
   }
 
@@ -253,8 +254,8 @@ export class CpuBackend implements Backend {
     }
     const k = indices.shape[1]!;
     const out = new Float32Array(rows * k);
-    sampledMatmulKernel(this.#f32(a, 'sampledMatmul'), this.#i32(indices, 'sampledMatmul'), rows, k,
-      this.#f32(w, 'sampledMatmul'), cols, n, options.transposeB ?? false, out);
+    const wd = options.transposeB ? transposeKernel(this.#f32(w, 'sampledMatmul'), n, cols) : this.#f32(w, 'sampledMatmul');
+    sampledMatmulKernel(this.#f32(a, 'sampledMatmul'), this.#i32(indices, 'sampledMatmul'), rows, k, wd, cols, n, false, out);
     return this.#make(out, [rows, k]);
   }
 
@@ -265,8 +266,8 @@ export class CpuBackend implements Backend {
     const n = y.shape[1]!;
     const out = new Float32Array(sp.cols * n);
     sparseTransposeMatmulKernel(this.#f32(sp.values, 'sparseTransposeMatmul'), this.#i32(sp.indices, 'sparseTransposeMatmul'),
-      rows, k, this.#f32(y, 'sparseTransposeMatmul'), sp.cols, n, options.transposeOut ?? false, out);
-    return this.#make(out, options.transposeOut ? [n, sp.cols] : [sp.cols, n]);
+      rows, k, this.#f32(y, 'sparseTransposeMatmul'), sp.cols, n, false, out);
+    return options.transposeOut ? this.#make(transposeKernel(out, sp.cols, n), [n, sp.cols]) : this.#make(out, [sp.cols, n]);
   }
 
   sparseColumnSum(sp: SparseRows): Tensor {

@@ -24,6 +24,8 @@ export interface DataLoader extends AsyncIterable<Batch> {
   readonly cols: number;
   readonly batchSize: number;
   readonly shuffle: boolean;
+  /** Statistics applied to every batch, if the loader normalises (saved with checkpoints). */
+  readonly normStats?: NormStats | undefined;
   /** The batches of epoch `epoch` (0-based); a shuffling loader orders each epoch from the seed. */
   epoch(epoch: number, options?: EpochOptions): AsyncIterable<Batch>;
 }
@@ -63,6 +65,10 @@ export class ActivationLoader implements DataLoader {
     this.batchSize = options.batchSize;
     this.shuffle = options.shuffle;
     this.length = options.dropLast ? Math.floor(this.rows / this.batchSize) : Math.ceil(this.rows / this.batchSize);
+  }
+
+  get normStats(): NormStats | undefined {
+    return this.options.norm;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Batch> {

@@ -98,6 +98,13 @@ export function tensorBytesToFloat32(raw: Uint8Array, dtype: SafetensorsDType, f
   }
 }
 
+/** float64 data of an F64 tensor (exact; for counters that float32 would round). */
+export function readSafetensorsFloat64(bytes: Uint8Array, header: SafetensorsHeader, name: string, file: string): Float64Array {
+  const e = header.tensors.get(name);
+  if (!e || e.dtype !== 'F64') throw new FileFormatError(file, `has no F64 tensor named '${name}'`);
+  return new Float64Array(new Uint8Array(bytes.subarray(header.dataStart + e.begin, header.dataStart + e.end)).buffer);
+}
+
 /** float32 data of one tensor of an in-memory file. */
 export function readSafetensorsFloat32(bytes: Uint8Array, header: SafetensorsHeader, name: string, file: string): Float32Array {
   const e = header.tensors.get(name);
@@ -107,10 +114,11 @@ export function readSafetensorsFloat32(bytes: Uint8Array, header: SafetensorsHea
 
 export interface SafetensorsInput {
   shape: readonly number[];
-  data: Float32Array;
+  /** Written as F32 or F64. */
+  data: Float32Array | Float64Array;
 }
 
-/** Serialise float32 tensors (names sorted, as the reference writer does). */
+/** Serialise tensors (names sorted, as the reference writer does). */
 export function encodeSafetensors(tensors: ReadonlyMap<string, SafetensorsInput>, metadata: Record<string, string> = {}): Uint8Array[] {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header['__metadata__'] = metadata;
@@ -118,8 +126,8 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, SafetensorsInput>
   let offset = 0;
   for (const name of names) {
     const t = tensors.get(name)!;
-    const bytes = t.data.length * 4;
-    header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + bytes] };
+    const bytes = t.data.byteLength;
+    header[name] = { dtype: t.data instanceof Float64Array ? 'F64' : 'F32', shape: [...t.shape], data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
   let json = JSON.stringify(header);

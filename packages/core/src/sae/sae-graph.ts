@@ -92,6 +92,19 @@ export function saeLossTensors(backend: Backend, cache: ForwardCache): LossTenso
   }
 }
 
+/** Per latent, the number of rows in which it is non-zero → [F]. */
+export function firingCounts(backend: Backend, cache: ForwardCache): Tensor {
+  if (!cache.sparseZ) return backend.reduce(cache.zPre, 'countNonZero', 0);
+  const s = backend.sign(cache.sparseZ.values);
+  const fired = backend.mul(s, s);
+  s.dispose();
+  try {
+    return sparseColumnSum(backend, { values: fired, indices: cache.sparseZ.indices, cols: cache.sparseZ.cols });
+  } finally {
+    fired.dispose();
+  }
+}
+
 /** Analytic gradients of the loss with respect to every parameter. The caller owns the result. */
 export function saeBackward(
   backend: Backend, c: SaeConfig, p: ParamLookup, cache: ForwardCache, precision: MatmulPrecision = 'float32',

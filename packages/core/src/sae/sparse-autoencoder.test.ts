@@ -3,6 +3,8 @@ import { CpuBackend } from '../cpu/cpu-backend.js';
 import { ShapeMismatchError } from '../errors.js';
 import { Rng } from '../random/rng.js';
 import { SparseAutoencoder } from './sparse-autoencoder.js';
+import { assertAllClose } from '../testing/all-close.js';
+import { TOLERANCES } from '../testing/tolerances.js';
 
 /** A cpu backend without the fused sparse ops, so core's dense fallbacks are exercised. */
 function unfusedCpu(): CpuBackend {
@@ -50,7 +52,7 @@ describe('SparseAutoencoder', () => {
         expect(results[1]!.losses.mse).toBeCloseTo(results[0]!.losses.mse, 6);
         const [a, b] = [results[0]!.grads, results[1]!.grads];
         expect(a.map((g) => g[0])).toEqual(b.map((g) => g[0]));
-        a.forEach(([, ga], i) => (ga as number[]).forEach((v, j) => expect(v).toBeCloseTo((b[i]![1] as number[])[j]!, 6)));
+        a.forEach(([name, ga], i) => assertAllClose(ga as number[], b[i]![1] as number[], TOLERANCES.float32, String(name)));
       });
     }
   }
@@ -63,5 +65,30 @@ describe('SparseAutoencoder', () => {
     const bf = await sae.lossAndGrads(x, { precision: 'bf16' });
     expect(bf.losses.mse).not.toBe(f32.losses.mse);
     expect(Math.abs(bf.losses.mse - f32.losses.mse) / f32.losses.mse).toBeLessThan(0.02);
+  });
+});
+
+describe('SparseAutoencoder firing counts and backend moves', () => {
+  const rng = new Rng(4);
+  const data = Float32Array.from({ length: 6 * 8 }, () => rng.normal());
+  for (const k of [3, null]) {
+    it(`counts, per latent, the rows it fired in (k=${k})`, async () => {
+      const backend = new CpuBackend();
+      const sae = SparseAutoencoder.create({ backend, config: { inputDims: 8, nFeatures: 20, k, betaL1: k ? null : 0.1 } });
+      const x = backend.fromArray(data, [6, 8]);
+      const { firing, nonZeroFrac } = await sae.loss(x, { firing: true });
+      const z = (await backend.read(sae.forward(x).z)) as Float32Array;
+      const want = Array.from({ length: 20 }, (_, f) => [0, 1, 2, 3, 4, 5].filter((r) => z[r * 20 + f] !== 0).length);
+      expect(Array.from(firing!)).toEqual(want);
+      expect(want.reduce((a, b) => a + b, 0) / 120).toBeCloseTo(nonZeroFrac, 10);
+    });
+  }
+
+  it('toBackend copies parameters', async () => {
+    const sae = SparseAutoencoder.create({ backend: new CpuBackend(), config: { inputDims: 8, nFeatures: 20, k: 2 } });
+    const other = new CpuBackend();
+    const moved = await sae.toBackend(other);
+    expect(moved.backend).toBe(other);
+    expect(await other.read(moved.param('W_enc'))).toEqual(await sae.backend.read(sae.param('W_enc')));
   });
 });

@@ -4,7 +4,7 @@ import { InvalidArgumentError, ModelFileError, ShapeMismatchError } from '../err
 import { Rng } from '../random/rng.js';
 import { initSaeParams } from './init-params.js';
 import { resolveSaeConfig, type SaeConfig, type SaeConfigInput } from './sae-config.js';
-import { saeBackward, saeForward, saeLossTensors, type ForwardCache } from './sae-graph.js';
+import { firingCounts, saeBackward, saeForward, saeLossTensors, type ForwardCache } from './sae-graph.js';
 import { saeParamShapes, type SaeParamName } from './sae-params.js';
 
 export interface ForwardOutput {
@@ -27,6 +27,16 @@ export interface LossTerms {
   nonZeroFrac: number;
   /** Rows in the batch. */
   rows: number;
+  /** Sum of squared reconstruction errors over the batch (mse · rows · d). */
+  sumSquaredError: number;
+  /** Per latent, how many rows of the batch it was non-zero in (when asked for with `firing`). */
+  firing?: Float32Array;
+}
+
+export interface LossOptions {
+  precision?: MatmulPrecision;
+  /** Also count, per latent, the rows it fired in (for dead-latent tracking). */
+  firing?: boolean;
 }
 
 export interface LossAndGrads {
@@ -121,22 +131,22 @@ export class SparseAutoencoder {
     }
   }
 
-  async loss(x: Tensor): Promise<LossTerms> {
-    const cache = this.#forward(x, 'float32');
+  async loss(x: Tensor, options: LossOptions = {}): Promise<LossTerms> {
+    const cache = this.#forward(x, options.precision ?? 'float32');
     try {
-      return await this.#readLosses(cache);
+      return await this.#readLosses(cache, options.firing ?? false);
     } finally {
       cache.bag.dispose();
     }
   }
 
-  async lossAndGrads(x: Tensor, options: { precision?: MatmulPrecision } = {}): Promise<LossAndGrads> {
+  async lossAndGrads(x: Tensor, options: LossOptions = {}): Promise<LossAndGrads> {
     const precision = options.precision ?? 'float32';
     const cache = this.#forward(x, precision);
     try {
       const grads = saeBackward(this.backend, this.config, this.#lookup, cache, precision);
       try {
-        return { losses: await this.#readLosses(cache), grads };
+        return { losses: await this.#readLosses(cache, options.firing ?? false), grads };
       } catch (error) {
         for (const g of grads.values()) g.dispose();
         throw error;
@@ -168,6 +178,12 @@ export class SparseAutoencoder {
     }
   }
 
+  /** A copy of this model on another backend (parameters are read and uploaded). */
+  async toBackend(backend: Backend): Promise<SparseAutoencoder> {
+    const arrays = await this.toArrays();
+    return SparseAutoencoder.fromArrays({ backend, config: this.config, params: new Map([...arrays].map(([n, a]) => [n, a.data])) });
+  }
+
   dispose(): void {
     for (const t of this.#params.values()) t.dispose();
   }
@@ -182,19 +198,23 @@ export class SparseAutoencoder {
     return saeForward(this.backend, this.config, this.#lookup, x, precision);
   }
 
-  async #readLosses(cache: ForwardCache): Promise<LossTerms> {
+  async #readLosses(cache: ForwardCache, withFiring: boolean): Promise<LossTerms> {
     const t = saeLossTensors(this.backend, cache);
+    const firingT = withFiring ? firingCounts(this.backend, cache) : undefined;
     try {
       const [sse, sabs, nz] = await Promise.all([t.sumSquaredError, t.sumAbsZ, t.nonZero].map((s) => this.backend.read(s)));
       const rows = cache.x.shape[0]!;
       const mse = sse![0]! / (rows * this.config.inputDims);
       const l1 = sabs![0]! / (rows * this.config.nFeatures);
       const total = this.config.k === null && this.config.betaL1 ? mse + this.config.betaL1 * l1 : mse;
-      return { total, mse, l1, nonZeroFrac: nz![0]! / (rows * this.config.nFeatures), rows };
+      const out: LossTerms = { total, mse, l1, nonZeroFrac: nz![0]! / (rows * this.config.nFeatures), rows, sumSquaredError: sse![0]! };
+      if (firingT) out.firing = (await this.backend.read(firingT)) as Float32Array;
+      return out;
     } finally {
       t.sumSquaredError.dispose();
       t.sumAbsZ.dispose();
       t.nonZero.dispose();
+      firingT?.dispose();
     }
   }
 }

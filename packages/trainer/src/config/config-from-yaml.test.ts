@@ -1,0 +1,55 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configFromYaml } from './config-from-yaml.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'deeplens-yaml-'));
+const write = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+describe('configFromYaml', () => {
+  it("reads the tutorial's config.yaml unchanged", () => {
+    const p = write('config.yaml', `input_dims: 3072        # GPT-2 MLP intermediate dimension
+n_features: 24576       # Number of learned features (8x expansion)
+activation: 'relu'      # Activation function
+input_norm: True        # Apply LayerNorm to inputs
+k: 768                  # TopK sparsity (keep top 768 features)
+beta_l1: null           # L1 coefficient (null when using TopK)
+tie_weights: False      # Whether to tie encoder/decoder weights
+unit_norm_decoder: True # Constrain decoder columns to unit norm
+`);
+    expect(configFromYaml(p)).toEqual({
+      inputDims: 3072, nFeatures: 24576, activation: 'relu', inputNorm: true, k: 768, betaL1: null, tieWeights: false, unitNormDecoder: true,
+    });
+  });
+
+  it('reads None as null and 1e-3 as a number (the L1 variant of the tutorial)', () => {
+    const p = write('l1.yaml', 'input_dims: 768\nn_features: 6144\nk: None\nbeta_l1: 1e-3\n');
+    expect(configFromYaml(p)).toMatchObject({ k: null, betaL1: 0.001 });
+  });
+
+  it('rejects unknown keys with a suggestion, and reports every problem at once', () => {
+    const p = write('bad.yaml', 'input_dims: 768\nn_feature: 6144\nk: -3\nactivation: gelu\n');
+    let message = '';
+    try {
+      configFromYaml(p);
+    } catch (e) {
+      message = (e as Error).message;
+      expect(e).toMatchObject({ code: 'DEEPLENS_INVALID_CONFIG' });
+    }
+    expect(message).toContain(p);
+    expect(message).toMatch(/n_feature: unknown key \(did you mean 'n_features'\?\)/);
+    expect(message).toMatch(/- k:/);
+    expect(message).toMatch(/- activation:/);
+  });
+
+  it('names the line of a YAML syntax error and a missing file', () => {
+    const p = write('syntax.yaml', 'input_dims: 768\nn_features: [1, 2\n');
+    expect(() => configFromYaml(p)).toThrow(/invalid YAML at line 3/);
+    expect(() => configFromYaml(join(dir, 'missing.yaml'))).toThrow(/cannot be read/);
+  });
+});

@@ -1,0 +1,44 @@
+import { DeepLensError } from '@deeplens/core';
+import type { z } from 'zod';
+import { didYouMean } from './did-you-mean.js';
+
+export interface ConfigIssue {
+  /** Key path, e.g. `trainer.eval_steps`. */
+  path: string;
+  message: string;
+  hint?: string;
+}
+
+/** All problems of a configuration at once, each naming its key path. */
+export class ConfigValidationError extends DeepLensError {
+  constructor(readonly source: string, readonly issues: readonly ConfigIssue[]) {
+    super(
+      'DEEPLENS_INVALID_CONFIG',
+      `${source}: ${issues.length} configuration problem${issues.length === 1 ? '' : 's'}:\n${issues
+        .map((i) => `  - ${i.path || '(root)'}: ${i.message}${i.hint ? ` (${i.hint})` : ''}`)
+        .join('\n')}`,
+    );
+  }
+}
+
+/** zod issues → ConfigIssues, with "did you mean" for unknown keys. */
+export function toConfigIssues(error: z.ZodError, knownKeys: (path: readonly PropertyKey[]) => readonly string[], prefix = ''): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const issue of error.issues) {
+    const base = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const known = knownKeys(issue.path);
+        const guess = didYouMean(key, known);
+        out.push({
+          path: base ? `${base}.${key}` : key,
+          message: 'unknown key',
+          hint: guess ? `did you mean '${guess}'?` : `known keys: ${known.join(', ')}`,
+        });
+      }
+    } else {
+      out.push({ path: base, message: issue.message });
+    }
+  }
+  return out;
+}

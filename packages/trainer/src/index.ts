@@ -1,0 +1,41 @@
+export { SAETrainer } from './sae-trainer.js';
+export type { TrainOptions } from './sae-trainer.js';
+export { describeOptions, resolveTrainerOptions, TRAINER_DEFAULTS } from './trainer-options.js';
+export type { ResolvedTrainerOptions, SAETrainerOptions } from './trainer-options.js';
+export { ResumeError, TrainerOptionsError, TrainingDivergedError } from './errors.js';
+
+export type {
+  CheckpointInfo, DensityHistogram, EvalMetrics, StepMetrics, TrainerControl, TrainerHooks, TrainerState, TrainResult,
+} from './hooks/trainer-hooks.js';
+export { HookRunner } from './hooks/hook-runner.js';
+export type { HookRegistration } from './hooks/hook-runner.js';
+export { evalMetricsToRecord, loggerHooks, stepMetricsToRecord } from './hooks/trainer-logger.js';
+export type { TrainerLogger } from './hooks/trainer-logger.js';
+
+export { buildSchedule, DECAY_FLOOR_FACTOR, WARMUP_START_FACTOR } from './schedules/build-schedule.js';
+export type { LrsType } from './schedules/build-schedule.js';
+export { constantSchedule, cosineDecay, joinSchedules, linearDecay, linearWarmup } from './schedules/lr-schedule.js';
+export type { LrSchedule } from './schedules/lr-schedule.js';
+export { DEEPLENS_PLATEAU, plateauInit, plateauUpdate } from './schedules/plateau.js';
+export type { PlateauOptions, PlateauState } from './schedules/plateau.js';
+
+export { clipByGlobalNorm } from './gradients/clip-by-global-norm.js';
+export { globalNorm } from './gradients/global-norm.js';
+export { chainTransforms } from './gradients/gradient-transform.js';
+export type { GradientTransform } from './gradients/gradient-transform.js';
+
+export { evaluate } from './metrics/evaluate.js';
+export type { EvaluateOptions } from './metrics/evaluate.js';
+export { DEFAULT_DEAD_WINDOW_TOKENS, densityHistogram, FeatureActivity } from './metrics/feature-activity.js';
+
+export { BEST_MODEL_FILE, epochModelFile, runDirFor, runTimestamp, stepModelFile, TRAINING_STATE_FILE } from './checkpoint/run-dir.js';
+export { loadTrainingState, saveTrainingState } from './checkpoint/training-state.js';
+export type { TrainingProgress, TrainingSnapshot } from './checkpoint/training-state.js';
+
+export { configFromYaml, modelConfigFromObject, parseYaml } from './config/config-from-yaml.js';
+export { ConfigValidationError, toConfigIssues } from './config/config-issues.js';
+export type { ConfigIssue } from './config/config-issues.js';
+export { didYouMean } from './config/did-you-mean.js';
+export { MODEL_CONFIG_KEYS, modelConfigSchema, modelConfigToInput } from './config/model-config-schema.js';
+export type { ModelConfigYaml } from './config/model-config-schema.js';
+export { normalizeYamlValue } from './config/yaml-values.js';

@@ -1,0 +1,205 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  Adam, ActivationsDatasetBuilder, BackendRegistry, CpuBackend, cpuBackendPlugin, loadSae, SparseAutoencoder,
+  type Batch, type DataLoader,
+} from '@deeplens/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TrainingDivergedError } from './errors.js';
+import type { TrainerHooks } from './hooks/trainer-hooks.js';
+import { buildSchedule } from './schedules/build-schedule.js';
+import { SAETrainer } from './sae-trainer.js';
+import { smallSetup } from './test-setup.test-helper.js';
+
+let out: string;
+beforeEach(async () => {
+  out = await mkdtemp(join(tmpdir(), 'deeplens-trainer-'));
+});
+afterEach(async () => {
+  await rm(out, { recursive: true, force: true });
+});
+
+const quiet = { warn: () => {}, logToWandb: false, handleSignals: false };
+
+describe('SAETrainer end to end', () => {
+  it('trains on the bundled real activations and brings eval FVU well below 1', async () => {
+    const file = fileURLToPath(new URL('../../../data/demo/stories260K-layer3-mlp-hidden-2048.npy', import.meta.url));
+    const { train, eval: ev } = await new ActivationsDatasetBuilder({ activations: file, batchSize: 32, seed: 42 }).getDataloaders();
+    const model = SparseAutoencoder.create({ backend: new CpuBackend(), config: { inputDims: 172, nFeatures: 688, k: 16 }, seed: 42 });
+    const evals: number[] = [];
+    const trainer = new SAETrainer({
+      model, trainDataloader: train, evalDataloader: ev, optim: new Adam(model, { lr: 1e-2, betas: [0.9, 0.99] }),
+      epochs: 4, evalSteps: 1000, outputDir: out, modelName: 'demo', lrsType: 'cosine', ...quiet,
+      hooks: [{ onEvalEnd: (_s, m) => void evals.push(m.fvu) }],
+    });
+    const result = await trainer.train();
+    expect(result.status).toBe('completed');
+    expect(result.globalStep).toBe(4 * 52);
+    expect(evals).toHaveLength(4);
+    expect(evals[3]!).toBeLessThan(evals[0]!);
+    expect(result.lastEval!.fvu).toBeLessThan(0.6);
+    expect(result.lastEval!.explainedVariance).toBeCloseTo(1 - result.lastEval!.fvu, 12);
+    expect(result.lastEval!.l0).toBeLessThanOrEqual(16);
+    const loaded = await loadSae({ backend: new CpuBackend(), path: result.bestModelPath! });
+    expect(loaded.config.nFeatures).toBe(688);
+    const config = JSON.parse(await readFile(join(result.runDir!, 'config.json'), 'utf8'));
+    expect(config).toMatchObject({ input_dims: 172, k: 16, trainer: { model_name: 'demo', lrs_type: 'cosine', epochs: 4 } });
+    expect(config.dataset.norm.mean).toHaveLength(172);
+  }, 120_000);
+});
+
+describe('SAETrainer loop', () => {
+  it('evaluates every evalSteps and at each epoch end, without evaluating twice at one step', async () => {
+    const { train, eval: ev, model } = await smallSetup({ rows: 200, batchSize: 32 }); // 160 train rows: 5 batches
+    const seen: Array<[string, number]> = [];
+    await new SAETrainer({
+      model, trainDataloader: train, evalDataloader: ev, epochs: 2, evalSteps: 3, saveCheckpoints: false, ...quiet,
+      hooks: [{ onEvalEnd: (s, m) => void seen.push([m.trigger, s.globalStep]) }],
+    }).train();
+    expect(seen).toEqual([['steps', 3], ['epoch', 5], ['steps', 6], ['steps', 9], ['epoch', 10]]);
+  });
+
+  it('calls hooks in the documented order and keeps going when a hook throws', async () => {
+    const { train, eval: ev, model } = await smallSetup({ rows: 100, batchSize: 40 }); // 80 train rows: 2 batches
+    const calls: string[] = [];
+    const warnings: string[] = [];
+    const log = (name: string) => () => void calls.push(name);
+    const hooks: TrainerHooks = {
+      onTrainStart: log('start'), onBeforeOptimizerStep: log('before'), onStepEnd: log('step'),
+      onEvalEnd: log('eval'), onCheckpointSaved: (_s, c) => void calls.push(`saved:${c.kind}`), onTrainEnd: log('end'),
+    };
+    const broken: TrainerHooks = { onStepEnd: () => { throw new Error('boom'); } };
+    const result = await new SAETrainer({
+      model, trainDataloader: train, evalDataloader: ev, epochs: 1, evalSteps: 100, outputDir: out, ...quiet,
+      warn: (m) => void warnings.push(m), hooks: [broken, hooks],
+    }).train();
+    expect(result.status).toBe('completed');
+    expect(calls).toEqual(['start', 'before', 'step', 'before', 'step', 'eval', 'saved:best', 'saved:state', 'end']);
+    expect(warnings.filter((w) => w.includes('boom'))).toHaveLength(1);
+  });
+
+  it('follows the schedule, reports the pre-clip gradient norm, and clips', async () => {
+    const { train, model } = await smallSetup({ rows: 320 });
+    const lrs: number[] = [];
+    const norms: number[] = [];
+    const clipped: number[] = [];
+    const { globalNorm } = await import('./gradients/global-norm.js');
+    const trainer = new SAETrainer({
+      model, trainDataloader: train, epochs: 2, lrsType: 'linear', warmupFraction: 0.25, gradClipNorm: 1e-3, saveCheckpoints: false, ...quiet,
+      hooks: [{
+        onStepEnd: (_s, m) => void (lrs.push(m.lr), norms.push(m.gradNorm)),
+        onBeforeOptimizerStep: async (_s, g) => void clipped.push(await globalNorm(g, model.backend)),
+      }],
+    });
+    await trainer.train();
+    const s = buildSchedule({ lrsType: 'linear', lr: 1e-3, totalSteps: trainer.totalSteps, warmupFraction: 0.25 });
+    expect(lrs).toEqual(lrs.map((_, i) => s(i)));
+    expect(norms.every((n) => n > 1e-3)).toBe(true);
+    clipped.forEach((n) => expect(n).toBeCloseTo(1e-3, 7));
+  });
+
+  it('stops at a NaN loss with an error naming the step; the best model saved before stays intact', async () => {
+    const { train, eval: ev, model } = await smallSetup({ rows: 320 });
+    const poisoned: DataLoader = {
+      ...train, length: train.length, rows: train.rows, cols: train.cols, batchSize: train.batchSize, shuffle: true, normStats: train.normStats,
+      epoch: (e, o) => ({
+        async *[Symbol.asyncIterator]() {
+          let i = o?.startBatch ?? 0;
+          for await (const b of train.epoch(e, o)) {
+            if (++i === 4) b.data[5] = NaN;
+            yield b as Batch;
+          }
+        },
+      }),
+      [Symbol.asyncIterator]: () => train[Symbol.asyncIterator](),
+    };
+    const errors: unknown[] = [];
+    const trainer = new SAETrainer({
+      model, trainDataloader: poisoned, evalDataloader: ev, epochs: 1, evalSteps: 2, outputDir: out, ...quiet,
+      hooks: [{ onError: (_s, e) => void errors.push(e) }],
+    });
+    const error = await trainer.train().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrainingDivergedError);
+    expect((error as TrainingDivergedError).step).toBe(4);
+    expect(String(error)).toMatch(/step 4[\s\S]*grad_clip_norm/);
+    expect(errors).toHaveLength(1);
+    const runDir = (await readdir(join(out, 'sae')))[0]!;
+    const best = await loadSae({ backend: new CpuBackend(), path: join(out, 'sae', runDir, 'best_model.safetensors') });
+    expect((await best.loss(model.backend.fromArray(new Float32Array(16 * 3), [3, 16]))).mse).toBeTypeOf('number');
+  });
+
+  it('picks the device from a registry and lists what exists for an unknown one', async () => {
+    const { train, model } = await smallSetup({ rows: 64 });
+    const registry = new BackendRegistry().register(cpuBackendPlugin);
+    const t = new SAETrainer({ model, trainDataloader: train, epochs: 1, device: 'gpu', registry, saveCheckpoints: false, ...quiet });
+    await expect(t.train()).rejects.toThrow(/unknown backend 'gpu'[\s\S]*known backends: cpu/);
+  });
+
+  it('rejects invalid options naming the key', async () => {
+    const { train, model } = await smallSetup({ rows: 64 });
+    expect(() => new SAETrainer({ model, trainDataloader: train, epochs: 0 })).toThrow(/epochs/);
+    expect(() => new SAETrainer({ model, trainDataloader: train, warmupFraction: 1.5 })).toThrow(/warmup_fraction/);
+    expect(() => new SAETrainer({ model, trainDataloader: train, lrsType: 'step' as never })).toThrow(/lrs_type/);
+  });
+});
+
+describe('SAETrainer checkpoints and resume', () => {
+  it('names runs saved_models/{modelName}/run_{YYYYmmdd_HHMMSS} and keeps step/epoch files when saveBestOnly is false', async () => {
+    const { train, eval: ev, model } = await smallSetup({ rows: 200 });
+    const r = await new SAETrainer({
+      model, trainDataloader: train, evalDataloader: ev, epochs: 2, evalSteps: 4, outputDir: out, modelName: 'my_sae', saveBestOnly: false, ...quiet,
+    }).train();
+    expect(r.runDir).toMatch(new RegExp(`${out}/my_sae/run_\\d{8}_\\d{6}$`));
+    expect((await readdir(r.runDir!)).sort()).toEqual([
+      'best_model.safetensors', 'config.json', 'sae_epoch_1.safetensors', 'sae_epoch_2.safetensors',
+      'sae_step_4.safetensors', 'sae_step_8.safetensors', 'training_state.safetensors',
+    ]);
+  });
+
+  it('writes nothing with saveCheckpoints: false', async () => {
+    const { train, eval: ev, model } = await smallSetup({ rows: 100 });
+    const r = await new SAETrainer({ model, trainDataloader: train, evalDataloader: ev, epochs: 1, outputDir: out, saveCheckpoints: false, ...quiet }).train();
+    expect(r.runDir).toBeUndefined();
+    expect(existsSync(join(out, 'sae'))).toBe(false);
+  });
+
+  for (const stopAt of [3, 8, 13]) {
+    it(`a run stopped after ${stopAt} steps and resumed ends with the same weights as an uninterrupted one`, async () => {
+      const opts = (m: SparseAutoencoder) => ({ optim: new Adam(m, { lr: 3e-3 }), epochs: 2, evalSteps: 4, lrsType: 'cosine' as const, gradClipNorm: 1, outputDir: out, ...quiet });
+      const a = await smallSetup();
+      await new SAETrainer({ model: a.model, trainDataloader: a.train, evalDataloader: a.eval, ...opts(a.model) }).train();
+
+      const b = await smallSetup();
+      const stopped = await new SAETrainer({
+        model: b.model, trainDataloader: b.train, evalDataloader: b.eval, ...opts(b.model),
+        hooks: [{ onStepEnd: (s, _m, c) => { if (s.globalStep === stopAt) c.requestStop('test'); } }],
+      }).train();
+      expect(stopped.status).toBe('stopped');
+      expect(stopped.globalStep).toBe(stopAt);
+
+      const c = await smallSetup({ modelSeed: 7 }); // same data, another init: resume must overwrite it
+      const resumed = await new SAETrainer({ model: c.model, trainDataloader: c.train, evalDataloader: c.eval, ...opts(c.model) })
+        .train({ resumeFrom: stopped.runDir! });
+      expect(resumed.status).toBe('completed');
+      expect(resumed.globalStep).toBe(16);
+      for (const name of a.model.paramNames) {
+        expect(await c.model.backend.read(c.model.param(name))).toEqual(await a.model.backend.read(a.model.param(name)));
+      }
+    });
+  }
+
+  it('fine-tunes from a model file with initFrom', async () => {
+    const { train, model } = await smallSetup({ rows: 64 });
+    const first = await new SAETrainer({ model, trainDataloader: train, epochs: 1, outputDir: out, ...quiet }).train();
+    const fresh = await smallSetup({ rows: 64, modelSeed: 3 });
+    const seen: number[] = [];
+    await new SAETrainer({
+      model: fresh.model, trainDataloader: fresh.train, epochs: 1, saveCheckpoints: false, ...quiet,
+      hooks: [{ onTrainStart: async () => void seen.push(((await fresh.backend.read(fresh.model.param('b_enc'))) as Float32Array)[0]!) }],
+    }).train({ initFrom: first.bestModelPath! });
+    expect(seen[0]).toBe(((await model.backend.read(model.param('b_enc'))) as Float32Array)[0]);
+  });
+});

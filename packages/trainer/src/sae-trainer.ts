@@ -1,0 +1,346 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  Adam, normStatsToJson, readModelFile, saeConfigToSnakeCase, saveSae,
+  type Batch, type MatmulPrecision, type Optimizer, type SparseAutoencoder, type Tensor,
+} from '@deeplens/core';
+import { BEST_MODEL_FILE, epochModelFile, runDirFor, stepModelFile } from './checkpoint/run-dir.js';
+import { loadTrainingState, saveTrainingState, TRAINING_STATE_VERSION } from './checkpoint/training-state.js';
+import { configFromYaml } from './config/config-from-yaml.js';
+import { ResumeError, TrainingDivergedError } from './errors.js';
+import { clipByGlobalNorm } from './gradients/clip-by-global-norm.js';
+import { globalNorm } from './gradients/global-norm.js';
+import { chainTransforms } from './gradients/gradient-transform.js';
+import { HookRunner, type HookRegistration } from './hooks/hook-runner.js';
+import type { CheckpointInfo, EvalMetrics, StepMetrics, TrainerControl, TrainerState, TrainResult } from './hooks/trainer-hooks.js';
+import { loggerHooks } from './hooks/trainer-logger.js';
+import { evaluate } from './metrics/evaluate.js';
+import { FeatureActivity } from './metrics/feature-activity.js';
+import { buildSchedule } from './schedules/build-schedule.js';
+import { plateauInit, plateauUpdate, type PlateauState } from './schedules/plateau.js';
+import { describeOptions, resolveTrainerOptions, type ResolvedTrainerOptions, type SAETrainerOptions } from './trainer-options.js';
+
+export interface TrainOptions {
+  /** Continue the run in this folder from its training state. */
+  resumeFrom?: string;
+  /** Start from the weights of this model file (fine-tuning); the optimiser starts fresh. */
+  initFrom?: string;
+}
+
+/** DeepLens's SAETrainer. See hooks/trainer-hooks.ts for the exact order of the loop. */
+export class SAETrainer {
+  /** DeepLens's SAETrainer.config_from_yaml. */
+  static readonly configFromYaml = configFromYaml;
+
+  readonly options: ResolvedTrainerOptions;
+  #model: SparseAutoencoder;
+  #optimizer: Optimizer;
+  #s = { globalStep: 0, epoch: 0, batchInEpoch: 0, bestEvalLoss: Infinity, lr: 0, elapsedBefore: 0 };
+  #plateau: PlateauState | null = null;
+  #activity: FeatureActivity;
+  #runDir: string | undefined;
+  #stop: { reason: string; interrupted: boolean } | undefined;
+  #wantCheckpoint = false;
+  #wantEval = false;
+  #lastEval: EvalMetrics | undefined;
+  #lastEvalStep = -1;
+  #bestModelPath: string | undefined;
+  #warned = new Set<string>();
+  /** The optimiser's configured learning rate: what schedules scale (the optimiser's own changes every step). */
+  #baseLr: number;
+
+  constructor(options: SAETrainerOptions) {
+    this.options = resolveTrainerOptions(options);
+    this.#model = options.model;
+    this.#optimizer = options.optim ?? new Adam(options.model);
+    this.#activity = new FeatureActivity(options.model.config.nFeatures, options.deadWindowTokens);
+    this.#baseLr = this.#optimizer.learningRate;
+  }
+
+  get model(): SparseAutoencoder {
+    return this.#model;
+  }
+
+  get optimizer(): Optimizer {
+    return this.#optimizer;
+  }
+
+  get stepsPerEpoch(): number {
+    return this.options.trainDataloader.length;
+  }
+
+  get totalSteps(): number {
+    return this.stepsPerEpoch * this.options.epochs;
+  }
+
+  async train(trainOptions: TrainOptions = {}): Promise<TrainResult> {
+    const o = this.options;
+    const started = performance.now();
+    await this.#resolveDevice();
+    if (trainOptions.initFrom) await this.#initFrom(trainOptions.initFrom);
+    if (trainOptions.resumeFrom) await this.#resume(trainOptions.resumeFrom);
+    else if (o.saveCheckpoints) this.#runDir = runDirFor(o.outputDir, o.modelName);
+    if (this.#runDir) await mkdir(this.#runDir, { recursive: true });
+    const precision = this.#precision();
+    const schedule = buildSchedule({ lrsType: o.lrsType, lr: this.#baseLr, totalSteps: this.totalSteps, warmupFraction: o.warmupFraction });
+    this.#plateau ??= o.lrsType === 'plateau' ? plateauInit(this.#baseLr) : null;
+    const transform = chainTransforms(...(o.gradClipNorm !== null ? [clipByGlobalNorm(o.gradClipNorm)] : []), ...(o.gradientTransforms ?? []));
+    const hooks = this.#hookRunner();
+    const control = this.#control();
+    const removeSignals = o.handleSignals ? this.#installSignals(control) : () => {};
+    if (o.logToWandb && !(o.loggers ?? []).some((l) => l.name === 'wandb')) {
+      this.#warn('logToWandb is set but no W&B logger is attached; use createWandbLogger from @deeplens/loggers/wandb (the deeplens CLI attaches it)');
+    }
+    let result: TrainResult | undefined;
+    try {
+      await hooks.call('onTrainStart', this.#state(), control);
+      for (; this.#s.epoch < o.epochs; this.#s.epoch++, this.#s.batchInEpoch = 0) {
+        let t0 = performance.now();
+        for await (const batch of o.trainDataloader.epoch(this.#s.epoch, { startBatch: this.#s.batchInEpoch })) {
+          const lr = this.#plateau ? this.#plateau.lr : schedule(this.#s.globalStep);
+          const metrics = await this.#step(batch, lr, precision, transform, hooks, control);
+          // Data loading and the step, not evaluations or hooks.
+          metrics.tokensPerSec = batch.rows / ((performance.now() - t0) / 1000);
+          await hooks.call('onStepEnd', this.#state(), metrics, control);
+          if (this.#s.globalStep % o.evalSteps === 0 || this.#wantEval) {
+            await this.#evaluate(this.#wantEval ? 'request' : 'steps', hooks, control, precision);
+          }
+          if (this.#stop || this.#wantCheckpoint) await this.#saveState(hooks, control);
+          if (this.#stop) break;
+          t0 = performance.now();
+        }
+        if (this.#stop) break;
+        await this.#endEpoch(hooks, control, precision);
+      }
+      if (!this.#stop && !o.evalDataloader && this.#runDir) await this.#saveModel('best', join(this.#runDir, BEST_MODEL_FILE), hooks, control);
+      result = this.#result(this.#stop ? (this.#stop.interrupted ? 'interrupted' : 'stopped') : 'completed', started);
+      return result;
+    } catch (error) {
+      await hooks.call('onError', this.#state(), error);
+      result = this.#result('failed', started, (error as Error).message);
+      throw error;
+    } finally {
+      removeSignals();
+      await hooks.call('onTrainEnd', this.#state(), result ?? this.#result('failed', started));
+    }
+  }
+
+  async #step(
+    batch: Batch, lr: number, precision: MatmulPrecision, transform: ReturnType<typeof chainTransforms>, hooks: HookRunner, control: TrainerControl,
+  ): Promise<StepMetrics> {
+    const { backend } = this.#model;
+    const x = backend.fromArray(batch.data, [batch.rows, batch.cols]);
+    let grads: Map<string, Tensor> | undefined;
+    try {
+      const out = await this.#model.lossAndGrads(x, { precision, firing: true });
+      grads = out.grads;
+      const step = this.#s.globalStep + 1;
+      if (!Number.isFinite(out.losses.total)) throw new TrainingDivergedError(step, 'the loss');
+      const gradNorm = await globalNorm(grads, backend);
+      if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(step, 'the gradient norm');
+      await transform.apply(grads, backend, { globalNorm: gradNorm });
+      await hooks.call('onBeforeOptimizerStep', this.#state(), grads, control);
+      this.#optimizer.learningRate = lr;
+      this.#s.lr = lr;
+      this.#optimizer.step(grads);
+      this.#model.postStep();
+      this.#activity.update(out.losses.firing!, batch.rows);
+      this.#s.globalStep = step;
+      this.#s.batchInEpoch++;
+      const m: StepMetrics = { loss: out.losses.total, mse: out.losses.mse, nonZeroFrac: out.losses.nonZeroFrac, lr, gradNorm, tokensPerSec: 0, rows: batch.rows };
+      if (this.#model.config.k === null) m.l1 = out.losses.l1;
+      return m;
+    } finally {
+      x.dispose();
+      for (const g of grads?.values() ?? []) g.dispose();
+    }
+  }
+
+  async #endEpoch(hooks: HookRunner, control: TrainerControl, precision: MatmulPrecision): Promise<void> {
+    const m = this.#lastEvalStep === this.#s.globalStep ? this.#lastEval : await this.#evaluate('epoch', hooks, control, precision);
+    if (this.#plateau && m) this.#plateau = plateauUpdate(this.#plateau, m.loss);
+    if (this.#runDir && !this.options.saveBestOnly) {
+      await this.#saveModel('epoch', join(this.#runDir, epochModelFile(this.#s.epoch + 1)), hooks, control);
+    }
+    // The state records the position after this epoch, so a resume starts the next one.
+    this.#s.epoch++;
+    this.#s.batchInEpoch = 0;
+    try {
+      await this.#saveState(hooks, control);
+    } finally {
+      this.#s.epoch--;
+    }
+  }
+
+  async #evaluate(trigger: EvalMetrics['trigger'], hooks: HookRunner, control: TrainerControl, precision: MatmulPrecision): Promise<EvalMetrics | undefined> {
+    this.#wantEval = false;
+    const loader = this.options.evalDataloader;
+    if (!loader) return undefined;
+    const m = await evaluate(this.#model, loader, { precision, activity: this.#activity, trigger });
+    this.#lastEval = m;
+    this.#lastEvalStep = this.#s.globalStep;
+    await hooks.call('onEvalEnd', this.#state(), m, control);
+    if (m.loss < this.#s.bestEvalLoss) {
+      this.#s.bestEvalLoss = m.loss;
+      if (this.#runDir) await this.#saveModel('best', join(this.#runDir, BEST_MODEL_FILE), hooks, control);
+    }
+    if (this.#runDir && !this.options.saveBestOnly && trigger === 'steps') {
+      await this.#saveModel('step', join(this.#runDir, stepModelFile(this.#s.globalStep)), hooks, control);
+    }
+    return m;
+  }
+
+  async #saveModel(kind: CheckpointInfo['kind'], path: string, hooks: HookRunner, control: TrainerControl): Promise<void> {
+    await saveSae(this.#model, path, { configExtras: this.#configExtras() });
+    if (kind === 'best') this.#bestModelPath = path;
+    await hooks.call('onCheckpointSaved', this.#state(), { kind, path }, control);
+  }
+
+  async #saveState(hooks: HookRunner, control: TrainerControl): Promise<void> {
+    this.#wantCheckpoint = false;
+    if (!this.#runDir) return;
+    const path = await saveTrainingState(this.#runDir, this.#model, this.#optimizer, this.#activity.lastFired, {
+      version: TRAINING_STATE_VERSION,
+      modelName: this.options.modelName,
+      globalStep: this.#s.globalStep,
+      epoch: this.#s.epoch,
+      batchInEpoch: this.#s.batchInEpoch,
+      tokensSeen: this.#activity.tokensSeen,
+      bestEvalLoss: this.#s.bestEvalLoss,
+      plateau: this.#plateau,
+      optimizer: { type: this.#optimizer.type, step: this.#optimizer.stepCount, learningRate: this.#optimizer.learningRate },
+      baseLr: this.#baseLr,
+      elapsedSeconds: this.#s.elapsedBefore,
+    });
+    await hooks.call('onCheckpointSaved', this.#state(), { kind: 'state', path }, control);
+  }
+
+  async #resume(runDir: string): Promise<void> {
+    const snap = await loadTrainingState(runDir);
+    const names = new Set(this.#model.paramNames);
+    for (const n of snap.params.keys()) {
+      if (!names.has(n as never)) throw new ResumeError(`${runDir}: the saved state has parameter '${n}' that this model lacks; resume with the run's own model config`);
+    }
+    this.#model.setArrays(snap.params);
+    this.#optimizer.loadState(snap.optimizer);
+    const p = snap.progress;
+    Object.assign(this.#s, { globalStep: p.globalStep, epoch: p.epoch, batchInEpoch: p.batchInEpoch, bestEvalLoss: p.bestEvalLoss ?? Infinity, elapsedBefore: p.elapsedSeconds });
+    this.#plateau = p.plateau;
+    this.#baseLr = p.baseLr;
+    this.#activity.lastFired.set(snap.lastFired);
+    this.#activity.tokensSeen = p.tokensSeen;
+    this.#runDir = runDir;
+  }
+
+  async #initFrom(path: string): Promise<void> {
+    const file = await readModelFile(path);
+    const mine = saeConfigToSnakeCase(this.#model.config);
+    const theirs = saeConfigToSnakeCase(file.config);
+    for (const key of ['input_dims', 'n_features', 'tie_weights', 'input_norm']) {
+      if (mine[key] !== theirs[key]) throw new ResumeError(`init_from ${path}: ${key} is ${String(theirs[key])} there, ${String(mine[key])} here`);
+    }
+    this.#model.setArrays(file.params);
+  }
+
+  async #resolveDevice(): Promise<void> {
+    const { device, registry } = this.options;
+    if (!registry || device === this.#model.backend.name) return;
+    const backend = await registry.create(device);
+    if (backend.name === this.#model.backend.name) return backend.dispose();
+    const moved = await this.#model.toBackend(backend);
+    const state = this.#optimizer.stepCount > 0 ? await this.#optimizer.saveState() : undefined;
+    this.#model.dispose();
+    this.#model = moved;
+    this.#optimizer = new Adam(moved, this.#optimizer.describe() as never);
+    if (state) this.#optimizer.loadState(state);
+  }
+
+  #precision(): MatmulPrecision {
+    if (!this.options.bf16) return 'float32';
+    if (this.#model.backend.capabilities.bf16) return 'bf16';
+    this.#warn(`bf16 requested but backend '${this.#model.backend.name}' has no bfloat16 matmul; training in float32`);
+    return 'float32';
+  }
+
+  #hookRunner(): HookRunner {
+    const o = this.options;
+    const regs: HookRegistration[] = (o.hooks ?? []).map((h) => ('hooks' in h ? (h as HookRegistration) : { hooks: h }));
+    for (const logger of o.loggers ?? []) regs.push(loggerHooks(logger, { everySteps: o.logEverySteps }));
+    return new HookRunner(regs, (message, error) => this.#warn(`${message}: ${(error as Error)?.stack ?? String(error)}`));
+  }
+
+  #control(): TrainerControl {
+    return {
+      requestStop: (reason = 'requested by a hook') => {
+        this.#stop ??= { reason, interrupted: false };
+      },
+      requestCheckpoint: () => {
+        this.#wantCheckpoint = true;
+      },
+      requestEval: () => {
+        this.#wantEval = true;
+      },
+    };
+  }
+
+  #installSignals(control: TrainerControl): () => void {
+    const handler = (signal: NodeJS.Signals) => {
+      this.#warn(`${signal} received: finishing the current step and saving the training state (press again to abort)`);
+      this.#stop ??= { reason: signal, interrupted: true };
+      control.requestCheckpoint();
+    };
+    process.once('SIGINT', handler);
+    process.once('SIGTERM', handler);
+    return () => {
+      process.removeListener('SIGINT', handler);
+      process.removeListener('SIGTERM', handler);
+    };
+  }
+
+  #configExtras(): Record<string, unknown> {
+    const norm = this.options.trainDataloader.normStats;
+    return {
+      dataset: { norm: norm ? normStatsToJson(norm) : null, train_rows: this.options.trainDataloader.rows, eval_rows: this.options.evalDataloader?.rows ?? 0, batch_size: this.options.trainDataloader.batchSize },
+      trainer: describeOptions(this.options),
+      optim: this.#optimizer.describe(),
+      backend: this.#model.backend.name,
+    };
+  }
+
+  #state(): TrainerState {
+    return {
+      modelName: this.options.modelName,
+      globalStep: this.#s.globalStep,
+      totalSteps: this.totalSteps,
+      epoch: this.#s.epoch,
+      epochs: this.options.epochs,
+      batchInEpoch: this.#s.batchInEpoch,
+      stepsPerEpoch: this.stepsPerEpoch,
+      tokensSeen: this.#activity.tokensSeen,
+      lr: this.#s.lr,
+      bestEvalLoss: this.#s.bestEvalLoss,
+      runDir: this.#runDir,
+      config: { model: saeConfigToSnakeCase(this.#model.config), ...this.#configExtras() },
+    };
+  }
+
+  #result(status: TrainResult['status'], started: number, reason?: string): TrainResult {
+    return {
+      status,
+      reason: reason ?? this.#stop?.reason,
+      globalStep: this.#s.globalStep,
+      epochsCompleted: this.#s.epoch,
+      bestEvalLoss: this.#s.bestEvalLoss,
+      lastEval: this.#lastEval,
+      runDir: this.#runDir,
+      bestModelPath: this.#bestModelPath,
+      elapsedSeconds: this.#s.elapsedBefore + (performance.now() - started) / 1000,
+    };
+  }
+
+  #warn(message: string): void {
+    if (this.#warned.has(message)) return;
+    this.#warned.add(message);
+    (this.options.warn ?? console.warn)(message);
+  }
+}

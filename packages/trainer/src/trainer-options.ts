@@ -1,0 +1,109 @@
+import type { BackendRegistry, DataLoader, Optimizer, SparseAutoencoder } from '@deeplens/core';
+import { TrainerOptionsError } from './errors.js';
+import type { GradientTransform } from './gradients/gradient-transform.js';
+import type { HookRegistration } from './hooks/hook-runner.js';
+import type { TrainerHooks } from './hooks/trainer-hooks.js';
+import type { TrainerLogger } from './hooks/trainer-logger.js';
+import type { LrsType } from './schedules/build-schedule.js';
+
+/** SAETrainer options: DeepLens's table (camelCase) plus hooks, loggers and where to write. */
+export interface SAETrainerOptions {
+  model: SparseAutoencoder;
+  /** Run folders go to {outputDir}/{modelName}/run_{timestamp}. Default "sae". */
+  modelName?: string;
+  trainDataloader: DataLoader;
+  evalDataloader?: DataLoader;
+  /** Default: Adam(model) with torch defaults. */
+  optim?: Optimizer;
+  /** Default 20. */
+  epochs?: number;
+  /** bfloat16 matmul inputs with float32 weights and accumulation (default false). */
+  bf16?: boolean;
+  /** Default 42. Recorded with the run; SAETrainer.fromConfig seeds model init and data with it. */
+  randomSeed?: number;
+  /** Write run folders (default true). false writes nothing. */
+  saveCheckpoints?: boolean;
+  /** "auto" (default) or a backend name; resolved through `registry`. */
+  device?: string;
+  /** Clip the global gradient norm (default null: no clipping). */
+  gradClipNorm?: number | null;
+  /** Default null (constant lr). */
+  lrsType?: LrsType;
+  /** Evaluate every this many steps, and at each epoch end (default 5000). */
+  evalSteps?: number;
+  /** Default 0.1. */
+  warmupFraction?: number;
+  /** Keep only best_model (default true); false also keeps sae_step_N / sae_epoch_N files. */
+  saveBestOnly?: boolean;
+  /** Attach the W&B logger (DeepLens default true). The trainer itself only records it; @deeplens/loggers provides the logger. */
+  logToWandb?: boolean;
+  hooks?: ReadonlyArray<TrainerHooks | HookRegistration>;
+  loggers?: readonly TrainerLogger[];
+  /** Cadence of loggers' train metrics, in batches of an epoch (default 100). */
+  logEverySteps?: number;
+  /** Root folder for runs (default "saved_models"). */
+  outputDir?: string;
+  /** Backends for `device`; without it the model's own backend is used. */
+  registry?: BackendRegistry;
+  /** Finish the step, save and return on SIGINT/SIGTERM (default true). */
+  handleSignals?: boolean;
+  /** Training tokens after which a silent latent counts as dead (default 10M). */
+  deadWindowTokens?: number;
+  /** Extra gradient transforms, applied after clipping. */
+  gradientTransforms?: readonly GradientTransform[];
+  /** Warnings (default: console.warn). */
+  warn?: (message: string) => void;
+}
+
+export const TRAINER_DEFAULTS = {
+  modelName: 'sae',
+  epochs: 20,
+  bf16: false,
+  randomSeed: 42,
+  saveCheckpoints: true,
+  device: 'auto',
+  gradClipNorm: null,
+  lrsType: null,
+  evalSteps: 5000,
+  warmupFraction: 0.1,
+  saveBestOnly: true,
+  logToWandb: true,
+  logEverySteps: 100,
+  outputDir: 'saved_models',
+  handleSignals: true,
+} as const;
+
+export type ResolvedTrainerOptions = Omit<SAETrainerOptions, keyof typeof TRAINER_DEFAULTS> & {
+  modelName: string; epochs: number; bf16: boolean; randomSeed: number; saveCheckpoints: boolean; device: string;
+  gradClipNorm: number | null; lrsType: LrsType; evalSteps: number; warmupFraction: number; saveBestOnly: boolean;
+  logToWandb: boolean; logEverySteps: number; outputDir: string; handleSignals: boolean;
+};
+
+export function resolveTrainerOptions(o: SAETrainerOptions): ResolvedTrainerOptions {
+  const defined = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const r = { ...TRAINER_DEFAULTS, ...defined } as ResolvedTrainerOptions;
+  const bad = (key: string, msg: string) => {
+    throw new TrainerOptionsError(`${key}: ${msg}`);
+  };
+  if (!o.model) bad('model', 'is required');
+  if (!o.trainDataloader) bad('train_dataloader', 'is required');
+  if (!Number.isInteger(r.epochs) || r.epochs < 1) bad('epochs', `must be a positive integer, got ${r.epochs}`);
+  if (!Number.isInteger(r.evalSteps) || r.evalSteps < 1) bad('eval_steps', `must be a positive integer, got ${r.evalSteps}`);
+  if (!(r.warmupFraction >= 0 && r.warmupFraction < 1)) bad('warmup_fraction', `must be in [0, 1), got ${r.warmupFraction}`);
+  if (r.lrsType !== null && !['cosine', 'linear', 'plateau'].includes(r.lrsType)) bad('lrs_type', `must be cosine, linear, plateau or null, got ${String(r.lrsType)}`);
+  if (r.gradClipNorm !== null && !(r.gradClipNorm > 0)) bad('grad_clip_norm', `must be a positive number or null, got ${r.gradClipNorm}`);
+  if (!/^[\w.-]+$/.test(r.modelName)) bad('model_name', `may only hold letters, digits, '_', '-' and '.', got '${r.modelName}'`);
+  if (o.trainDataloader && o.trainDataloader.cols !== o.model?.config.inputDims) {
+    bad('train_dataloader', `yields rows of width ${o.trainDataloader.cols}, the model's input_dims is ${o.model?.config.inputDims}`);
+  }
+  return r;
+}
+
+/** The options as they are recorded in config.json and sent to loggers (snake_case, no objects). */
+export function describeOptions(r: ResolvedTrainerOptions): Record<string, unknown> {
+  return {
+    model_name: r.modelName, epochs: r.epochs, bf16: r.bf16, random_seed: r.randomSeed, save_checkpoints: r.saveCheckpoints,
+    device: r.device, grad_clip_norm: r.gradClipNorm, lrs_type: r.lrsType, eval_steps: r.evalSteps,
+    warmup_fraction: r.warmupFraction, save_best_only: r.saveBestOnly, log_to_wandb: r.logToWandb,
+  };
+}
