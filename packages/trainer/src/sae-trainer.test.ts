@@ -27,7 +27,8 @@ const quiet = { warn: () => {}, logToWandb: false, handleSignals: false };
 describe('SAETrainer end to end', () => {
   it('trains on the bundled real activations and brings eval FVU well below 1', async () => {
     const file = fileURLToPath(new URL('../../../data/demo/stories260K-layer3-mlp-hidden-2048.npy', import.meta.url));
-    const { train, eval: ev } = await new ActivationsDatasetBuilder({ activations: file, batchSize: 32, seed: 42 }).getDataloaders();
+    const builder = new ActivationsDatasetBuilder({ activations: file, batchSize: 32, seed: 42 });
+    const { train, eval: ev } = await builder.getDataloaders();
     const model = SparseAutoencoder.create({ backend: new CpuBackend(), config: { inputDims: 172, nFeatures: 688, k: 16 }, seed: 42 });
     const evals: number[] = [];
     const trainer = new SAETrainer({
@@ -36,6 +37,7 @@ describe('SAETrainer end to end', () => {
       hooks: [{ onEvalEnd: (_s, m) => void evals.push(m.fvu) }],
     });
     const result = await trainer.train();
+    await builder.close();
     expect(result.status).toBe('completed');
     expect(result.globalStep).toBe(4 * 52);
     expect(evals).toHaveLength(4);

@@ -9,6 +9,8 @@ export interface TrainerLogger {
   readonly name: string;
   logHyperparams(config: Readonly<Record<string, unknown>>): void | Promise<void>;
   logMetrics(metrics: Readonly<Record<string, number>>, step: number): void | Promise<void>;
+  /** Once at the end, before flush/close: where the model went and the final numbers. */
+  logSummary?(summary: TrainResult): void | Promise<void>;
   flush(): void | Promise<void>;
   close(status: TrainResult['status']): void | Promise<void>;
 }
@@ -50,12 +52,20 @@ export function loggerHooks(logger: TrainerLogger, options: { everySteps?: numbe
     name: logger.name,
     everySteps: options.everySteps ?? 100,
     hooks: {
-      onTrainStart: (state) => logger.logHyperparams(state.config),
-      onStepEnd: (state, m) => logger.logMetrics({ ...stepMetricsToRecord(m, state.epoch), global_step: state.globalStep }, state.globalStep),
+      onTrainStart: (state) => logger.logHyperparams({ ...state.config, run_dir: state.runDir ?? null }),
+      onStepEnd: (state, m) =>
+        logger.logMetrics(
+          { ...stepMetricsToRecord(m, state.epoch), global_step: state.globalStep, batch: state.batchInEpoch - 1, batches_per_epoch: state.stepsPerEpoch },
+          state.globalStep,
+        ),
       onEvalEnd: (state, m) => logger.logMetrics({ ...evalMetricsToRecord(m, state.epoch), global_step: state.globalStep }, state.globalStep),
       onTrainEnd: async (_state, result) => {
-        await logger.flush();
-        await logger.close(result.status);
+        try {
+          await logger.logSummary?.(result);
+        } finally {
+          await logger.flush();
+          await logger.close(result.status);
+        }
       },
     },
   };
