@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConsoleLogger } from './console-logger.js';
-import { sci2 } from './format.js';
+import { fixed3, sci2 } from './format.js';
 
 describe('ConsoleLogger', () => {
   it("prints the tutorial's step line exactly", () => {
@@ -8,6 +8,10 @@ describe('ConsoleLogger', () => {
     const log = new ConsoleLogger({ write: (l) => void lines.push(l) });
     log.logMetrics({ 'train/loss': 0.18912, 'train/non_zero_frac': 0.03125, 'train/lr': 3e-4, batch: 100, batches_per_epoch: 1000, epoch: 0 });
     expect(lines).toEqual(['Step [100/1000] - train_loss: 0.189 - train_nz_frac: 0.031 - lr: 3.00e-04']);
+  });
+
+  it('rounds exact ties half to even like Python', () => {
+    expect([0.0625, 0.0635, 0.1875, 2.5e-4, 0.123456].map(fixed3)).toEqual(['0.062', '0.064', '0.188', '0.000', '0.123']);
   });
 
   it('formats learning rates with two-digit exponents like Python', () => {

@@ -1,6 +1,21 @@
 /** Numbers as DeepLens prints them: fixed 3 decimals, and the learning rate as 3.00e-04. */
 export function fixed3(x: number): string {
-  return Number.isFinite(x) ? x.toFixed(3) : String(x);
+  return pythonFixed(x, 3);
+}
+
+/**
+ * Python's `f"{x:.{digits}f}"`: like toFixed, except that an exact binary tie (0.0625 → 3 digits)
+ * rounds half to even ("0.062") where toFixed rounds up ("0.063").
+ */
+export function pythonFixed(x: number, digits: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const scale = 10 ** digits;
+  const scaled = x * scale;
+  const isExactTie = scaled / scale === x && Number.isInteger(scaled * 2) && !Number.isInteger(scaled);
+  if (!isExactTie) return x.toFixed(digits);
+  const down = Math.floor(scaled);
+  const even = down % 2 === 0 ? down : down + 1;
+  return (even / scale).toFixed(digits);
 }
 
 /** Exponent with at least two digits, as Python's `{:.2e}`: 3.00e-04, 1.00e+00. */

@@ -1,0 +1,24 @@
+import { createRegistry } from '../backends.js';
+import type { CommandModule } from '../command.js';
+import { EXIT } from '../errors.js';
+
+const command: CommandModule = {
+  description: 'list compute backends and whether they work here',
+  usage: 'deeplens backends [--json]\n\nEvery known backend, whether it is available on this machine, and if not, why and how to get it.',
+  options: { json: { type: 'boolean' } },
+  async run(v, _p, io) {
+    const status = await (await createRegistry()).status();
+    if (v['json']) {
+      io.out(JSON.stringify(status.map((s) => ({ name: s.name, priority: s.priority, available: s.availability.available, reason: s.availability.reason ?? null }))));
+      return EXIT.ok;
+    }
+    const auto = status.find((s) => s.availability.available)?.name;
+    for (const s of status) {
+      const mark = s.availability.available ? 'available' : 'unavailable';
+      io.out(`${s.name.padEnd(7)} ${mark.padEnd(12)} ${s.availability.available ? (s.description ?? '') : (s.availability.reason ?? '')}${s.name === auto ? '  ← auto' : ''}`);
+    }
+    return EXIT.ok;
+  },
+};
+
+export default command;

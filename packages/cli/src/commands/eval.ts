@@ -1,0 +1,60 @@
+import { ActivationsDatasetBuilder, SparseAutoencoder } from '@deeplens/core';
+import { evaluate } from '@deeplens/trainer';
+import { loadCheckpoint, referenceBackend } from '../checkpoint.js';
+import type { CommandModule } from '../command.js';
+import { EXIT, UsageError } from '../errors.js';
+
+const command: CommandModule = {
+  description: 'evaluate a trained SAE on activations',
+  usage: `deeplens eval --checkpoint <run-folder|model.safetensors> --activations <file> [--json] [--batch-size N] [--key NAME]
+
+Reports MSE, FVU (fraction of variance unexplained), explained variance, L0 (active latents per row),
+the fraction of dead latents (never active on these rows) and nz_frac. Activations are normalised
+with the statistics saved with the run, as during training.`,
+  options: {
+    checkpoint: { type: 'string' },
+    activations: { type: 'string', short: 'a', multiple: true },
+    json: { type: 'boolean' },
+    'batch-size': { type: 'string' },
+    key: { type: 'string' },
+    flatten: { type: 'boolean' },
+  },
+  async run(v, _p, io) {
+    if (typeof v['checkpoint'] !== 'string') throw new UsageError('eval needs --checkpoint <run-folder|model file>');
+    const acts = v['activations'] as string[] | undefined;
+    if (!acts?.length) throw new UsageError('eval needs --activations <file>');
+    const batchSize = v['batch-size'] ? Number(v['batch-size']) : 256;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`--batch-size must be a positive integer, got ${String(v['batch-size'])}`);
+    const ckpt = await loadCheckpoint(v['checkpoint']);
+    const builder = new ActivationsDatasetBuilder({
+      activations: acts, splits: [1], shuffle: false, batchSize, inputDims: ckpt.file.config.inputDims,
+      norm: ckpt.normStats !== undefined, ...(ckpt.normStats ? { normStats: ckpt.normStats } : {}),
+      ...(typeof v['key'] === 'string' ? { key: v['key'] } : {}), flatten: v['flatten'] === true,
+    });
+    try {
+      const { train: loader, info } = await builder.getDataloaders();
+      const model = SparseAutoencoder.fromArrays({ backend: referenceBackend(), config: ckpt.file.config, params: ckpt.file.params, source: ckpt.modelPath });
+      const m = await evaluate(model, loader);
+      const result = {
+        checkpoint: ckpt.modelPath, activations: info.source, rows: m.rows,
+        mse: m.mse, fvu: m.fvu, explained_variance: m.explainedVariance, l0: m.l0, dead_fraction: m.deadFraction, nz_frac: m.nonZeroFrac, loss: m.loss,
+      };
+      if (v['json']) io.out(JSON.stringify(result));
+      else {
+        io.out(`Checkpoint:         ${result.checkpoint}`);
+        io.out(`Activations:        ${result.activations} (${result.rows} rows${ckpt.normStats ? ', normalised with the run\'s statistics' : ''})`);
+        io.out(`MSE:                ${m.mse.toFixed(6)}`);
+        io.out(`FVU:                ${m.fvu.toFixed(6)}`);
+        io.out(`Explained variance: ${m.explainedVariance.toFixed(6)}`);
+        io.out(`L0:                 ${m.l0.toFixed(2)}`);
+        io.out(`Dead fraction:      ${m.deadFraction.toFixed(4)}`);
+        io.out(`nz_frac:            ${m.nonZeroFrac.toFixed(6)}`);
+      }
+      return EXIT.ok;
+    } finally {
+      await builder.close();
+    }
+  },
+};
+
+export default command;

@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util';
+import { didYouMean } from '@deeplens/trainer';
+import type { CommandIO, CommandModule } from './command.js';
+import { EXIT, isUserError, UsageError } from './errors.js';
+
+export const VERSION = '0.1.0';
+
+/** Subcommands, loaded only when invoked. */
+export type CommandTable = Readonly<Record<string, { description: string; load: () => Promise<{ default: CommandModule }> }>>;
+
+export const COMMANDS: CommandTable = {
+  train: { description: 'train a sparse autoencoder on activation files', load: () => import('./commands/train.js') },
+  eval: { description: 'evaluate a trained SAE on activations', load: () => import('./commands/eval.js') },
+  info: { description: 'show what an activation file, model file or run folder holds', load: () => import('./commands/info.js') },
+  export: { description: "export a trained SAE to SAELens's layout", load: () => import('./commands/export.js') },
+  backends: { description: 'list compute backends and whether they work here', load: () => import('./commands/backends.js') },
+  demo: { description: 'train a small SAE on the bundled demo activations', load: () => import('./commands/demo.js') },
+  'wandb-sync': { description: 'upload an offline W&B run', load: () => import('./commands/wandb-sync.js') },
+};
+
+const overview = (commands: CommandTable) =>
+  [
+    `deeplens ${VERSION} — train sparse autoencoders on neural-network activations`,
+    '',
+    'Usage: deeplens <command> [options]    (deeplens <command> --help for its options)',
+    '',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(11)} ${c.description}`),
+    '',
+    'Exit codes: 0 success, 1 user error (bad flag, config, file or data), 2 internal error (please report),',
+    '            130 training interrupted after saving its state (continue with --resume).',
+  ].join('\n');
+
+export async function main(argv: readonly string[], io: CommandIO, commands: CommandTable = COMMANDS): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (!name || name === '--help' || name === '-h' || name === 'help') {
+      io.out(overview(commands));
+      return name ? EXIT.ok : EXIT.user;
+    }
+    if (name === '--version' || name === '-v') {
+      io.out(VERSION);
+      return EXIT.ok;
+    }
+    const entry = commands[name];
+    if (!entry) {
+      const guess = didYouMean(name, Object.keys(commands));
+      throw new UsageError(`unknown command '${name}'`, guess ? `did you mean 'deeplens ${guess}'?` : `commands: ${Object.keys(commands).join(', ')}`);
+    }
+    const cmd = (await entry.load()).default;
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.out(cmd.usage);
+      return EXIT.ok;
+    }
+    const { values, positionals } = parseCommandArgs(name, cmd, rest);
+    return await cmd.run(values, positionals, io);
+  } catch (error) {
+    if (isUserError(error)) {
+      io.err(`error: ${error.message}`);
+      return EXIT.user;
+    }
+    io.err(`internal error: ${(error as Error)?.stack ?? String(error)}`);
+    io.err('This is a bug in DeepLens TS. Please report it with the command you ran and the output above.');
+    return EXIT.internal;
+  }
+}
+
+function parseCommandArgs(name: string, cmd: CommandModule, args: string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: cmd.options, allowPositionals: cmd.positionals !== undefined, strict: true });
+  } catch (error) {
+    const e = error as { code?: string; message: string };
+    const flag = /'(-{1,2}[^']+)'/.exec(e.message)?.[1];
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag) {
+      const guess = didYouMean(flag.replace(/^-+/, ''), Object.keys(cmd.options));
+      throw new UsageError(`unknown option ${flag} for 'deeplens ${name}'`, guess ? `did you mean --${guess}?` : `see deeplens ${name} --help`);
+    }
+    throw new UsageError(`${e.message.split('\n')[0]} (deeplens ${name})`, `see deeplens ${name} --help`);
+  }
+  const { values, positionals } = parsed;
+  if (cmd.positionals && (positionals.length < cmd.positionals.min || positionals.length > cmd.positionals.max)) {
+    throw new UsageError(`deeplens ${name} takes ${cmd.positionals.names}`, `see deeplens ${name} --help`);
+  }
+  return { values: values as Record<string, string | boolean | string[] | undefined>, positionals };
+}

@@ -1,0 +1,70 @@
+import { ActivationsDatasetBuilder, Adam, AdamW, noDecayOnBiasesAndNorms, SparseAutoencoder, type Optimizer } from '@deeplens/core';
+import { ConsoleLogger, FanOutLogger, MetricsFileLogger, progressBarHooks } from '@deeplens/loggers';
+import { SAETrainer, type TrainerLogger, type TrainResult } from '@deeplens/trainer';
+import { createRegistry } from './backends.js';
+import type { TrainConfig } from './config/resolve-train-config.js';
+
+export interface TrainingRun {
+  config: TrainConfig;
+  activations: string | string[];
+  evalActivations?: string;
+  initFrom?: string;
+  resume?: string;
+  quiet?: boolean;
+  /** Where console lines go (tests). */
+  write?: (line: string) => void;
+}
+
+/** Wire data, model, optimiser, backend, loggers and trainer from a resolved config, and train. */
+export async function runTraining(run: TrainingRun): Promise<TrainResult> {
+  const { config: c } = run;
+  const seed = c.trainer.random_seed;
+  const dataSeed = c.data.seed ?? seed;
+  const common = { batchSize: c.data.batch_size, norm: c.data.norm, seed: dataSeed, inputDims: c.model.inputDims, nonFinite: c.data.skip_non_finite ? ('skip' as const) : ('error' as const), flatten: c.data.flatten, ...(c.data.key ? { key: c.data.key } : {}) };
+  const trainBuilder = new ActivationsDatasetBuilder({ ...common, activations: run.activations, shuffle: c.data.shuffle, splits: run.evalActivations ? [1] : c.data.splits });
+  const builders = [trainBuilder];
+  try {
+    const { train, eval: splitEval, info } = await trainBuilder.getDataloaders();
+    let evalLoader = splitEval;
+    if (run.evalActivations) {
+      const evalBuilder = new ActivationsDatasetBuilder({ ...common, activations: run.evalActivations, splits: [1], shuffle: false, ...(info.normStats ? { normStats: info.normStats } : {}) });
+      builders.push(evalBuilder);
+      evalLoader = (await evalBuilder.getDataloaders()).train;
+    }
+    const registry = await createRegistry();
+    const backend = await registry.create(c.trainer.device);
+    const model = SparseAutoencoder.create({ backend, config: c.model, seed });
+    const optim = makeOptimizer(model, c);
+    const loggers: TrainerLogger[] = [new ConsoleLogger({ quiet: run.quiet ?? false, ...(run.write ? { write: run.write } : {}) }), new MetricsFileLogger()];
+    if (c.trainer.log_to_wandb) {
+      const { createWandbLogger } = await import('@deeplens/loggers/wandb');
+      loggers.push(await createWandbLogger({ modelName: c.trainer.model_name }));
+    }
+    if (info.skippedRows > 0) (run.write ?? console.log)(`Skipped ${info.skippedRows} rows with NaN/Inf.`);
+    const trainer = new SAETrainer({
+      model, trainDataloader: train, optim,
+      ...(evalLoader ? { evalDataloader: evalLoader } : {}),
+      modelName: c.trainer.model_name, epochs: c.trainer.epochs, bf16: c.trainer.bf16, randomSeed: seed,
+      saveCheckpoints: c.trainer.save_checkpoints, device: backend.name, gradClipNorm: c.trainer.grad_clip_norm,
+      lrsType: c.trainer.lrs_type, evalSteps: c.trainer.eval_steps, warmupFraction: c.trainer.warmup_fraction,
+      saveBestOnly: c.trainer.save_best_only, logToWandb: c.trainer.log_to_wandb, outputDir: c.trainer.output_dir,
+      loggers: [new FanOutLogger(loggers)], logEverySteps: c.trainer.log_every_steps,
+      hooks: run.quiet ? [] : progressBarHooks(),
+      warn: (m) => console.error(`warning: ${m}`),
+    });
+    return await trainer.train({ ...(run.resume ? { resumeFrom: run.resume } : {}), ...(run.initFrom ? { initFrom: run.initFrom } : {}) });
+  } finally {
+    await Promise.all(builders.map((b) => b.close()));
+  }
+}
+
+function makeOptimizer(model: SparseAutoencoder, c: TrainConfig): Optimizer {
+  const options = {
+    lr: c.optim.lr,
+    betas: c.optim.betas,
+    eps: c.optim.eps,
+    ...(c.optim.weight_decay !== null ? { weightDecay: c.optim.weight_decay } : {}),
+    ...(c.optim.decay_biases ? {} : { paramGroups: noDecayOnBiasesAndNorms() }),
+  };
+  return c.optim.type === 'adamw' ? new AdamW(model, options) : new Adam(model, options);
+}

@@ -1,0 +1,64 @@
+import { InvalidConfigError } from '@deeplens/core';
+import type { Checkpoint } from './checkpoint.js';
+
+/**
+ * Our SAE in SAELens's layout. With dataset normalisation x' = (x − μ)/σ the SAE computes
+ *   z = act((x' − b_dec)·W_enc + b_enc),  x̂' = z·W_dec + b_dec,  x̂ = σ⊙x̂' + μ.
+ * Folding σ and μ in: W_enc ← diag(1/σ)·W_enc, W_dec ← W_dec·diag(σ), b_dec ← μ + σ⊙b_dec, so the
+ * exported SAE maps raw x to raw x̂ with SAELens's standard `apply_b_dec_to_input`.
+ */
+export function toSaeLens(ckpt: Checkpoint, meta: { hookName?: string; modelName?: string } = {}) {
+  const c = ckpt.file.config;
+  if (c.inputNorm) {
+    throw new InvalidConfigError('input_norm', 'SAELens has no learnable LayerNorm on the encoder input, so this model cannot be exported to it', {
+      hint: 'train with input_norm: false (dataset normalisation via data.norm is folded in automatically)',
+    });
+  }
+  if (c.activation !== 'relu') {
+    throw new InvalidConfigError('activation', `SAELens's standard and topk SAEs use ReLU; '${c.activation}' cannot be represented`);
+  }
+  const d = c.inputDims;
+  const f = c.nFeatures;
+  const p = ckpt.file.params;
+  const wEnc = Float32Array.from(p.get('W_enc')!);
+  const wDec = c.tieWeights ? transpose(wEnc, d, f) : Float32Array.from(p.get('W_dec')!);
+  const bDec = Float32Array.from(p.get('b_dec')!);
+  const norm = ckpt.normStats;
+  if (norm) {
+    for (let i = 0; i < d; i++) {
+      const s = norm.std[i]!;
+      for (let j = 0; j < f; j++) wEnc[i * f + j]! /= s;
+      for (let j = 0; j < f; j++) wDec[j * d + i]! *= s;
+      bDec[i] = norm.mean[i]! + s * bDec[i]!;
+    }
+  }
+  const tensors = new Map([
+    ['W_enc', { shape: [d, f], data: wEnc }],
+    ['b_enc', { shape: [f], data: Float32Array.from(p.get('b_enc')!) }],
+    ['W_dec', { shape: [f, d], data: wDec }],
+    ['b_dec', { shape: [d], data: bDec }],
+  ]);
+  const cfg: Record<string, unknown> = {
+    architecture: c.k !== null ? 'topk' : 'standard',
+    d_in: d,
+    d_sae: f,
+    dtype: 'float32',
+    device: 'cpu',
+    apply_b_dec_to_input: true,
+    normalize_activations: 'none',
+    ...(c.k !== null ? { k: c.k } : {}),
+    metadata: {
+      model_name: meta.modelName ?? null,
+      hook_name: meta.hookName ?? null,
+      exported_from: 'deeplens-ts',
+      l1_coefficient: c.betaL1,
+    },
+  };
+  return { tensors, cfg };
+}
+
+function transpose(x: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = x[r * cols + c]!;
+  return out;
+}
