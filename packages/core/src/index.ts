@@ -24,6 +24,7 @@ export type { MatmulDims } from './backend/shape-checks.js';
 export { roundToBf16 } from './backend/bf16.js';
 
 export { CpuBackend } from './cpu/cpu-backend.js';
+export type { ArrayMemory, CpuBackendOptions } from './cpu/cpu-backend.js';
 export { cpuBackendPlugin } from './cpu/cpu-plugin.js';
 
 export { Rng } from './random/rng.js';

@@ -13,49 +13,114 @@ import { bf16Copy, matmulKernel, transposeKernel } from './matmul-kernel.js';
 import { sampledMatmulKernel, sparseMatmulKernel, sparseTransposeMatmulKernel } from './sparse-kernels.js';
 import { topKAbsKernel } from './top-k-kernel.js';
 
+/** Where a typed-array backend keeps tensor data: the JS heap by default, or e.g. wasm memory. */
+export interface ArrayMemory {
+  allocFloat32(length: number): Float32Array;
+  allocInt32(length: number): Int32Array;
+  free(array: Float32Array | Int32Array): void;
+}
+
+const heapMemory: ArrayMemory = {
+  allocFloat32: (n) => new Float32Array(n),
+  allocInt32: (n) => new Int32Array(n),
+  free: () => {},
+};
+
+export interface CpuBackendOptions {
+  /** Backend name reported by tensors and errors (default 'cpu'). */
+  name?: string;
+  /** Where tensor data lives (default: the JS heap). */
+  memory?: ArrayMemory;
+}
+
 /**
  * The reference backend: pure TypeScript on typed arrays. Correct first; cache-blocked matmul and
- * sparse TopK kernels keep it usable for small models and for checking other backends.
+ * sparse TopK kernels keep it usable for small models and for checking other backends. Other
+ * typed-array backends build on it: they place its arrays in their own memory and replace the ops
+ * they accelerate, keeping every other op.
  */
 export class CpuBackend implements Backend {
-  readonly name = 'cpu';
+  readonly name: string;
   readonly capabilities: BackendCapabilities = { bf16: true, syncRead: true };
+  protected readonly arrays: ArrayMemory;
   #liveTensors = 0;
   #liveBytes = 0;
-  readonly #release = (t: CpuTensor): void => {
+  readonly #release = (t: CpuTensor, data: Float32Array | Int32Array): void => {
     this.#liveTensors--;
     this.#liveBytes -= t.size * 4;
+    this.arrays.free(data);
   };
+
+  constructor(options: CpuBackendOptions = {}) {
+    this.name = options.name ?? 'cpu';
+    this.arrays = options.memory ?? heapMemory;
+  }
 
   #make(data: Float32Array | Int32Array, shape: Shape, dtype: DType = 'float32'): CpuTensor {
     this.#liveTensors++;
     this.#liveBytes += data.length * 4;
-    return new CpuTensor(data, [...shape], dtype, this.#release);
+    return new CpuTensor(data, [...shape], dtype, this.#release, this.name, this);
+  }
+
+  /** New float32 array in this backend's memory. */
+  #f(n: number): Float32Array {
+    return this.arrays.allocFloat32(n);
+  }
+
+  /** Copy `src` into this backend's memory (identity on the JS heap). */
+  #own(src: Float32Array): Float32Array {
+    if (this.arrays === heapMemory) return src;
+    const out = this.arrays.allocFloat32(src.length);
+    out.set(src);
+    return out;
+  }
+
+  /** Take over a freshly cloned tensor's array (its handle is retired without freeing the data). */
+  #adopt(c: CpuTensor): Float32Array | Int32Array {
+    const data = c.dataFor('reshape');
+    c.retire();
+    this.#liveTensors--;
+    this.#liveBytes -= data.length * 4;
+    return data;
+  }
+
+  /** Wrap an array allocated from this backend's memory as a tensor it owns. */
+  protected wrap(data: Float32Array | Int32Array, shape: Shape, dtype: DType = 'float32'): Tensor {
+    return this.#make(data, shape, dtype);
+  }
+
+  /** The array behind a tensor of this backend (no copy), for subclasses' kernels. */
+  protected view(t: Tensor, op: string): Float32Array | Int32Array {
+    if (!(t instanceof CpuTensor) || t.owner !== this) throw new ForeignTensorError(this.name, op, t.backendName);
+    return t.dataFor(op);
   }
 
   #f32(t: Tensor, op: string): Float32Array {
-    if (!(t instanceof CpuTensor)) throw new ForeignTensorError(this.name, op, t.backendName);
+    const d = this.view(t, op);
     assertDType(op, 'input', t, 'float32');
-    return t.dataFor(op) as Float32Array;
+    return d as Float32Array;
   }
 
   #i32(t: Tensor, op: string): Int32Array {
-    if (!(t instanceof CpuTensor)) throw new ForeignTensorError(this.name, op, t.backendName);
+    const d = this.view(t, op);
     assertDType(op, 'indices', t, 'int32');
-    return t.dataFor(op) as Int32Array;
+    return d as Int32Array;
   }
 
   fromArray(data: Float32Array | Int32Array | readonly number[], shape: Shape, dtype: DType = 'float32'): Tensor {
     if (sizeOf(shape) !== data.length) {
       throw new ShapeMismatchError(`fromArray: ${data.length} values do not fill shape ${shapeToString(shape)}`);
     }
-    const copy = dtype === 'int32' ? Int32Array.from(data) : Float32Array.from(data);
+    const copy = dtype === 'int32' ? this.arrays.allocInt32(data.length) : this.#f(data.length);
+    copy.set(data);
     return this.#make(copy, shape, dtype);
   }
 
   zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
     const n = sizeOf(shape);
-    return this.#make(dtype === 'int32' ? new Int32Array(n) : new Float32Array(n), shape, dtype);
+    const data = dtype === 'int32' ? this.arrays.allocInt32(n) : this.#f(n);
+    data.fill(0);
+    return this.#make(data, shape, dtype);
   }
 
   async read(t: Tensor): Promise<Float32Array | Int32Array> {
@@ -63,21 +128,22 @@ export class CpuBackend implements Backend {
   }
 
   readSync(t: Tensor): Float32Array | Int32Array {
-    if (!(t instanceof CpuTensor)) throw new ForeignTensorError(this.name, 'read', t.backendName);
-    return t.dataFor('read').slice();
+    return this.view(t, 'read').slice();
   }
 
   clone(t: Tensor): Tensor {
-    if (!(t instanceof CpuTensor)) throw new ForeignTensorError(this.name, 'clone', t.backendName);
-    return this.#make(t.dataFor('clone').slice(), t.shape, t.dtype);
+    const src = this.view(t, 'clone');
+    const copy = t.dtype === 'int32' ? this.arrays.allocInt32(src.length) : this.#f(src.length);
+    copy.set(src);
+    return this.#make(copy, t.shape, t.dtype);
   }
 
   reshape(t: Tensor, shape: Shape): Tensor {
     if (sizeOf(shape) !== t.size) {
       throw new ShapeMismatchError(`reshape: cannot view ${shapeToString(t.shape)} as ${shapeToString(shape)}`);
     }
-    if (!(t instanceof CpuTensor)) throw new ForeignTensorError(this.name, 'reshape', t.backendName);
-    return this.#make(t.dataFor('reshape').slice(), shape, t.dtype);
+    const c = this.clone(t) as CpuTensor;
+    return this.#make(this.#adopt(c), shape, t.dtype);
   }
 
   matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
@@ -90,7 +156,7 @@ export class CpuBackend implements Backend {
       ad = bf16Copy(ad);
       bd = bf16Copy(bd);
     }
-    const out = new Float32Array(m * n);
+    const out = this.#f(m * n);
     matmulKernel(ad, bd, out, m, k, n);
     return this.#make(out, [m, n]);
   }
@@ -99,14 +165,14 @@ export class CpuBackend implements Backend {
     assertSameShape(op, a, b);
     const x = this.#f32(a, op);
     const y = this.#f32(b, op);
-    const out = new Float32Array(x.length);
+    const out = this.#f(x.length);
     for (let i = 0; i < x.length; i++) out[i] = f(x[i], y[i]);
     return this.#make(out, a.shape);
   }
 
   #unary(op: string, a: Tensor, f: (x: number) => number): Tensor {
     const x = this.#f32(a, op);
-    const out = new Float32Array(x.length);
+    const out = this.#f(x.length);
     for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
     return this.#make(out, a.shape);
   }
@@ -140,7 +206,7 @@ export class CpuBackend implements Backend {
     }
     const x = this.#f32(a, 'addRowVector');
     const w = this.#f32(v, 'addRowVector');
-    const out = new Float32Array(x.length);
+    const out = this.#f(x.length);
     for (let r = 0; r < rows; r++) for (let c = 0; c < n; c++) out[r * n + c] = x[r * n + c] + alpha * w[c];
     return this.#make(out, a.shape);
   }
@@ -164,7 +230,7 @@ export class CpuBackend implements Backend {
     if (axis === undefined) {
       let s = 0;
       for (let i = 0; i < d.length; i++) s += term(d[i]);
-      return this.#make(Float32Array.of(s), [1]);
+      return this.#make(this.#own(Float32Array.of(s)), [1]);
     }
     assertRank('reduce', 'x', x, 2);
     const [rows, cols] = x.shape as [number, number];
@@ -172,7 +238,7 @@ export class CpuBackend implements Backend {
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < cols; c++) acc[axis === 0 ? c : r] += term(d[r * cols + c]);
     }
-    return this.#make(Float32Array.from(acc), [acc.length]);
+    return this.#make(this.#own(Float32Array.from(acc)), [acc.length]);
   }
 
   layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): LayerNormResult {
@@ -181,9 +247,9 @@ export class CpuBackend implements Backend {
     if (gamma.size !== n || beta.size !== n) {
       throw new ShapeMismatchError(`layerNorm: gamma/beta must have ${n} entries, got ${gamma.size}/${beta.size}`);
     }
-    const y = new Float32Array(rows * n);
-    const mean = new Float32Array(rows);
-    const rstd = new Float32Array(rows);
+    const y = this.#f(rows * n);
+    const mean = this.#f(rows);
+    const rstd = this.#f(rows);
     layerNormKernel(this.#f32(x, 'layerNorm'), rows, n, this.#f32(gamma, 'layerNorm'), this.#f32(beta, 'layerNorm'), eps, y, mean, rstd);
     return { y: this.#make(y, [rows, n]), mean: this.#make(mean, [rows]), rstd: this.#make(rstd, [rows]) };
   }
@@ -191,9 +257,9 @@ export class CpuBackend implements Backend {
   layerNormGrad(dy: Tensor, x: Tensor, mean: Tensor, rstd: Tensor, gamma: Tensor): LayerNormGrads {
     assertSameShape('layerNormGrad', dy, x);
     const [rows, n] = x.shape as [number, number];
-    const dx = new Float32Array(rows * n);
-    const dGamma = new Float32Array(n);
-    const dBeta = new Float32Array(n);
+    const dx = this.#f(rows * n);
+    const dGamma = this.#f(n);
+    const dBeta = this.#f(n);
     layerNormGradKernel(
       this.#f32(dy, 'layerNormGrad'), this.#f32(x, 'layerNormGrad'), rows, n, this.#f32(mean, 'layerNormGrad'),
       this.#f32(rstd, 'layerNormGrad'), this.#f32(gamma, 'layerNormGrad'), dx, dGamma, dBeta,
@@ -207,8 +273,8 @@ export class CpuBackend implements Backend {
     if (!Number.isInteger(k) || k < 1 || k > cols) {
       throw new InvalidArgumentError(`topKAbs: k must be an integer in [1, ${cols}], got ${k}`);
     }
-    const values = new Float32Array(rows * k);
-    const indices = new Int32Array(rows * k);
+    const values = this.#f(rows * k);
+    const indices = this.arrays.allocInt32(rows * k);
     topKAbsKernel(this.#f32(x, 'topKAbs'), rows, cols, k, values, indices);
     return { values: this.#make(values, [rows, k]), indices: this.#make(indices, [rows, k], 'int32'), cols };
   }
@@ -221,7 +287,7 @@ export class CpuBackend implements Backend {
     if (indices.shape[0] !== rows) throw new ShapeMismatchError(`gatherCols: ${rows} rows in x, ${indices.shape[0]} in indices`);
     const d = this.#f32(x, 'gatherCols');
     const idx = this.#i32(indices, 'gatherCols');
-    const out = new Float32Array(rows * k);
+    const out = this.#f(rows * k);
     for (let r = 0; r < rows; r++) for (let j = 0; j < k; j++) out[r * k + j] = d[r * cols + checkIndex(idx[r * k + j], cols)];
     return this.#make(out, [rows, k]);
   }
@@ -230,7 +296,8 @@ export class CpuBackend implements Backend {
     const { rows, k } = sparseDims('scatterToDense', sp.values, sp.indices);
     const v = this.#f32(sp.values, 'scatterToDense');
     const idx = this.#i32(sp.indices, 'scatterToDense');
-    const out = new Float32Array(rows * sp.cols);
+    const out = this.#f(rows * sp.cols);
+    out.fill(0);
     for (let r = 0; r < rows; r++) for (let j = 0; j < k; j++) out[r * sp.cols + checkIndex(idx[r * k + j], sp.cols)] += v[r * k + j];
     return this.#make(out, [rows, sp.cols]);
   }
@@ -238,7 +305,7 @@ export class CpuBackend implements Backend {
   sparseMatmul(sp: SparseRows, w: Tensor, options: { transposeB?: boolean } = {}): Tensor {
     const { rows, k } = sparseDims('sparseMatmul', sp.values, sp.indices);
     const n = featureMatrixWidth('sparseMatmul', w, sp.cols, options.transposeB ?? false);
-    const out = new Float32Array(rows * n);
+    const out = this.#f(rows * n);
     // A strided walk over W [n, cols] is cache-hostile; one transpose (O(n·cols)) is cheaper.
     const wd = options.transposeB ? transposeKernel(this.#f32(w, 'sparseMatmul'), n, sp.cols) : this.#f32(w, 'sparseMatmul');
     sparseMatmulKernel(this.#f32(sp.values, 'sparseMatmul'), this.#i32(sp.indices, 'sparseMatmul'), rows, k, wd, sp.cols, n, false, out);
@@ -253,7 +320,7 @@ export class CpuBackend implements Backend {
       throw new ShapeMismatchError(`sampledMatmul: a ${shapeToString(a.shape)}, W ${shapeToString(w.shape)} and indices ${shapeToString(indices.shape)} do not fit`);
     }
     const k = indices.shape[1]!;
-    const out = new Float32Array(rows * k);
+    const out = this.#f(rows * k);
     const wd = options.transposeB ? transposeKernel(this.#f32(w, 'sampledMatmul'), n, cols) : this.#f32(w, 'sampledMatmul');
     sampledMatmulKernel(this.#f32(a, 'sampledMatmul'), this.#i32(indices, 'sampledMatmul'), rows, k, wd, cols, n, false, out);
     return this.#make(out, [rows, k]);
@@ -264,10 +331,13 @@ export class CpuBackend implements Backend {
     assertRank('sparseTransposeMatmul', 'y', y, 2);
     if (y.shape[0] !== rows) throw new ShapeMismatchError(`sparseTransposeMatmul: ${rows} sparse rows, y has ${y.shape[0]}`);
     const n = y.shape[1]!;
-    const out = new Float32Array(sp.cols * n);
+    const out = this.#f(sp.cols * n);
     sparseTransposeMatmulKernel(this.#f32(sp.values, 'sparseTransposeMatmul'), this.#i32(sp.indices, 'sparseTransposeMatmul'),
       rows, k, this.#f32(y, 'sparseTransposeMatmul'), sp.cols, n, false, out);
-    return options.transposeOut ? this.#make(transposeKernel(out, sp.cols, n), [n, sp.cols]) : this.#make(out, [sp.cols, n]);
+    if (!options.transposeOut) return this.#make(out, [sp.cols, n]);
+    const t = this.#own(transposeKernel(out, sp.cols, n));
+    this.arrays.free(out);
+    return this.#make(t, [n, sp.cols]);
   }
 
   sparseColumnSum(sp: SparseRows): Tensor {
@@ -276,7 +346,7 @@ export class CpuBackend implements Backend {
     const idx = this.#i32(sp.indices, 'sparseColumnSum');
     const acc = new Float64Array(sp.cols);
     for (let i = 0; i < rows * k; i++) acc[checkIndex(idx[i], sp.cols)] += v[i];
-    return this.#make(Float32Array.from(acc), [sp.cols]);
+    return this.#make(this.#own(Float32Array.from(acc)), [sp.cols]);
   }
 
   adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hp: AdamHyperparams): void {

@@ -3,16 +3,18 @@ import type { DType, Shape, Tensor } from '../backend/tensor.js';
 
 /** A tensor of the reference backend: a typed array on the JS heap. */
 export class CpuTensor implements Tensor {
-  readonly backendName = 'cpu';
   readonly size: number;
   #data: Float32Array | Int32Array | null;
-  readonly #onDispose: (t: CpuTensor) => void;
+  readonly #onDispose: (t: CpuTensor, data: Float32Array | Int32Array) => void;
 
   constructor(
     data: Float32Array | Int32Array,
     readonly shape: Shape,
     readonly dtype: DType,
-    onDispose: (t: CpuTensor) => void,
+    onDispose: (t: CpuTensor, data: Float32Array | Int32Array) => void,
+    readonly backendName: string,
+    /** The backend instance that owns the data; ops refuse tensors of other instances. */
+    readonly owner: object,
   ) {
     this.#data = data;
     this.size = data.length;
@@ -29,9 +31,15 @@ export class CpuTensor implements Tensor {
     return this.#data;
   }
 
-  dispose(): void {
-    if (this.#data === null) return;
+  /** Forget the data without releasing it (its new owner releases it). */
+  retire(): void {
     this.#data = null;
-    this.#onDispose(this);
+  }
+
+  dispose(): void {
+    const data = this.#data;
+    if (data === null) return;
+    this.#data = null;
+    this.#onDispose(this, data);
   }
 }

@@ -1,0 +1,19 @@
+import type { BackendPlugin } from '@deeplens/core';
+import { kernelModule, WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
+
+/** WebAssembly SIMD on worker threads: the `auto` choice when no GPU backend is available. */
+export const wasmBackendPlugin: BackendPlugin<WasmBackendOptions> = {
+  name: 'wasm',
+  priority: 10,
+  description: 'WebAssembly SIMD kernels on worker threads sharing one memory',
+  isAvailable() {
+    if (typeof SharedArrayBuffer === 'undefined') return { available: false, reason: 'SharedArrayBuffer is not available in this runtime' };
+    try {
+      kernelModule();
+      return { available: true };
+    } catch (error) {
+      return { available: false, reason: `the SIMD kernels cannot be loaded (${(error as Error).message}); WebAssembly SIMD needs Node ≥ 16.4` };
+    }
+  },
+  create: (options) => new WasmBackend(options),
+};
