@@ -1,0 +1,16 @@
+/** The benchmark configurations of issue 7 (tokens = activation vectors). */
+export interface BenchConfig {
+  id: 'a' | 'b' | 'c';
+  label: string;
+  d: number;
+  F: number;
+  k: number | null;
+  betaL1: number | null;
+  batch: number;
+}
+
+export const CONFIGS: Record<BenchConfig['id'], BenchConfig> = {
+  a: { id: 'a', label: 'TopK d=768 F=6144 k=32 B=4096', d: 768, F: 6144, k: 32, betaL1: null, batch: 4096 },
+  b: { id: 'b', label: 'L1 d=768 F=6144 beta_l1=1e-3 B=4096', d: 768, F: 6144, k: null, betaL1: 1e-3, batch: 4096 },
+  c: { id: 'c', label: 'tutorial d=3072 F=24576 k=768 B=16', d: 3072, F: 24576, k: 768, betaL1: null, batch: 16 },
+};

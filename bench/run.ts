@@ -1,0 +1,88 @@
+/**
+ * `pnpm bench`: for every available backend and for PyTorch (Debian's python3-torch; skipped with a
+ * message when missing), in one run on this machine, the tokens/s of a full training step for the
+ * three configurations, the encoder matmul's GFLOP/s and peak RSS. Each measurement runs in its own
+ * process. Writes bench/results.json and bench/results.md. Not a test: nothing here asserts.
+ *
+ *   pnpm bench [--configs a,b,c] [--steps 3]
+ */
+import { spawnSync } from 'node:child_process';
+import { realpathSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CONFIGS, type BenchConfig } from './configs.js';
+
+interface Result { impl: string; config: string; tokensPerSec: number; stepSeconds: number; encoderGflops: number; peakRssMiB: number; torch?: string }
+
+const { values } = parseArgs({ options: { configs: { type: 'string', default: 'a,b,c' }, steps: { type: 'string', default: '3' } } });
+const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
+const results: Result[] = [];
+const notes: string[] = [];
+
+function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Result | undefined {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env, timeout: 900_000 });
+  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (r.status !== 0 || !line) {
+    notes.push(`${cmd} ${args.join(' ')} failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')}`);
+    return undefined;
+  }
+  return JSON.parse(line) as Result;
+}
+
+const torchOk = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+let blas = 'n/a';
+try {
+  blas = realpathSync('/usr/lib/x86_64-linux-gnu/libblas.so.3');
+} catch { /* not Debian-like */ }
+if (!torchOk) notes.push('PyTorch skipped: /usr/bin/python3 cannot import torch (apt-get install python3-torch libopenblas0-pthread).');
+else if (!blas.includes('openblas')) notes.push(`PyTorch uses ${blas}: install libopenblas0-pthread for a fair (fast) reference.`);
+
+for (const id of values.configs!.split(',') as BenchConfig['id'][]) {
+  const cfg = CONFIGS[id];
+  const steps = values.steps!;
+  for (const backend of ['wasm', 'cpu']) {
+    if (backend === 'cpu' && (cfg.batch > 256 || cfg.d * cfg.F > 10_000_000)) {
+      notes.push(`cpu (reference backend, about 0.7 GFLOP/s) skipped for config ${id}: minutes per step; it is there to check other backends, not to train.`);
+      continue;
+    }
+    console.error(`config ${id}: ${backend} …`);
+    const r = runJson(process.execPath, ['--import', 'tsx', '--conditions=@deeplens/source', here('./train-step.ts'), '--backend', backend, '--config', id, '--steps', backend === 'cpu' ? '1' : steps]);
+    if (r) results.push(r);
+  }
+  if (torchOk) {
+    for (const mode of cfg.k === null ? ['dense'] : ['dense', 'sparse']) {
+      console.error(`config ${id}: pytorch ${mode} …`);
+      const r = runJson('/usr/bin/python3', [here('./pytorch_step.py'), '--config', id, '--mode', mode, '--steps', steps], { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: '2' });
+      if (r) results.push(r);
+    }
+  }
+}
+
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version,
+  torch: results.find((r) => r.torch)?.torch ?? null, blas, date: new Date().toISOString(),
+};
+writeFileSync(here('./results.json'), `${JSON.stringify({ machine, results, notes }, null, 2)}\n`);
+
+const get = (impl: string, config: string) => results.find((r) => r.impl === impl && r.config === config);
+const minBytes = (c: BenchConfig) => (2 * c.d * c.F + c.F + c.d) * 4 * 3 + c.batch * c.d * 4;
+const lines = [
+  '# Benchmark results', '',
+  `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}; PyTorch ${machine.torch ?? 'not installed'} with ${blas}; ${machine.date}.`,
+  'Every row was measured in the same run, each in its own process. tokens/s = activation vectors per second of a full training step (forward, backward, Adam, decoder renormalisation).', '',
+  '| config | implementation | tokens/s | vs PyTorch DeepLens step | vs PyTorch sparse step | encoder GFLOP/s | peak RSS MiB | RSS / (params + Adam + batch) |',
+  '|---|---|---|---|---|---|---|---|',
+];
+for (const id of values.configs!.split(',')) {
+  const cfg = CONFIGS[id as BenchConfig['id']];
+  const dense = get('pytorch-dense', id);
+  const sparse = get('pytorch-sparse', id);
+  for (const r of results.filter((x) => x.config === id)) {
+    const ratio = (ref?: Result) => (ref && !r.impl.startsWith('pytorch') ? `${(r.tokensPerSec / ref.tokensPerSec).toFixed(2)}×` : '');
+    lines.push(`| ${cfg.label} | ${r.impl} | ${Math.round(r.tokensPerSec)} | ${ratio(dense)} | ${ratio(sparse)} | ${r.encoderGflops.toFixed(1)} | ${Math.round(r.peakRssMiB)} | ${(r.peakRssMiB * 2 ** 20 / minBytes(cfg)).toFixed(2)} |`);
+  }
+}
+if (notes.length) lines.push('', ...notes.map((n) => `- ${n}`));
+writeFileSync(here('./results.md'), `${lines.join('\n')}\n`);
+console.log(lines.join('\n'));

@@ -1,0 +1,45 @@
+/**
+ * One benchmark measurement in its own process (so peak RSS is this run's):
+ *   tsx bench/train-step.ts --backend wasm --config a --steps 3 --warmup 1
+ * Prints one JSON line: tokens/s of full training steps (forward, backward, Adam, postStep),
+ * encoder-matmul GFLOP/s, and peak RSS.
+ */
+import { parseArgs } from 'node:util';
+import { Adam, cpuBackendPlugin, Rng, SparseAutoencoder, type BackendPlugin } from '@deeplens/core';
+import { wasmBackendPlugin } from '@deeplens/backend-wasm';
+import { CONFIGS } from './configs.js';
+
+const { values } = parseArgs({ options: { backend: { type: 'string' }, config: { type: 'string' }, steps: { type: 'string', default: '3' }, warmup: { type: 'string', default: '1' } } });
+const plugins: Record<string, BackendPlugin> = { cpu: cpuBackendPlugin, wasm: wasmBackendPlugin as BackendPlugin };
+const cfg = CONFIGS[values.config as 'a'];
+const backend = await plugins[values.backend!]!.create();
+const rng = new Rng(1);
+const sae = SparseAutoencoder.create({ backend, config: { inputDims: cfg.d, nFeatures: cfg.F, k: cfg.k, betaL1: cfg.betaL1 }, seed: 1 });
+const opt = new Adam(sae, { lr: 1e-4 });
+const x = backend.fromArray(Float32Array.from({ length: cfg.batch * cfg.d }, () => rng.normal()), [cfg.batch, cfg.d]);
+
+const step = async () => {
+  const { grads } = await sae.lossAndGrads(x);
+  opt.step(grads);
+  sae.postStep();
+  for (const g of grads.values()) g.dispose();
+};
+for (let i = 0; i < Number(values.warmup); i++) await step();
+const t0 = performance.now();
+const steps = Number(values.steps);
+for (let i = 0; i < steps; i++) await step();
+const stepSeconds = (performance.now() - t0) / 1000 / steps;
+
+// Encoder matmul alone: [256, d] · W_enc [d, F].
+const a = backend.fromArray(Float32Array.from({ length: 256 * cfg.d }, () => rng.normal()), [256, cfg.d]);
+backend.matmul(a, sae.param('W_enc')).dispose();
+const m0 = performance.now();
+for (let i = 0; i < 3; i++) backend.matmul(a, sae.param('W_enc')).dispose();
+const matmulSeconds = (performance.now() - m0) / 1000 / 3;
+
+console.log(JSON.stringify({
+  impl: backend.name, config: cfg.id, steps, stepSeconds, tokensPerSec: cfg.batch / stepSeconds,
+  encoderGflops: (2 * 256 * cfg.d * cfg.F) / matmulSeconds / 1e9, peakRssMiB: process.resourceUsage().maxRSS / 1024,
+}));
+backend.dispose();
+process.exit(0);
