@@ -1,7 +1,22 @@
 import { describeBackendConformance } from '@deeplens/core/testing';
+import { describe, expect, it } from 'vitest';
+import { WasmBackend } from './wasm-backend.js';
 import { wasmBackendPlugin } from './wasm-plugin.js';
 
+describe('wasm backend plugin', () => {
+  it('is available here, outranks cpu, and runs on the requested threads', async () => {
+    expect(await wasmBackendPlugin.isAvailable()).toEqual({ available: true });
+    expect(wasmBackendPlugin.priority).toBeGreaterThan(0);
+    const b = (await wasmBackendPlugin.create({ threads: 1 })) as WasmBackend;
+    expect([b.name, b.threads, b.capabilities.bf16]).toEqual(['wasm', 1, false]);
+    const t = b.fromArray([1, 2, 3, 4], [2, 2]);
+    expect(b.wasmBytesInUse).toBeGreaterThanOrEqual(16);
+    t.dispose();
+    b.dispose();
+  });
+});
+
 // Same suite as the reference backend: every op against float64 references and the 16 PyTorch
-// golden model variants. bf16 is declared as a capability the backend lacks (it computes float32).
+// golden model variants. bf16 is a capability it declares it lacks (it computes float32 then).
 describeBackendConformance(wasmBackendPlugin);
 describeBackendConformance({ ...wasmBackendPlugin, name: 'wasm (1 thread)', create: () => wasmBackendPlugin.create({ threads: 1 }) });
