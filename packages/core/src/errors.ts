@@ -72,7 +72,8 @@ export class TensorDisposedError extends DeepLensError {
 
 export class ForeignTensorError extends DeepLensError {
   constructor(backend: string, op: string, other: string) {
-    super('DEEPLENS_FOREIGN_TENSOR', `'${op}' on backend '${backend}' was given a tensor of backend '${other}'`, {
+    const whose = other === backend ? `another '${other}' backend instance` : `backend '${other}'`;
+    super('DEEPLENS_FOREIGN_TENSOR', `'${op}' on backend '${backend}' was given a tensor of ${whose}`, {
       hint: 'read the tensor and upload it to this backend with backend.fromArray()',
     });
   }

@@ -130,7 +130,7 @@ describe('SAETrainer loop', () => {
     expect(errors).toHaveLength(1);
     const runDir = (await readdir(join(out, 'sae')))[0]!;
     const best = await loadSae({ backend: new CpuBackend(), path: join(out, 'sae', runDir, 'best_model.safetensors') });
-    expect((await best.loss(model.backend.fromArray(new Float32Array(16 * 3), [3, 16]))).mse).toBeTypeOf('number');
+    expect((await best.loss(best.backend.fromArray(new Float32Array(16 * 3), [3, 16]))).mse).toBeTypeOf('number');
   });
 
   it('picks the device from a registry and lists what exists for an unknown one', async () => {
