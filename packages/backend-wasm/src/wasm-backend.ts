@@ -22,6 +22,7 @@ interface Kernels {
   add_row_vector(x: number, v: number, alpha: number, n: number, out: number, r0: number, r1: number): void;
   relu(x: number, n: number, out: number, r0: number, r1: number): void;
   top_k_abs(x: number, cols: number, k: number, values: number, indices: number, scratch: number, r0: number, r1: number): void;
+  transpose(src: number, rows: number, cols: number, dst: number, r0: number, r1: number): void;
 }
 
 let compiled: WebAssembly.Module | undefined;
@@ -71,16 +72,9 @@ export class WasmBackend extends CpuBackend {
   /** A row-major copy of the transpose of x [rows, cols], in wasm memory (free it after use). */
   #transposed(x: Tensor, op: string): Float32Array {
     const [rows, cols] = x.shape as [number, number];
-    const src = this.view(x, op) as Float32Array;
+    const src = this.#ptr(x, op);
     const out = this.arrays.allocFloat32(rows * cols);
-    const T = 32;
-    for (let r0 = 0; r0 < rows; r0 += T) {
-      const r1 = Math.min(rows, r0 + T);
-      for (let c0 = 0; c0 < cols; c0 += T) {
-        const c1 = Math.min(cols, c0 + T);
-        for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[c * rows + r] = src[r * cols + c]!;
-      }
-    }
+    this.#pool.run('transpose', rows, (r0, r1) => [src, rows, cols, out.byteOffset, r0, r1], this.#k.transpose, 32);
     return out;
   }
 

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 
-export const KERNELS = ['matmul', 'sparse_matmul', 'sampled_matmul', 'add_row_vector', 'relu', 'top_k_abs'] as const;
+export const KERNELS = ['matmul', 'sparse_matmul', 'sampled_matmul', 'add_row_vector', 'relu', 'top_k_abs', 'transpose'] as const;
 export type RowKernel = (typeof KERNELS)[number];
 
 const MAX_ARGS = 15;
