@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CpuBackend, DataFileNotFoundError, normStatsFromJson, readModelFile, type LoadedModelFile, type NormStats } from '@deeplens/core';
+import { DataFileNotFoundError, normStatsFromJson, readModelFile, type LoadedModelFile, type NormStats } from '@deeplens/core';
 import { BEST_MODEL_FILE } from '@deeplens/trainer';
 
 export interface Checkpoint {
@@ -24,4 +24,3 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
   return { modelPath, file, normStats: norm ? normStatsFromJson(norm) : undefined, runConfig };
 }
 
-export const referenceBackend = (): CpuBackend => new CpuBackend();

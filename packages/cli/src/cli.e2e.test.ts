@@ -106,8 +106,12 @@ describe('deeplens train / eval / info / export', () => {
     expect(m.fvu).toBeLessThan(1);
     expect(m.explained_variance).toBeCloseTo(1 - m.fvu, 10);
     expect(m.l0).toBeLessThanOrEqual(8);
-    const plain = deeplens('eval', '--checkpoint', join(runDir, 'best_model.safetensors'), '--activations', join(FIX, 'small-acts.pt'), '--key', 'acts');
+    const plain = deeplens('eval', '--checkpoint', join(runDir, 'best_model.safetensors'), '--activations', join(FIX, 'small-acts.pt'), '--key', 'acts', '--backend', 'cpu');
+    expect(plain.code, plain.err).toBe(0);
     expect(plain.out).toMatch(/^FVU: +\d\.\d{6}$/m);
+    // Same checkpoint, same data: the reference backend and the default (wasm) agree.
+    const cpuFvu = Number(/^FVU: +(\S+)$/m.exec(plain.out)![1]);
+    expect(cpuFvu).toBeCloseTo(m.fvu, 4);
   });
 
   it('info describes activation files and models', () => {

@@ -48,7 +48,7 @@ describe('SAETrainer end to end', () => {
     const loaded = await loadSae({ backend: new CpuBackend(), path: result.bestModelPath! });
     expect(loaded.config.nFeatures).toBe(688);
     const config = JSON.parse(await readFile(join(result.runDir!, 'config.json'), 'utf8'));
-    expect(config).toMatchObject({ input_dims: 172, k: 16, trainer: { model_name: 'demo', lrs_type: 'cosine', epochs: 4 } });
+    expect(config).toMatchObject({ input_dims: 172, k: 16, trainer: { model_name: 'demo', lrs_type: 'cosine', epochs: 4 }, optim: { type: 'adam', lr: 1e-2 } });
     expect(config.dataset.norm.mean).toHaveLength(172);
   }, 120_000);
 });

@@ -46,6 +46,8 @@ export class SAETrainer {
   #lastEvalStep = -1;
   #bestModelPath: string | undefined;
   #warned = new Set<string>();
+  /** Model, data, trainer and optimiser settings: fixed for a run, so built once in train(). */
+  #runConfig: { extras: Record<string, unknown>; full: Record<string, unknown> } | undefined;
   /** The optimiser's configured learning rate: what schedules scale (the optimiser's own changes every step). */
   #baseLr: number;
 
@@ -81,6 +83,7 @@ export class SAETrainer {
     if (trainOptions.resumeFrom) await this.#resume(trainOptions.resumeFrom);
     else if (o.saveCheckpoints) this.#runDir = runDirFor(o.outputDir, o.modelName);
     if (this.#runDir) await mkdir(this.#runDir, { recursive: true });
+    this.#runConfig = this.#buildRunConfig();
     const precision = this.#precision();
     const schedule = buildSchedule({ lrsType: o.lrsType, lr: this.#baseLr, totalSteps: this.totalSteps, warmupFraction: o.warmupFraction });
     this.#plateau ??= o.lrsType === 'plateau' ? plateauInit(this.#baseLr) : null;
@@ -191,7 +194,7 @@ export class SAETrainer {
   }
 
   async #saveModel(kind: CheckpointInfo['kind'], path: string, hooks: HookRunner, control: TrainerControl): Promise<void> {
-    await saveSae(this.#model, path, { configExtras: this.#configExtras() });
+    await saveSae(this.#model, path, { configExtras: this.#runConfig!.extras });
     if (kind === 'best') this.#bestModelPath = path;
     await hooks.call('onCheckpointSaved', this.#state(), { kind, path }, control);
   }
@@ -297,14 +300,16 @@ export class SAETrainer {
     };
   }
 
-  #configExtras(): Record<string, unknown> {
+  #buildRunConfig(): { extras: Record<string, unknown>; full: Record<string, unknown> } {
     const norm = this.options.trainDataloader.normStats;
-    return {
+    const extras = {
       dataset: { norm: norm ? normStatsToJson(norm) : null, train_rows: this.options.trainDataloader.rows, eval_rows: this.options.evalDataloader?.rows ?? 0, batch_size: this.options.trainDataloader.batchSize },
       trainer: describeOptions(this.options),
-      optim: this.#optimizer.describe(),
+      // The configured rate, not the scheduled one the optimiser holds at this moment.
+      optim: { ...this.#optimizer.describe(), lr: this.#baseLr },
       backend: this.#model.backend.name,
     };
+    return { extras, full: { model: saeConfigToSnakeCase(this.#model.config), ...extras } };
   }
 
   #state(): TrainerState {
@@ -320,7 +325,7 @@ export class SAETrainer {
       lr: this.#s.lr,
       bestEvalLoss: this.#s.bestEvalLoss,
       runDir: this.#runDir,
-      config: { model: saeConfigToSnakeCase(this.#model.config), ...this.#configExtras() },
+      config: this.#runConfig?.full ?? {},
     };
   }
 

@@ -1,12 +1,13 @@
 import { ActivationsDatasetBuilder, SparseAutoencoder } from '@deeplens/core';
 import { evaluate } from '@deeplens/trainer';
-import { loadCheckpoint, referenceBackend } from '../checkpoint.js';
+import { createRegistry } from '../backends.js';
+import { loadCheckpoint } from '../checkpoint.js';
 import type { CommandModule } from '../command.js';
 import { EXIT, UsageError } from '../errors.js';
 
 const command: CommandModule = {
   description: 'evaluate a trained SAE on activations',
-  usage: `deeplens eval --checkpoint <run-folder|model.safetensors> --activations <file> [--json] [--batch-size N] [--key NAME]
+  usage: `deeplens eval --checkpoint <run-folder|model.safetensors> --activations <file> [--json] [--batch-size N] [--key NAME] [--backend NAME]
 
 Reports MSE, FVU (fraction of variance unexplained), explained variance, L0 (active latents per row),
 the fraction of dead latents (never active on these rows) and nz_frac. Activations are normalised
@@ -18,6 +19,7 @@ with the statistics saved with the run, as during training.`,
     'batch-size': { type: 'string' },
     key: { type: 'string' },
     flatten: { type: 'boolean' },
+    backend: { type: 'string' },
   },
   async run(v, _p, io) {
     if (typeof v['checkpoint'] !== 'string') throw new UsageError('eval needs --checkpoint <run-folder|model file>');
@@ -26,6 +28,7 @@ with the statistics saved with the run, as during training.`,
     const batchSize = v['batch-size'] ? Number(v['batch-size']) : 256;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`--batch-size must be a positive integer, got ${String(v['batch-size'])}`);
     const ckpt = await loadCheckpoint(v['checkpoint']);
+    const backend = await (await createRegistry()).create(typeof v['backend'] === 'string' ? v['backend'] : 'auto');
     const builder = new ActivationsDatasetBuilder({
       activations: acts, splits: [1], shuffle: false, batchSize, inputDims: ckpt.file.config.inputDims,
       norm: ckpt.normStats !== undefined, ...(ckpt.normStats ? { normStats: ckpt.normStats } : {}),
@@ -33,7 +36,7 @@ with the statistics saved with the run, as during training.`,
     });
     try {
       const { train: loader, info } = await builder.getDataloaders();
-      const model = SparseAutoencoder.fromArrays({ backend: referenceBackend(), config: ckpt.file.config, params: ckpt.file.params, source: ckpt.modelPath });
+      const model = SparseAutoencoder.fromArrays({ backend, config: ckpt.file.config, params: ckpt.file.params, source: ckpt.modelPath });
       const m = await evaluate(model, loader);
       const result = {
         checkpoint: ckpt.modelPath, activations: info.source, rows: m.rows,
@@ -53,6 +56,7 @@ with the statistics saved with the run, as during training.`,
       return EXIT.ok;
     } finally {
       await builder.close();
+      backend.dispose();
     }
   },
 };
