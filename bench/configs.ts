@@ -14,3 +14,6 @@ export const CONFIGS: Record<BenchConfig['id'], BenchConfig> = {
   b: { id: 'b', label: 'L1 d=768 F=6144 beta_l1=1e-3 B=4096', d: 768, F: 6144, k: null, betaL1: 1e-3, batch: 4096 },
   c: { id: 'c', label: 'tutorial d=3072 F=24576 k=768 B=16', d: 3072, F: 24576, k: 768, betaL1: null, batch: 16 },
 };
+
+/** Rows of the stand-alone encoder matmul whose GFLOP/s the benchmark reports. */
+export const ENCODER_ROWS = 1024;

@@ -21,6 +21,14 @@ CONFIGS = {
     "c": dict(d=3072, F=24576, k=768, beta_l1=None, batch=16),
 }
 
+ENCODER_ROWS = 1024  # as bench/configs.ts
+
+
+def current_rss_mib():
+    """Resident set size now (Linux /proc), MiB."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+
 
 def main():
     p = argparse.ArgumentParser()
@@ -31,6 +39,7 @@ def main():
     a = p.parse_args()
     c = CONFIGS[a.config]
     torch.set_num_threads(2)
+    idle_rss_mib = current_rss_mib()
     torch.manual_seed(1)
     d, F, k, B = c["d"], c["F"], c["k"], c["batch"]
     W_enc = torch.nn.Parameter(torch.randn(d, F) * (2 / d) ** 0.5)
@@ -66,7 +75,7 @@ def main():
     for _ in range(a.steps):
         step()
     step_s = (time.perf_counter() - t0) / a.steps
-    xa = torch.randn(256, d)
+    xa = torch.randn(ENCODER_ROWS, d)
     with torch.no_grad():
         xa @ W_enc
         t0 = time.perf_counter()
@@ -75,8 +84,9 @@ def main():
         mm_s = (time.perf_counter() - t0) / 3
     print(json.dumps({
         "impl": "pytorch-" + a.mode, "config": a.config, "steps": a.steps, "stepSeconds": step_s,
-        "tokensPerSec": B / step_s, "encoderGflops": 2 * 256 * d * F / mm_s / 1e9,
-        "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "torch": torch.__version__,
+        "tokensPerSec": B / step_s, "encoderGflops": 2 * ENCODER_ROWS * d * F / mm_s / 1e9,
+        "peakRssMiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "idleRssMiB": idle_rss_mib,
+        "torch": torch.__version__,
     }))
 
 

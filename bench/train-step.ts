@@ -6,13 +6,20 @@
  */
 import { parseArgs } from 'node:util';
 import { Adam, cpuBackendPlugin, Rng, SparseAutoencoder, type BackendPlugin } from '@deeplens/core';
-import { wasmBackendPlugin } from '@deeplens/backend-wasm';
-import { CONFIGS } from './configs.js';
+import { WasmBackend, wasmBackendPlugin } from '@deeplens/backend-wasm';
+import { CONFIGS, ENCODER_ROWS } from './configs.js';
 
 const { values } = parseArgs({ options: { backend: { type: 'string' }, config: { type: 'string' }, steps: { type: 'string', default: '3' }, warmup: { type: 'string', default: '1' } } });
-const plugins: Record<string, BackendPlugin> = { cpu: cpuBackendPlugin, wasm: wasmBackendPlugin as BackendPlugin };
+const plugins: Record<string, BackendPlugin> = {
+  cpu: cpuBackendPlugin,
+  wasm: wasmBackendPlugin as BackendPlugin,
+  // The same backend forced onto its plain-SIMD kernels (no fused multiply-add).
+  'wasm-simd': { ...wasmBackendPlugin, create: () => wasmBackendPlugin.create({ relaxedSimd: false }) } as BackendPlugin,
+};
 const cfg = CONFIGS[values.config as 'a'];
 const backend = await plugins[values.backend!]!.create();
+// The runtime's own footprint (Node, V8, worker threads) before any model or data exists.
+const idleRssMiB = process.memoryUsage().rss / 2 ** 20;
 const rng = new Rng(1);
 const sae = SparseAutoencoder.create({ backend, config: { inputDims: cfg.d, nFeatures: cfg.F, k: cfg.k, betaL1: cfg.betaL1 }, seed: 1 });
 const opt = new Adam(sae, { lr: 1e-4 });
@@ -30,16 +37,17 @@ const steps = Number(values.steps);
 for (let i = 0; i < steps; i++) await step();
 const stepSeconds = (performance.now() - t0) / 1000 / steps;
 
-// Encoder matmul alone: [256, d] · W_enc [d, F].
-const a = backend.fromArray(Float32Array.from({ length: 256 * cfg.d }, () => rng.normal()), [256, cfg.d]);
+// Encoder matmul alone: [1024, d] · W_enc [d, F] (the same shape on the PyTorch side).
+const a = backend.fromArray(Float32Array.from({ length: ENCODER_ROWS * cfg.d }, () => rng.normal()), [ENCODER_ROWS, cfg.d]);
 backend.matmul(a, sae.param('W_enc')).dispose();
 const m0 = performance.now();
 for (let i = 0; i < 3; i++) backend.matmul(a, sae.param('W_enc')).dispose();
 const matmulSeconds = (performance.now() - m0) / 1000 / 3;
 
 console.log(JSON.stringify({
-  impl: backend.name, config: cfg.id, steps, stepSeconds, tokensPerSec: cfg.batch / stepSeconds,
-  encoderGflops: (2 * 256 * cfg.d * cfg.F) / matmulSeconds / 1e9, peakRssMiB: process.resourceUsage().maxRSS / 1024,
+  impl: values.backend === 'wasm-simd' ? 'wasm' : backend.name, config: cfg.id, steps, stepSeconds, tokensPerSec: cfg.batch / stepSeconds,
+  encoderGflops: (2 * ENCODER_ROWS * cfg.d * cfg.F) / matmulSeconds / 1e9, peakRssMiB: process.resourceUsage().maxRSS / 1024, idleRssMiB,
+  kernels: backend instanceof WasmBackend ? backend.kernelFlavor : undefined,
 }));
 backend.dispose();
 process.exit(0);

@@ -23,4 +23,5 @@ cpSync('../../data/demo', 'dist/data/demo', { recursive: true });
 // The bundled wasm backend finds its kernels at ../build/kernels.wasm and its worker next to itself.
 mkdirSync('build', { recursive: true });
 cpSync('../backend-wasm/build/kernels.wasm', 'build/kernels.wasm');
+cpSync('../backend-wasm/build/kernels-relaxed.wasm', 'build/kernels-relaxed.wasm');
 cpSync('../backend-wasm/src/wasm-worker.mjs', 'dist/wasm-worker.mjs');

@@ -20,3 +20,4 @@ describe('wasm backend plugin', () => {
 // golden model variants. bf16 is a capability it declares it lacks (it computes float32 then).
 describeBackendConformance(wasmBackendPlugin);
 describeBackendConformance({ ...wasmBackendPlugin, name: 'wasm (1 thread)', create: () => wasmBackendPlugin.create({ threads: 1 }) });
+describeBackendConformance({ ...wasmBackendPlugin, name: 'wasm (plain SIMD, no FMA)', create: () => wasmBackendPlugin.create({ relaxedSimd: false }) });

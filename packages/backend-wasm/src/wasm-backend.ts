@@ -1,72 +1,83 @@
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
 import {
-  CpuBackend, featureMatrixWidth, matmulDims, shapeToString, ShapeMismatchError, sparseDims,
-  InvalidArgumentError, type ActivationKind, type BackendCapabilities, type MatmulOptions, type SparseRows, type Tensor,
+  assertRank, assertSameShape, CpuBackend, featureMatrixWidth, InvalidArgumentError, matmulDims, shapeToString,
+  ShapeMismatchError, sparseDims,
+  type ActivationKind, type AdamHyperparams, type BackendCapabilities, type EncodedTopK, type MatmulOptions,
+  type ReduceAxis, type ReduceKind, type SparseRows, type Tensor,
 } from '@deeplens/core';
+import { kernelModule, relaxedSimdSupported, type KernelFlavor, type Kernels } from './kernel-module.js';
 import { WasmArrayMemory } from './wasm-array-memory.js';
 import { WorkerPool } from './worker-pool.js';
 
 export interface WasmBackendOptions {
-  /** Threads for matmuls and row-parallel sparse kernels (default: available cores). */
+  /** Threads for the kernels (default: available cores). */
   threads?: number;
+  /**
+   * Use the fused multiply-add (relaxed SIMD) kernels: default true where the runtime supports
+   * them; false forces the plain SIMD build; true fails where unsupported.
+   */
+  relaxedSimd?: boolean;
 }
 
-interface Kernels {
-  pack_b(b: number, k: number, n: number, packed: number): void;
-  matmul(a: number, b: number, packed: number, c: number, m: number, k: number, n: number, r0: number, r1: number): void;
-  sparse_matmul(values: number, indices: number, k: number, w: number, n: number, out: number, r0: number, r1: number): void;
-  sampled_matmul(a: number, indices: number, k: number, w: number, n: number, out: number, r0: number, r1: number): void;
-  sparse_transpose_matmul(values: number, indices: number, rows: number, k: number, y: number, n: number, out: number, cols: number): void;
-  add_row_vector(x: number, v: number, alpha: number, n: number, out: number, r0: number, r1: number): void;
-  relu(x: number, n: number, out: number, r0: number, r1: number): void;
-  top_k_abs(x: number, cols: number, k: number, values: number, indices: number, scratch: number, r0: number, r1: number): void;
-  transpose(src: number, rows: number, cols: number, dst: number, r0: number, r1: number): void;
-}
-
-let compiled: WebAssembly.Module | undefined;
-
-/** The kernels, compiled once per process (AssemblyScript output in build/kernels.wasm). */
-export function kernelModule(): WebAssembly.Module {
-  if (!compiled) {
-    // V8 would first run the kernels on its baseline compiler (Liftoff) and optimise them later;
-    // a single first matmul then takes seconds. Compile them optimised from the start.
-    setFlagsFromString('--no-liftoff');
-    compiled = new WebAssembly.Module(readFileSync(new URL('../build/kernels.wasm', import.meta.url)));
-  }
-  return compiled;
-}
+/** Elements per work unit of element-wise kernels, and units a thread needs before splitting. */
+const BLOCK = 4096;
+const MIN_BLOCKS_PER_THREAD = 16;
+/** Below this many rows B is read in place (no packing) when its width allows. */
+const PACK_MIN_ROWS = 64;
+const ACT_CODE: Record<ActivationKind, number> = { relu: 1, silu: 2 };
+const REDUCE_CODE: Record<ReduceKind, number> = { sum: 0, sumAbs: 1, sumSquares: 2, countNonZero: 3, countNonFinite: 4 };
+const OP_CODE = { add: 0, sub: 1, mul: 2 } as const;
 
 /**
- * WebAssembly SIMD backend. Tensor data lives in one shared WebAssembly.Memory; dense matmuls and
- * the TopK sparse products run as 128-bit SIMD kernels split across worker threads, and every
- * other op is the reference backend's code working on the same memory.
+ * WebAssembly SIMD backend. Tensor data lives in one shared WebAssembly.Memory; matmuls (packed,
+ * register-tiled, FMA where the runtime has relaxed SIMD), the fused TopK encoder, the sparse
+ * products, element-wise ops, reductions and the optimiser update run as SIMD kernels split across
+ * worker threads. The remaining ops (LayerNorm, gathers, scatters) are the reference backend's
+ * code working on the same memory.
  */
 export class WasmBackend extends CpuBackend {
   override readonly capabilities: BackendCapabilities = { bf16: false, syncRead: true };
   readonly threads: number;
+  /** The kernel build in use: 'relaxed-simd' (fused multiply-add) or 'simd'. */
+  readonly kernelFlavor: KernelFlavor;
   readonly #mem: WasmArrayMemory;
   readonly #k: Kernels;
   readonly #pool: WorkerPool;
+  readonly #gemmScratch: number;
+  /** Bumped by every in-place op: packed weight panels of an older epoch are stale. */
+  #epoch = 0;
+  #packed: { w: Tensor; epoch: number; data: Float32Array } | undefined;
 
   constructor(options: WasmBackendOptions = {}) {
     const mem = new WasmArrayMemory();
     super({ name: 'wasm', memory: mem });
     this.#mem = mem;
     this.threads = Math.max(1, options.threads ?? availableParallelism());
-    const module = kernelModule();
+    this.kernelFlavor = options.relaxedSimd === false ? 'simd' : options.relaxedSimd === true || relaxedSimdSupported() ? 'relaxed-simd' : 'simd';
+    const module = kernelModule(this.kernelFlavor);
     this.#k = new WebAssembly.Instance(module, { env: { memory: mem.memory } }).exports as unknown as Kernels;
     this.#pool = new WorkerPool(module, mem.memory, this.threads);
+    this.#gemmScratch = this.#k.gemm_scratch_floats();
   }
 
-  /** Bytes of wasm memory in use by live tensors and scratch space. */
+  /** Bytes of wasm memory in use by live tensors, cached weight panels and scratch space. */
   get wasmBytesInUse(): number {
     return this.#mem.usedBytes;
   }
 
   #ptr(t: Tensor, op: string): number {
     return this.view(t, op).byteOffset;
+  }
+
+  #f32ptr(t: Tensor, op: string): number {
+    if (t.dtype !== 'float32') throw new InvalidArgumentError(`${op}: expected a float32 tensor, got ${t.dtype}`);
+    return this.#ptr(t, op);
+  }
+
+  /** Split [0, n) elements into blocks across threads: kernel(…, i0, i1). */
+  #elementwise(kernel: 'binary' | 'scale' | 'sign' | 'activation' | 'activation_grad' | 'adam', n: number, args: (i0: number, i1: number) => number[]): void {
+    const blocks = Math.ceil(n / BLOCK);
+    this.#pool.run(kernel, blocks, (u0, u1) => args(u0 * BLOCK, Math.min(n, u1 * BLOCK)), this.#k[kernel] as (...a: number[]) => void, MIN_BLOCKS_PER_THREAD);
   }
 
   /** A row-major copy of the transpose of x [rows, cols], in wasm memory (free it after use). */
@@ -78,22 +89,138 @@ export class WasmBackend extends CpuBackend {
     return out;
   }
 
+  /** B [k, n] (transB: stored [n, k]) packed into 8-column panels, in fresh wasm memory. */
+  #pack(b: number, transB: boolean, k: number, n: number): Float32Array {
+    const panels = Math.ceil(n / 8);
+    const packed = this.arrays.allocFloat32(Math.max(4, panels * 8 * k));
+    this.#pool.run('pack_b', panels, (q0, q1) => [b, transB ? 1 : 0, k, n, packed.byteOffset, q0, q1], this.#k.pack_b, 16);
+    return packed;
+  }
+
+  /** Packed panels of weight `w` [k, n], reused until an in-place op changes any tensor. */
+  #packedWeight(w: Tensor, k: number, n: number, op: string): number {
+    const hit = this.#packed;
+    if (hit && hit.w === w && hit.epoch === this.#epoch && !w.isDisposed) return hit.data.byteOffset;
+    this.#dropPacked();
+    const data = this.#pack(this.#f32ptr(w, op), false, k, n);
+    this.#packed = { w, epoch: this.#epoch, data };
+    return data.byteOffset;
+  }
+
+  #dropPacked(): void {
+    if (this.#packed) this.arrays.free(this.#packed.data);
+    this.#packed = undefined;
+  }
+
+  #touch(): void {
+    this.#epoch++;
+    this.#dropPacked();
+  }
+
   override matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
     const { m, k, n } = matmulDims('matmul', a, b, options);
-    const temps: Float32Array[] = [];
-    const aData = options.transposeA ? (temps[temps.length] = this.#transposed(a, 'matmul')) : (this.view(a, 'matmul') as Float32Array);
-    const bData = options.transposeB ? (temps[temps.length] = this.#transposed(b, 'matmul')) : (this.view(b, 'matmul') as Float32Array);
-    const packed = this.arrays.allocFloat32(Math.max(4, (n >> 3) * 8 * k));
+    const aPtr = this.#f32ptr(a, 'matmul');
+    const bPtr = this.#f32ptr(b, 'matmul');
     const out = this.arrays.allocFloat32(m * n);
+    if (m === 0 || n === 0) return this.wrap(out, [m, n]);
+    if (k === 0) {
+      out.fill(0);
+      return this.wrap(out, [m, n]);
+    }
+    if (n === 1 && !options.transposeA) {
+      // Matrix · vector (b is [k, 1] or its transpose [1, k]: the same k contiguous values).
+      this.#pool.run('matvec', m, (r0, r1) => [aPtr, bPtr, k, out.byteOffset, r0, r1], this.#k.matvec, Math.max(4, Math.ceil(MIN_BLOCKS_PER_THREAD * BLOCK / k)));
+      return this.wrap(out, [m, n]);
+    }
+    const direct = !options.transposeB && n % 8 === 0 && m < PACK_MIN_ROWS;
+    const packed = direct ? undefined : this.#pack(bPtr, options.transposeB ?? false, k, n);
+    const scratch = this.arrays.allocFloat32(this.threads * this.#gemmScratch);
     try {
-      this.#k.pack_b(bData.byteOffset, k, n, packed.byteOffset);
-      const args = (r0: number, r1: number) => [aData.byteOffset, bData.byteOffset, packed.byteOffset, out.byteOffset, m, k, n, r0, r1];
-      this.#pool.run('matmul', m, args, this.#k.matmul);
+      this.#gemm(aPtr, options.transposeA ?? false, m, k, n, packed ? packed.byteOffset : bPtr, !direct, 0, out.byteOffset, scratch.byteOffset);
     } finally {
-      this.arrays.free(packed);
-      for (const t of temps) this.arrays.free(t);
+      this.arrays.free(scratch);
+      if (packed) this.arrays.free(packed);
     }
     return this.wrap(out, [m, n]);
+  }
+
+  /** gemm over threads: split rows, or (few rows, or `splitColumns`) 8-column panels. */
+  #gemm(a: number, transA: boolean, m: number, k: number, n: number, b: number, bPacked: boolean, bias: number, c: number, scratch: number, splitColumns = false): void {
+    const panels = Math.ceil(n / 8);
+    const scratchBytes = this.#gemmScratch * 4;
+    const common = [a, transA ? 1 : 0, m, k, n, b, bPacked ? 1 : 0, bias, c];
+    if (!splitColumns && (m >= 2 * PACK_MIN_ROWS || panels < 2 * this.threads)) {
+      // Rows in multiples of 4 (the micro-kernel's height).
+      const strips = Math.ceil(m / 4);
+      this.#pool.run('gemm', strips, (s0, s1, slice) => [...common, scratch + slice * scratchBytes, s0 * 4, Math.min(m, s1 * 4), 0, panels], this.#k.gemm, 4);
+    } else {
+      this.#pool.run('gemm', panels, (q0, q1, slice) => [...common, scratch + slice * scratchBytes, 0, m, q0, q1], this.#k.gemm, 8);
+    }
+  }
+
+  encodeTopK(x: Tensor, w: Tensor, bias: Tensor, k: number, activation: ActivationKind): EncodedTopK {
+    assertRank('encodeTopK', 'x', x, 2);
+    const [rows, d] = x.shape as [number, number];
+    const { n: cols } = matmulDims('encodeTopK', x, w);
+    if (bias.shape.length !== 1 || bias.shape[0] !== cols) {
+      throw new ShapeMismatchError(`encodeTopK: bias ${shapeToString(bias.shape)} must be [${cols}] to match W ${shapeToString(w.shape)}`);
+    }
+    if (!Number.isInteger(k) || k < 1 || k > cols) throw new InvalidArgumentError(`encodeTopK: k must be an integer in [1, ${cols}], got ${k}`);
+    const values = this.arrays.allocFloat32(rows * k);
+    const indices = this.arrays.allocInt32(rows * k);
+    const preAtK = this.arrays.allocFloat32(rows * k);
+    const xPtr = this.#f32ptr(x, 'encodeTopK');
+    const bPtr = this.#f32ptr(bias, 'encodeTopK');
+    if (rows > 0 && rows < PACK_MIN_ROWS) {
+      // Few rows: the product is bound by reading W, so threads split W's columns (each reads its
+      // half once) into a small [rows, cols] block; then top-k per row.
+      const pre = this.arrays.allocFloat32(rows * cols);
+      const direct = cols % 8 === 0;
+      const packed = direct ? undefined : this.#pack(this.#f32ptr(w, 'encodeTopK'), false, d, cols);
+      const scratch = this.arrays.allocFloat32(this.threads * Math.max(this.#gemmScratch, 2 * k));
+      try {
+        this.#gemm(xPtr, false, rows, d, cols, packed ? packed.byteOffset : this.#f32ptr(w, 'encodeTopK'), !direct, bPtr, pre.byteOffset, scratch.byteOffset, true);
+        const per = Math.max(this.#gemmScratch, 2 * k) * 4;
+        this.#pool.run('top_k_abs', rows, (r0, r1, slice) => [pre.byteOffset, cols, k, ACT_CODE[activation], values.byteOffset, indices.byteOffset, preAtK.byteOffset, scratch.byteOffset + slice * per, r0, r1], this.#k.top_k_abs, 1);
+      } finally {
+        this.arrays.free(scratch);
+        if (packed) this.arrays.free(packed);
+        this.arrays.free(pre);
+      }
+    } else if (rows > 0) {
+      const wPtr = this.#packedWeight(w, d, cols, 'encodeTopK');
+      const per = this.#k.encode_scratch_floats(cols, k);
+      const scratch = this.arrays.allocFloat32(this.threads * per);
+      try {
+        const args = (r0: number, r1: number, slice: number) => [
+          xPtr, rows, d, cols, wPtr, 1, bPtr, k, ACT_CODE[activation], values.byteOffset, indices.byteOffset,
+          preAtK.byteOffset, scratch.byteOffset + slice * per * 4, r0, r1,
+        ];
+        this.#pool.run('encode_top_k', rows, args, this.#k.encode_top_k, 4);
+      } finally {
+        this.arrays.free(scratch);
+      }
+    }
+    return {
+      z: { values: this.wrap(values, [rows, k]), indices: this.wrap(indices, [rows, k], 'int32'), cols },
+      preAtK: this.wrap(preAtK, [rows, k]),
+    };
+  }
+
+  override topKAbs(x: Tensor, k: number): SparseRows {
+    if (x.shape.length !== 2 || x.dtype !== 'float32') return super.topKAbs(x, k);
+    const [rows, cols] = x.shape as [number, number];
+    if (!Number.isInteger(k) || k < 1 || k > cols) throw new InvalidArgumentError(`topKAbs: k must be an integer in [1, ${cols}], got ${k}`);
+    const values = this.arrays.allocFloat32(rows * k);
+    const indices = this.arrays.allocInt32(rows * k);
+    const scratch = this.arrays.allocFloat32(this.threads * 2 * k);
+    try {
+      const args = (r0: number, r1: number, slice: number) => [this.#ptr(x, 'topKAbs'), cols, k, 0, values.byteOffset, indices.byteOffset, 0, scratch.byteOffset + slice * 8 * k, r0, r1];
+      this.#pool.run('top_k_abs', rows, args, this.#k.top_k_abs);
+    } finally {
+      this.arrays.free(scratch);
+    }
+    return { values: this.wrap(values, [rows, k]), indices: this.wrap(indices, [rows, k], 'int32'), cols };
   }
 
   override sparseMatmul(sp: SparseRows, w: Tensor, options: { transposeB?: boolean } = {}): Tensor {
@@ -137,47 +264,152 @@ export class WasmBackend extends CpuBackend {
     if (y.shape.length !== 2 || y.shape[0] !== rows) throw new ShapeMismatchError(`sparseTransposeMatmul: ${rows} sparse rows, y has shape ${shapeToString(y.shape)}`);
     this.#checkIndices(sp.indices, sp.cols, 'sparseTransposeMatmul');
     const n = y.shape[1]!;
-    const out = this.arrays.allocFloat32(sp.cols * n);
-    this.#k.sparse_transpose_matmul(this.#ptr(sp.values, 'sparseTransposeMatmul'), this.#ptr(sp.indices, 'sparseTransposeMatmul'), rows, k, this.#ptr(y, 'sparseTransposeMatmul'), n, out.byteOffset, sp.cols);
-    const t = this.wrap(out, [sp.cols, n]);
-    if (!options.transposeOut) return t;
-    const tt = this.#transposed(t, 'sparseTransposeMatmul');
-    t.dispose();
-    return this.wrap(tt, [n, sp.cols]);
+    const cols = sp.cols;
+    const out = this.arrays.allocFloat32(cols * n);
+    const offsets = this.arrays.allocInt32(cols + 1);
+    const order = this.arrays.allocInt32(Math.max(1, rows * k));
+    const scratch = this.arrays.allocFloat32(this.threads * 16 * n);
+    try {
+      // Entries grouped by latent, then every output row summed once (no zero-fill, no transpose pass).
+      this.#k.sparse_by_column(this.#ptr(sp.indices, 'sparseTransposeMatmul'), rows * k, cols, offsets.byteOffset, order.byteOffset);
+      const base = [this.#f32ptr(sp.values, 'sparseTransposeMatmul'), order.byteOffset, offsets.byteOffset, k, this.#f32ptr(y, 'sparseTransposeMatmul'), n, out.byteOffset, cols, options.transposeOut ? 1 : 0];
+      this.#pool.run('sparse_transpose_matmul', Math.ceil(cols / 16), (b0, b1, slice) => [...base, scratch.byteOffset + slice * 64 * n, b0 * 16, Math.min(cols, b1 * 16)], this.#k.sparse_transpose_matmul, 4);
+    } finally {
+      this.arrays.free(scratch);
+      this.arrays.free(order);
+      this.arrays.free(offsets);
+    }
+    return this.wrap(out, options.transposeOut ? [n, cols] : [cols, n]);
   }
 
   override addRowVector(a: Tensor, v: Tensor, alpha = 1): Tensor {
-    if (a.shape.length !== 2 || v.shape.length !== 1 || v.shape[0] !== a.shape[1]) return super.addRowVector(a, v, alpha);
+    if (a.shape.length !== 2 || v.shape.length !== 1 || v.shape[0] !== a.shape[1] || a.dtype !== 'float32' || v.dtype !== 'float32') return super.addRowVector(a, v, alpha);
     const [rows, n] = a.shape as [number, number];
     const out = this.arrays.allocFloat32(rows * n);
     const args = (r0: number, r1: number) => [this.#ptr(a, 'addRowVector'), this.#ptr(v, 'addRowVector'), alpha, n, out.byteOffset, r0, r1];
-    this.#pool.run('add_row_vector', rows, args, this.#k.add_row_vector, 64);
+    this.#pool.run('add_row_vector', rows, args, this.#k.add_row_vector, Math.max(4, Math.ceil(MIN_BLOCKS_PER_THREAD * BLOCK / Math.max(1, n))));
+    return this.wrap(out, a.shape);
+  }
+
+  #binaryOp(op: keyof typeof OP_CODE, a: Tensor, b: Tensor): Tensor {
+    assertSameShape(op, a, b);
+    const [ap, bp] = [this.#f32ptr(a, op), this.#f32ptr(b, op)];
+    const out = this.arrays.allocFloat32(a.size);
+    this.#elementwise('binary', a.size, (i0, i1) => [OP_CODE[op], ap, bp, out.byteOffset, i0, i1]);
+    return this.wrap(out, a.shape);
+  }
+
+  override add(a: Tensor, b: Tensor): Tensor {
+    return this.#binaryOp('add', a, b);
+  }
+
+  override sub(a: Tensor, b: Tensor): Tensor {
+    return this.#binaryOp('sub', a, b);
+  }
+
+  override mul(a: Tensor, b: Tensor): Tensor {
+    return this.#binaryOp('mul', a, b);
+  }
+
+  override scale(a: Tensor, s: number): Tensor {
+    const ap = this.#f32ptr(a, 'scale');
+    const out = this.arrays.allocFloat32(a.size);
+    this.#elementwise('scale', a.size, (i0, i1) => [ap, s, out.byteOffset, i0, i1]);
+    return this.wrap(out, a.shape);
+  }
+
+  override sign(a: Tensor): Tensor {
+    const ap = this.#f32ptr(a, 'sign');
+    const out = this.arrays.allocFloat32(a.size);
+    this.#elementwise('sign', a.size, (i0, i1) => [ap, out.byteOffset, i0, i1]);
     return this.wrap(out, a.shape);
   }
 
   override activation(x: Tensor, kind: ActivationKind): Tensor {
-    if (kind !== 'relu' || x.shape.length !== 2) return super.activation(x, kind);
-    const [rows, n] = x.shape as [number, number];
-    const out = this.arrays.allocFloat32(rows * n);
-    const args = (r0: number, r1: number) => [this.#ptr(x, 'activation'), n, out.byteOffset, r0, r1];
-    this.#pool.run('relu', rows, args, this.#k.relu, 64);
+    const xp = this.#f32ptr(x, 'activation');
+    const out = this.arrays.allocFloat32(x.size);
+    this.#elementwise('activation', x.size, (i0, i1) => [xp, ACT_CODE[kind], out.byteOffset, i0, i1]);
     return this.wrap(out, x.shape);
   }
 
-  override topKAbs(x: Tensor, k: number): SparseRows {
-    if (x.shape.length !== 2) return super.topKAbs(x, k);
-    const [rows, cols] = x.shape as [number, number];
-    if (!Number.isInteger(k) || k < 1 || k > cols) throw new InvalidArgumentError(`topKAbs: k must be an integer in [1, ${cols}], got ${k}`);
-    const values = this.arrays.allocFloat32(rows * k);
-    const indices = this.arrays.allocInt32(rows * k);
-    const scratch = this.arrays.allocFloat32(this.threads * 2 * cols);
-    try {
-      const args = (r0: number, r1: number, slice: number) => [this.#ptr(x, 'topKAbs'), cols, k, values.byteOffset, indices.byteOffset, scratch.byteOffset + slice * 8 * cols, r0, r1];
-      this.#pool.run('top_k_abs', rows, args, this.#k.top_k_abs);
-    } finally {
-      this.arrays.free(scratch);
+  override activationGrad(dy: Tensor, pre: Tensor, kind: ActivationKind): Tensor {
+    assertSameShape('activationGrad', dy, pre);
+    const [gp, hp] = [this.#f32ptr(dy, 'activationGrad'), this.#f32ptr(pre, 'activationGrad')];
+    const out = this.arrays.allocFloat32(dy.size);
+    this.#elementwise('activation_grad', dy.size, (i0, i1) => [gp, hp, ACT_CODE[kind], out.byteOffset, i0, i1]);
+    return this.wrap(out, dy.shape);
+  }
+
+  override reduce(x: Tensor, kind: ReduceKind, axis?: ReduceAxis): Tensor {
+    if (x.dtype !== 'float32' || (axis !== undefined && x.shape.length !== 2)) return super.reduce(x, kind, axis);
+    const xp = this.#ptr(x, 'reduce');
+    const code = REDUCE_CODE[kind];
+    if (axis === undefined) {
+      // One float64 partial sum per thread (the allocator aligns to 16 bytes).
+      const slots = this.arrays.allocFloat32(2 * this.threads);
+      try {
+        slots.fill(0);
+        const blocks = Math.ceil(x.size / BLOCK);
+        this.#pool.run('reduce_all', blocks, (u0, u1, slice) => [xp, code, slots.byteOffset, slice, u0 * BLOCK, Math.min(x.size, u1 * BLOCK)], this.#k.reduce_all, MIN_BLOCKS_PER_THREAD);
+        const partials = new Float64Array(this.#mem.memory.buffer, slots.byteOffset, this.threads);
+        let s = 0;
+        for (const p of partials) s += p;
+        const out = this.arrays.allocFloat32(1);
+        out[0] = s;
+        return this.wrap(out, [1]);
+      } finally {
+        this.arrays.free(slots);
+      }
     }
-    return { values: this.wrap(values, [rows, k]), indices: this.wrap(indices, [rows, k], 'int32'), cols };
+    const [rows, cols] = x.shape as [number, number];
+    if (axis === 1) {
+      const out = this.arrays.allocFloat32(rows);
+      this.#pool.run('reduce_rows', rows, (r0, r1) => [xp, cols, code, out.byteOffset, r0, r1], this.#k.reduce_rows, Math.max(4, Math.ceil(MIN_BLOCKS_PER_THREAD * BLOCK / Math.max(1, cols))));
+      return this.wrap(out, [rows]);
+    }
+    const out = this.arrays.allocFloat32(cols);
+    const acc = this.arrays.allocFloat32(this.threads * 512);
+    try {
+      const groups = Math.ceil(cols / 8);
+      const minGroups = Math.max(4, Math.ceil((MIN_BLOCKS_PER_THREAD * BLOCK) / Math.max(1, rows * 8)));
+      this.#pool.run('reduce_cols', groups, (g0, g1, slice) => [xp, rows, cols, code, out.byteOffset, acc.byteOffset + slice * 2048, g0 * 8, Math.min(cols, g1 * 8)], this.#k.reduce_cols, minGroups);
+    } finally {
+      this.arrays.free(acc);
+    }
+    return this.wrap(out, [cols]);
+  }
+
+  override adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hp: AdamHyperparams): void {
+    assertSameShape('adamUpdate', param, grad);
+    assertSameShape('adamUpdate', param, m);
+    assertSameShape('adamUpdate', param, v);
+    const ptrs = [param, grad, m, v].map((t) => this.#f32ptr(t, 'adamUpdate'));
+    const { lr, beta1, beta2, eps, weightDecay, decoupled, step } = hp;
+    const stepSize = lr / (1 - beta1 ** step);
+    const bc2Sqrt = Math.sqrt(1 - beta2 ** step);
+    const decay = decoupled ? 1 - lr * weightDecay : 1;
+    const l2 = decoupled ? 0 : weightDecay;
+    this.#touch();
+    this.#elementwise('adam', param.size, (i0, i1) => [...ptrs, stepSize, bc2Sqrt, beta1, beta2, eps, decay, l2, i0, i1]);
+  }
+
+  override normalizeRowsInPlace(x: Tensor): void {
+    assertRank('normalizeRowsInPlace', 'x', x, 2);
+    const [rows, n] = x.shape as [number, number];
+    const xp = this.#f32ptr(x, 'normalizeRowsInPlace');
+    this.#touch();
+    this.#pool.run('normalize_rows', rows, (r0, r1) => [xp, n, r0, r1], this.#k.normalize_rows, Math.max(4, Math.ceil(MIN_BLOCKS_PER_THREAD * BLOCK / Math.max(1, n))));
+  }
+
+  override scaleInPlace(x: Tensor, s: number): void {
+    const xp = this.#f32ptr(x, 'scaleInPlace');
+    this.#touch();
+    this.#elementwise('scale', x.size, (i0, i1) => [xp, s, xp, i0, i1]);
+  }
+
+  override assignInPlace(target: Tensor, source: Tensor): void {
+    this.#touch();
+    super.assignInPlace(target, source);
   }
 
   /** Kernels trust indices; an index outside [0, cols) would read or write the wrong memory. */
@@ -190,6 +422,7 @@ export class WasmBackend extends CpuBackend {
   }
 
   override dispose(): void {
+    this.#dropPacked();
     void this.#pool.dispose();
   }
 }

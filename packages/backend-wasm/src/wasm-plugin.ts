@@ -1,5 +1,6 @@
 import type { BackendPlugin } from '@deeplens/core';
-import { kernelModule, WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
+import { kernelModule } from './kernel-module.js';
+import { WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
 
 /** WebAssembly SIMD on worker threads: the `auto` choice when no GPU backend is available. */
 export const wasmBackendPlugin: BackendPlugin<WasmBackendOptions> = {

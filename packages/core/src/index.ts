@@ -9,14 +9,14 @@ export type { DeepLensErrorCode, DeepLensErrorOptions } from './errors.js';
 export { disposeSparse, shapeToString, sizeOf } from './backend/tensor.js';
 export type { DType, Shape, SparseRows, Tensor } from './backend/tensor.js';
 export type {
-  ActivationKind, AdamHyperparams, Backend, BackendCapabilities, FusedSparseOps, LayerNormGrads,
+  ActivationKind, AdamHyperparams, Backend, BackendCapabilities, EncodedTopK, FusedSparseOps, LayerNormGrads,
   LayerNormResult, MatmulOptions, MatmulPrecision, MemoryInfo, ReduceAxis, ReduceKind,
 } from './backend/backend.js';
 export type { Availability, BackendPlugin } from './backend/backend-plugin.js';
 export { BackendRegistry } from './backend/backend-registry.js';
 export type { BackendStatus } from './backend/backend-registry.js';
 export { DisposeBag, readScalar } from './backend/dispose-bag.js';
-export { sampledMatmul, sparseColumnSum, sparseMatmul, sparseTransposeMatmul } from './backend/sparse-ops.js';
+export { encodeTopK, sampledMatmul, sparseColumnSum, sparseMatmul, sparseTransposeMatmul } from './backend/sparse-ops.js';
 export {
   assertDType, assertRank, assertSameShape, featureMatrixWidth, matmulDims, sparseDims,
 } from './backend/shape-checks.js';

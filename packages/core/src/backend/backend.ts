@@ -52,6 +52,14 @@ export interface BackendCapabilities {
   syncRead: boolean;
 }
 
+/** Result of the fused TopK encoder. */
+export interface EncodedTopK {
+  /** The latents: per row the k entries of largest |act(pre)|, signed. */
+  z: SparseRows;
+  /** The pre-activations at those entries, [rows, k] (for the activation's gradient). */
+  preAtK: Tensor;
+}
+
 export interface MemoryInfo {
   /** Live (not disposed) tensors created by this backend. */
   tensors: number;
@@ -71,6 +79,12 @@ export interface FusedSparseOps {
   sparseTransposeMatmul?(sp: SparseRows, y: Tensor, options?: { transposeOut?: boolean }): Tensor;
   /** Column sums of the sparse matrix → [cols]. */
   sparseColumnSum?(sp: SparseRows): Tensor;
+  /**
+   * The TopK encoder in one op: pre = x·W + bias (x [rows, d], W [d, cols], bias [cols]),
+   * a = act(pre), then per row the entries topKAbs(a, k) would choose, plus pre at them. A fused
+   * implementation never holds the [rows, cols] pre-activations at once.
+   */
+  encodeTopK?(x: Tensor, w: Tensor, bias: Tensor, k: number, activation: ActivationKind): EncodedTopK;
 }
 
 /**

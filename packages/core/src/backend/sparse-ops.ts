@@ -1,4 +1,4 @@
-import type { Backend } from './backend.js';
+import type { ActivationKind, Backend, EncodedTopK } from './backend.js';
 import type { SparseRows, Tensor } from './tensor.js';
 
 /**
@@ -44,5 +44,32 @@ export function sparseColumnSum(backend: Backend, sp: SparseRows): Tensor {
     return backend.reduce(dense, 'sum', 0);
   } finally {
     dense.dispose();
+  }
+}
+
+/**
+ * The TopK encoder: the backend's fused op when it has one, otherwise matmul, bias, activation,
+ * topKAbs and a gather of the pre-activations (the same numbers, with [rows, cols] intermediates).
+ */
+export function encodeTopK(backend: Backend, x: Tensor, w: Tensor, bias: Tensor, k: number, activation: ActivationKind): EncodedTopK {
+  if (backend.encodeTopK) return backend.encodeTopK(x, w, bias, k, activation);
+  const lin = backend.matmul(x, w);
+  let pre: Tensor | undefined;
+  let act: Tensor | undefined;
+  try {
+    pre = backend.addRowVector(lin, bias);
+    act = backend.activation(pre, activation);
+    const z = backend.topKAbs(act, k);
+    try {
+      return { z, preAtK: backend.gatherCols(pre, z.indices) };
+    } catch (error) {
+      z.values.dispose();
+      z.indices.dispose();
+      throw error;
+    }
+  } finally {
+    lin.dispose();
+    pre?.dispose();
+    act?.dispose();
   }
 }

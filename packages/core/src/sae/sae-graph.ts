@@ -1,6 +1,6 @@
 import type { Backend, MatmulPrecision } from '../backend/backend.js';
 import { DisposeBag } from '../backend/dispose-bag.js';
-import { sampledMatmul, sparseColumnSum, sparseMatmul, sparseTransposeMatmul } from '../backend/sparse-ops.js';
+import { encodeTopK, sampledMatmul, sparseColumnSum, sparseMatmul, sparseTransposeMatmul } from '../backend/sparse-ops.js';
 import type { SparseRows, Tensor } from '../backend/tensor.js';
 import type { SaeConfig } from './sae-config.js';
 import type { SaeParamName } from './sae-params.js';
@@ -18,25 +18,45 @@ export const LAYER_NORM_EPS = 1e-5;
  *   loss = mean((xHat − x)²) [+ betaL1 · mean|z|]
  *
  * In TopK mode z stays a SparseRows value, so the decoder and all of its backward terms touch only
- * the k active latents per row.
+ * the k active latents per row. In float32 training the encoder, activation and TopK run as one
+ * op (`encodeTopK`), so a backend with a fused kernel never holds the dense [B, F] pre-activations;
+ * only pre at the kept entries (`preAtK`) is needed for the backward pass.
  */
 export interface ForwardCache {
   readonly x: Tensor;
   readonly xin: Tensor;
   readonly lnStats: { mean: Tensor; rstd: Tensor } | undefined;
-  readonly pre: Tensor;
-  readonly zPre: Tensor;
+  /** Dense pre-activations [B, F]; undefined when the TopK encoder ran as one op. */
+  readonly pre: Tensor | undefined;
+  /** act(pre) [B, F]; undefined when the TopK encoder ran as one op. */
+  readonly zPre: Tensor | undefined;
   /** TopK latents; undefined in L1 mode, where z is zPre. */
   readonly sparseZ: SparseRows | undefined;
+  /** TopK: pre at the kept entries [B, k]. */
+  readonly preAtK: Tensor | undefined;
   readonly xHat: Tensor;
+  /** xHat − x, computed once for the loss and the backward pass (see `residual`). */
+  diff?: Tensor;
   /** Owns every tensor above except `x`. */
   readonly bag: DisposeBag;
+}
+
+export interface ForwardOptions {
+  /** Keep the dense pre-activations even in TopK mode (for analysis: `forward()` returns zPre). */
+  dense?: boolean;
+}
+
+/** xHat − x for this forward pass (computed on first use, owned by the cache). */
+export function residual(backend: Backend, cache: ForwardCache): Tensor {
+  cache.diff ??= cache.bag.add(backend.sub(cache.xHat, cache.x));
+  return cache.diff;
 }
 
 export type ParamLookup = (name: SaeParamName) => Tensor;
 
 export function saeForward(
   backend: Backend, c: SaeConfig, p: ParamLookup, x: Tensor, precision: MatmulPrecision = 'float32',
+  options: ForwardOptions = {},
 ): ForwardCache {
   const bag = new DisposeBag();
   try {
@@ -49,22 +69,34 @@ export function saeForward(
     } else {
       xin = bag.add(backend.addRowVector(x, p('b_dec'), -1));
     }
-    const lin = bag.add(backend.matmul(xin, p('W_enc'), { precision }));
-    const pre = bag.add(backend.addRowVector(lin, p('b_enc')));
-    const zPre = bag.add(backend.activation(pre, c.activation));
+    let pre: Tensor | undefined;
+    let zPre: Tensor | undefined;
     let sparseZ: SparseRows | undefined;
+    let preAtK: Tensor | undefined;
+    if (c.k !== null && precision === 'float32' && !options.dense) {
+      const enc = encodeTopK(backend, xin, p('W_enc'), p('b_enc'), c.k, c.activation);
+      sparseZ = bag.addSparse(enc.z);
+      preAtK = bag.add(enc.preAtK);
+    } else {
+      const lin = bag.add(backend.matmul(xin, p('W_enc'), { precision }));
+      pre = bag.add(backend.addRowVector(lin, p('b_enc')));
+      zPre = bag.add(backend.activation(pre, c.activation));
+      if (c.k !== null) {
+        sparseZ = bag.addSparse(backend.topKAbs(zPre, c.k));
+        preAtK = bag.add(backend.gatherCols(pre, sparseZ.indices));
+      }
+    }
     let decoded: Tensor;
-    if (c.k !== null) {
-      sparseZ = bag.addSparse(backend.topKAbs(zPre, c.k));
+    if (sparseZ) {
       decoded = c.tieWeights ? sparseMatmul(backend, sparseZ, p('W_enc'), true) : sparseMatmul(backend, sparseZ, p('W_dec'));
     } else {
       decoded = c.tieWeights
-        ? backend.matmul(zPre, p('W_enc'), { transposeB: true, precision })
-        : backend.matmul(zPre, p('W_dec'), { precision });
+        ? backend.matmul(zPre!, p('W_enc'), { transposeB: true, precision })
+        : backend.matmul(zPre!, p('W_dec'), { precision });
     }
     bag.add(decoded);
     const xHat = bag.add(backend.addRowVector(decoded, p('b_dec')));
-    return { x, xin, lnStats, pre, zPre, sparseZ, xHat, bag };
+    return { x, xin, lnStats, pre, zPre, sparseZ, preAtK, xHat, bag };
   } catch (error) {
     bag.dispose();
     throw error;
@@ -79,22 +111,18 @@ export interface LossTensors {
 }
 
 export function saeLossTensors(backend: Backend, cache: ForwardCache): LossTensors {
-  const diff = backend.sub(cache.xHat, cache.x);
-  try {
-    const z = cache.sparseZ ? cache.sparseZ.values : cache.zPre;
-    return {
-      sumSquaredError: backend.reduce(diff, 'sumSquares'),
-      sumAbsZ: backend.reduce(z, 'sumAbs'),
-      nonZero: backend.reduce(z, 'countNonZero'),
-    };
-  } finally {
-    diff.dispose();
-  }
+  const diff = residual(backend, cache);
+  const z = cache.sparseZ ? cache.sparseZ.values : cache.zPre!;
+  return {
+    sumSquaredError: backend.reduce(diff, 'sumSquares'),
+    sumAbsZ: backend.reduce(z, 'sumAbs'),
+    nonZero: backend.reduce(z, 'countNonZero'),
+  };
 }
 
 /** Per latent, the number of rows in which it is non-zero → [F]. */
 export function firingCounts(backend: Backend, cache: ForwardCache): Tensor {
-  if (!cache.sparseZ) return backend.reduce(cache.zPre, 'countNonZero', 0);
+  if (!cache.sparseZ) return backend.reduce(cache.zPre!, 'countNonZero', 0);
   const s = backend.sign(cache.sparseZ.values);
   const fired = backend.mul(s, s);
   s.dispose();
@@ -114,19 +142,22 @@ export function saeBackward(
   const bag = new DisposeBag();
   const grads = new Map<SaeParamName, Tensor>();
   try {
-    const diff = bag.add(backend.sub(cache.xHat, cache.x));
+    const diff = residual(backend, cache);
     const dxHat = bag.add(backend.scale(diff, 2 / (rows * d)));
     const bDecFromOutput = backend.reduce(dxHat, 'sum', 0);
     let dW_enc: Tensor;
-    let dxin: Tensor;
+    // The gradient reaching xin = x − b_dec is only needed whole for the LayerNorm backward;
+    // otherwise only its column sum is, and Σ_rows dpre·W_encᵀ = W_enc·(Σ_rows dpre) = W_enc·∂b_enc.
+    let dxin: Tensor | undefined;
+    let dbEnc: Tensor;
     if (cache.sparseZ) {
       const sp = cache.sparseZ;
       const dz = bag.add(c.tieWeights
         ? sampledMatmul(backend, dxHat, p('W_enc'), sp.indices, true)
         : sampledMatmul(backend, dxHat, p('W_dec'), sp.indices));
-      const preAtK = bag.add(backend.gatherCols(cache.pre, sp.indices));
-      const dpre: SparseRows = { values: bag.add(backend.activationGrad(dz, preAtK, c.activation)), indices: sp.indices, cols: f };
-      grads.set('b_enc', sparseColumnSum(backend, dpre));
+      const dpre: SparseRows = { values: bag.add(backend.activationGrad(dz, cache.preAtK!, c.activation)), indices: sp.indices, cols: f };
+      dbEnc = sparseColumnSum(backend, dpre);
+      grads.set('b_enc', dbEnc);
       dW_enc = sparseTransposeMatmul(backend, dpre, cache.xin, true);
       if (c.tieWeights) {
         const fromDecoder = bag.add(sparseTransposeMatmul(backend, sp, dxHat, true));
@@ -135,9 +166,9 @@ export function saeBackward(
       } else {
         grads.set('W_dec', sparseTransposeMatmul(backend, sp, dxHat));
       }
-      dxin = bag.add(sparseMatmul(backend, dpre, p('W_enc'), true));
+      if (c.inputNorm) dxin = bag.add(sparseMatmul(backend, dpre, p('W_enc'), true));
     } else {
-      const z = cache.zPre;
+      const z = cache.zPre!;
       let dz = bag.add(c.tieWeights
         ? backend.matmul(dxHat, p('W_enc'), { precision })
         : backend.matmul(dxHat, p('W_dec'), { transposeB: true, precision }));
@@ -146,8 +177,9 @@ export function saeBackward(
         const l1Grad = bag.add(backend.scale(s, c.betaL1 / (rows * f)));
         dz = bag.add(backend.add(dz, l1Grad));
       }
-      const dpre = bag.add(backend.activationGrad(dz, cache.pre, c.activation));
-      grads.set('b_enc', backend.reduce(dpre, 'sum', 0));
+      const dpre = bag.add(backend.activationGrad(dz, cache.pre!, c.activation));
+      dbEnc = backend.reduce(dpre, 'sum', 0);
+      grads.set('b_enc', dbEnc);
       dW_enc = backend.matmul(cache.xin, dpre, { transposeA: true, precision });
       if (c.tieWeights) {
         const fromDecoder = bag.add(backend.matmul(dxHat, z, { transposeA: true, precision }));
@@ -156,18 +188,20 @@ export function saeBackward(
       } else {
         grads.set('W_dec', backend.matmul(z, dxHat, { transposeA: true, precision }));
       }
-      dxin = bag.add(backend.matmul(dpre, p('W_enc'), { transposeB: true, precision }));
+      if (c.inputNorm) dxin = bag.add(backend.matmul(dpre, p('W_enc'), { transposeB: true, precision }));
     }
     grads.set('W_enc', dW_enc);
     if (c.inputNorm) {
       const { mean, rstd } = cache.lnStats!;
-      const ln = backend.layerNormGrad(dxin, cache.x, mean, rstd, p('ln.weight'));
+      const ln = backend.layerNormGrad(dxin!, cache.x, mean, rstd, p('ln.weight'));
       ln.dx.dispose();
       grads.set('ln.weight', ln.dGamma);
       grads.set('ln.bias', ln.dBeta);
       grads.set('b_dec', bDecFromOutput);
     } else {
-      const throughInput = bag.add(backend.reduce(dxin, 'sum', 0));
+      const dbEncCol = bag.add(backend.reshape(dbEnc, [f, 1]));
+      const throughInputCol = bag.add(backend.matmul(p('W_enc'), dbEncCol));
+      const throughInput = bag.add(backend.reshape(throughInputCol, [d]));
       bag.add(bDecFromOutput);
       grads.set('b_dec', backend.sub(bDecFromOutput, throughInput));
     }

@@ -4,7 +4,7 @@ import { InvalidArgumentError, ModelFileError, ShapeMismatchError } from '../err
 import { Rng } from '../random/rng.js';
 import { initSaeParams } from './init-params.js';
 import { resolveSaeConfig, type SaeConfig, type SaeConfigInput } from './sae-config.js';
-import { firingCounts, saeBackward, saeForward, saeLossTensors, type ForwardCache } from './sae-graph.js';
+import { firingCounts, saeBackward, saeForward, saeLossTensors, type ForwardCache, type ForwardOptions } from './sae-graph.js';
 import { saeParamShapes, type SaeParamName } from './sae-params.js';
 
 export interface ForwardOutput {
@@ -121,11 +121,11 @@ export class SparseAutoencoder {
 
   /** Forward pass for analysis. The caller disposes the three outputs. */
   forward(x: Tensor): ForwardOutput {
-    const cache = this.#forward(x, 'float32');
+    const cache = this.#forward(x, 'float32', { dense: true });
     try {
       const b = this.backend;
-      const z = cache.sparseZ ? b.scatterToDense(cache.sparseZ) : b.clone(cache.zPre);
-      return { xHat: b.clone(cache.xHat), z, zPre: b.clone(cache.zPre) };
+      const z = cache.sparseZ ? b.scatterToDense(cache.sparseZ) : b.clone(cache.zPre!);
+      return { xHat: b.clone(cache.xHat), z, zPre: b.clone(cache.zPre!) };
     } finally {
       cache.bag.dispose();
     }
@@ -188,14 +188,14 @@ export class SparseAutoencoder {
     for (const t of this.#params.values()) t.dispose();
   }
 
-  #forward(x: Tensor, precision: MatmulPrecision): ForwardCache {
+  #forward(x: Tensor, precision: MatmulPrecision, options: ForwardOptions = {}): ForwardCache {
     if (x.shape.length !== 2 || x.shape[1] !== this.config.inputDims) {
       throw new ShapeMismatchError(
         `input batch has shape ${shapeToString(x.shape)}, but the model expects [batch, ${this.config.inputDims}] (input_dims)`,
         { hint: 'activations must be 2-D [n_tokens, d]; check that input_dims matches your data width' },
       );
     }
-    return saeForward(this.backend, this.config, this.#lookup, x, precision);
+    return saeForward(this.backend, this.config, this.#lookup, x, precision, options);
   }
 
   async #readLosses(cache: ForwardCache, withFiring: boolean): Promise<LossTerms> {

@@ -215,6 +215,19 @@ export function describeBackendConformance(plugin: BackendPlugin, options: Confo
       });
     }
 
+    supportedIt('topKAbs', 'topKAbs breaks ties (here zeros) by the lower column', async () => {
+      const b = ctx.backend;
+      const [rows, cols, k] = [3, 40, 10];
+      const x = new Float32Array(rows * cols);
+      for (let r = 0; r < rows; r++) for (const c of [5, 17, 23, 38]) x[r * cols + ((c + 7 * r) % cols)] = (r + 1) * (c % 2 ? 1 : -1);
+      const xt = b.fromArray(x, [rows, cols]);
+      const sp = b.topKAbs(xt, k);
+      const idx = (await b.read(sp.indices)) as Int32Array;
+      const want = refTopKIndices(x, rows, cols, k);
+      for (let r = 0; r < rows; r++) expect(Array.from(idx.subarray(r * k, (r + 1) * k)).sort((p, q) => p - q)).toEqual(want[r]);
+      for (const t of [xt, sp.values, sp.indices]) t.dispose();
+    });
+
     supportedIt('topKAbs', 'topKAbs rejects k outside [1, cols] with a typed error', () => {
       const b = ctx.backend;
       const xt = b.zeros([2, 4]);

@@ -1,8 +1,9 @@
 import { expect, it } from 'vitest';
 import type { Backend } from '../backend/backend.js';
-import { sampledMatmul, sparseColumnSum, sparseMatmul, sparseTransposeMatmul } from '../backend/sparse-ops.js';
+import { encodeTopK, sampledMatmul, sparseColumnSum, sparseMatmul, sparseTransposeMatmul } from '../backend/sparse-ops.js';
+import type { ActivationKind } from '../backend/backend.js';
 import { assertAllClose } from './all-close.js';
-import { refMatmul, refSparseToDense, refTranspose } from './reference-ops.js';
+import { refMatmul, refSparseToDense, refTopKIndices, refTranspose } from './reference-ops.js';
 import { TOLERANCES } from './tolerances.js';
 
 /**
@@ -42,6 +43,38 @@ export function describeSparseOps(ctx: { backend: Backend }, rand: (n: number) =
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) csRef[c]! += dense[r * cols + c]!;
       assertAllClose(await read(cs), csRef, TOLERANCES.float32, 'sparseColumnSum');
       for (const t of [sp.values, sp.indices, wt, at, y, s, g, cs]) t.dispose();
+    });
+  }
+
+  // The TopK encoder (fused op or core's composition): odd sizes for edge tiles, more rows than a
+  // fused kernel's row block, and a case where most latents are zero so ties decide the choice.
+  const encoderCases: Array<[number, number, number, number, ActivationKind, boolean]> = [
+    [7, 13, 45, 5, 'relu', false], [70, 24, 37, 9, 'relu', false], [9, 16, 64, 6, 'silu', false], [5, 11, 45, 12, 'relu', true],
+  ];
+  for (const [rows, d, cols, k, act, ties] of encoderCases) {
+    it(`encodeTopK (${rows}×${d} → ${cols}, k=${k}, ${act}${ties ? ', mostly zero latents' : ''}) matches matmul → bias → ${act} → top-k`, async () => {
+      const b = ctx.backend;
+      const x = rand(rows * d);
+      const w = rand(d * cols);
+      const bias = ties ? Float32Array.from({ length: cols }, (_, c) => (c % 3 === 0 ? 0 : -50)) : rand(cols);
+      const pre = refMatmul(x, w, rows, d, cols);
+      for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) pre[r * cols + c]! += bias[c]!;
+      const a = pre.map((v) => (act === 'relu' ? Math.max(v, 0) : v / (1 + Math.exp(-v))));
+      const want = refTopKIndices(a, rows, cols, k);
+      const [xt, wt, bt] = [b.fromArray(x, [rows, d]), b.fromArray(w, [d, cols]), b.fromArray(bias, [cols])];
+      const enc = encodeTopK(b, xt, wt, bt, k, act);
+      expect(enc.z.values.shape).toEqual([rows, k]);
+      expect(enc.z.cols).toBe(cols);
+      const vals = (await b.read(enc.z.values)) as Float32Array;
+      const idx = (await b.read(enc.z.indices)) as Int32Array;
+      const preK = (await b.read(enc.preAtK)) as Float32Array;
+      for (let r = 0; r < rows; r++) {
+        const got = Array.from(idx.subarray(r * k, (r + 1) * k));
+        expect([...got].sort((p, q) => p - q), `row ${r}`).toEqual(want[r]);
+      }
+      assertAllClose(vals, Float64Array.from(idx, (c, i) => a[Math.floor(i / k) * cols + c]!), TOLERANCES.float32, 'encodeTopK values');
+      assertAllClose(preK, Float64Array.from(idx, (c, i) => pre[Math.floor(i / k) * cols + c]!), TOLERANCES.float32, 'encodeTopK preAtK');
+      for (const t of [xt, wt, bt, enc.z.values, enc.z.indices, enc.preAtK]) t.dispose();
     });
   }
 }

@@ -1,0 +1,230 @@
+// Dense matrix product C = op(A)·op(B) (+ bias row), GotoBLAS-style: B packed into 8-column
+// panels, A packed per (row block × depth block) into 4-row strips, and a 4×8 register-tiled
+// micro-kernel on 128-bit SIMD. With relaxed SIMD (compiled with --enable relaxed-simd) the
+// multiply-adds are fused (FMA); otherwise they are a multiply and an add.
+// Every pointer is a byte offset into the one shared memory; matrices are row-major float32.
+
+/** Depth (k) block: a KC×8 panel strip stays in L1 across the strips of an A block. */
+export const KC: i32 = 384;
+/** Row block: an MC×KC packed A block stays in L2. Multiple of MR. */
+export const MC: i32 = 128;
+/** Depth block when B is read in place (row-major, not packed). */
+const KC_DIRECT: i32 = 16;
+const MR: i32 = 4;
+const NR: i32 = 8;
+
+/** Floats of per-thread scratch gemm needs: the packed A block and one edge tile. */
+export const GEMM_SCRATCH_FLOATS: i32 = MC * KC + MR * NR;
+
+// @ts-ignore: decorator
+@inline
+export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
+/**
+ * Pack panels [q0, q1) of B (k × n) into `packed`: panel q is k rows of the 8 columns 8q..8q+8,
+ * contiguous (k·8 floats), zero-padded past column n. transB: `b` holds Bᵀ, i.e. [n, k].
+ */
+export function pack_b(b: usize, transB: i32, k: i32, n: i32, packed: usize, q0: i32, q1: i32): void {
+  for (let q = q0; q < q1; q++) {
+    const j0 = q * NR;
+    const cols = min(NR, n - j0);
+    let dst = packed + ((<usize>q * k) << 5);
+    if (!transB && cols == NR) {
+      let src = b + (<usize>j0 << 2);
+      const stride = <usize>n << 2;
+      for (let p = 0; p < k; p++) {
+        v128.store(dst, v128.load(src));
+        v128.store(dst, v128.load(src, 16), 16);
+        dst += 32;
+        src += stride;
+      }
+    } else if (!transB) {
+      for (let p = 0; p < k; p++) {
+        const src = b + ((<usize>p * n + j0) << 2);
+        for (let c = 0; c < NR; c++) store<f32>(dst + (<usize>c << 2), c < cols ? load<f32>(src + (<usize>c << 2)) : 0);
+        dst += 32;
+      }
+    } else {
+      // Bᵀ rows j0..j0+8 are contiguous in p: walk them side by side.
+      for (let p = 0; p < k; p++) {
+        for (let c = 0; c < NR; c++) store<f32>(dst + (<usize>c << 2), c < cols ? load<f32>(b + ((<usize>(j0 + c) * k + p) << 2)) : 0);
+        dst += 32;
+      }
+    }
+  }
+}
+
+/**
+ * Pack rows [i0, i1) × depth [p0, p0 + kc) of A into 4-row strips: strip s holds, for each p, the
+ * four values A[i0 + 4s .. i0 + 4s + 4, p] (rows past i1 are zero). transA: `a` holds Aᵀ, [k, m].
+ */
+function pack_a(a: usize, transA: i32, m: i32, k: i32, i0: i32, i1: i32, p0: i32, kc: i32, out: usize): void {
+  for (let i = i0; i < i1; i += MR) {
+    const rows = min(MR, i1 - i);
+    let dst = out + ((<usize>((i - i0) >> 2) * kc) << 4);
+    if (transA) {
+      let src = a + ((<usize>p0 * m + i) << 2);
+      const stride = <usize>m << 2;
+      if (rows == MR) {
+        for (let p = 0; p < kc; p++) {
+          v128.store(dst, v128.load(src));
+          dst += 16;
+          src += stride;
+        }
+      } else {
+        for (let p = 0; p < kc; p++) {
+          for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), r < rows ? load<f32>(src + (<usize>r << 2)) : 0);
+          dst += 16;
+          src += stride;
+        }
+      }
+    } else if (rows == MR) {
+      // Four rows, transposed 4×4 at a time.
+      const stride = <usize>k << 2;
+      let s0 = a + ((<usize>i * k + p0) << 2);
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const r0 = v128.load(s0), r1 = v128.load(s0 + stride), r2 = v128.load(s0 + 2 * stride), r3 = v128.load(s0 + 3 * stride);
+        const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+        const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+        const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+        const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+        v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+        v128.store(dst, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+        v128.store(dst, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+        v128.store(dst, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+        dst += 64;
+        s0 += 16;
+      }
+      for (; p < kc; p++) {
+        for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), load<f32>(s0 + <usize>r * stride));
+        dst += 16;
+        s0 += 4;
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), r < rows ? load<f32>(a + ((<usize>(i + r) * k + p0 + p) << 2)) : 0);
+        dst += 16;
+      }
+    }
+  }
+}
+
+/**
+ * The 4×8 micro-kernel: C[0:4, 0:8] (row stride ldc bytes) = init + Σ_p A[:, p]·B[p, :], A as a
+ * packed strip, B rows `bstride` bytes apart. init: 0 zeros, 1 C's current values, 2 the bias
+ * row `bias[0:8]` in every row.
+ */
+// @ts-ignore: decorator
+@inline
+function micro(pa: usize, pb: usize, bstride: usize, kc: i32, c0: usize, ldc: usize, init: i32, bias: usize): void {
+  let x00: v128, x01: v128, x10: v128, x11: v128, x20: v128, x21: v128, x30: v128, x31: v128;
+  if (init == 1) {
+    x00 = v128.load(c0); x01 = v128.load(c0, 16);
+    x10 = v128.load(c0 + ldc); x11 = v128.load(c0 + ldc, 16);
+    x20 = v128.load(c0 + 2 * ldc); x21 = v128.load(c0 + 2 * ldc, 16);
+    x30 = v128.load(c0 + 3 * ldc); x31 = v128.load(c0 + 3 * ldc, 16);
+  } else if (init == 2) {
+    x00 = v128.load(bias); x01 = v128.load(bias, 16);
+    x10 = x00; x11 = x01; x20 = x00; x21 = x01; x30 = x00; x31 = x01;
+  } else {
+    x00 = f32x4.splat(0); x01 = x00; x10 = x00; x11 = x00; x20 = x00; x21 = x00; x30 = x00; x31 = x00;
+  }
+  let p = 0;
+  for (; p + 2 <= kc; p += 2) {
+    let b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    let av = v128.load32_splat(pa); x00 = madd(av, b0, x00); x01 = madd(av, b1, x01);
+    av = v128.load32_splat(pa, 4); x10 = madd(av, b0, x10); x11 = madd(av, b1, x11);
+    av = v128.load32_splat(pa, 8); x20 = madd(av, b0, x20); x21 = madd(av, b1, x21);
+    av = v128.load32_splat(pa, 12); x30 = madd(av, b0, x30); x31 = madd(av, b1, x31);
+    pb += bstride;
+    b0 = v128.load(pb); b1 = v128.load(pb, 16);
+    av = v128.load32_splat(pa, 16); x00 = madd(av, b0, x00); x01 = madd(av, b1, x01);
+    av = v128.load32_splat(pa, 20); x10 = madd(av, b0, x10); x11 = madd(av, b1, x11);
+    av = v128.load32_splat(pa, 24); x20 = madd(av, b0, x20); x21 = madd(av, b1, x21);
+    av = v128.load32_splat(pa, 28); x30 = madd(av, b0, x30); x31 = madd(av, b1, x31);
+    pb += bstride;
+    pa += 32;
+  }
+  if (p < kc) {
+    const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+    let av = v128.load32_splat(pa); x00 = madd(av, b0, x00); x01 = madd(av, b1, x01);
+    av = v128.load32_splat(pa, 4); x10 = madd(av, b0, x10); x11 = madd(av, b1, x11);
+    av = v128.load32_splat(pa, 8); x20 = madd(av, b0, x20); x21 = madd(av, b1, x21);
+    av = v128.load32_splat(pa, 12); x30 = madd(av, b0, x30); x31 = madd(av, b1, x31);
+  }
+  v128.store(c0, x00); v128.store(c0, x01, 16);
+  v128.store(c0 + ldc, x10); v128.store(c0 + ldc, x11, 16);
+  v128.store(c0 + 2 * ldc, x20); v128.store(c0 + 2 * ldc, x21, 16);
+  v128.store(c0 + 3 * ldc, x30); v128.store(c0 + 3 * ldc, x31, 16);
+}
+
+/**
+ * C rows [i0, i1) × panels [q0, q1) for one row block (i1 − i0 ≤ MC): C row i is at
+ * c + (i − i0 + crow0)·ldc floats. B is packed (bPacked) or row-major [k, n] with n % 8 == 0.
+ */
+export function gemm_block(
+  a: usize, transA: i32, m: i32, k: i32, n: i32, b: usize, bPacked: i32, bias: usize,
+  c: usize, ldc: i32, crow0: i32, i0: i32, i1: i32, q0: i32, q1: i32, scratch: usize,
+): void {
+  const apack = scratch;
+  const tile = scratch + (<usize>(MC * KC) << 2);
+  const ldcb = <usize>ldc << 2;
+  // Unpacked B rows are n floats apart, so a deep block would touch one page per row for every
+  // strip; a shallow one walks a few rows of B side by side (TLB- and prefetch-friendly).
+  const depth = bPacked ? KC : KC_DIRECT;
+  for (let p0 = 0; p0 < k; p0 += depth) {
+    const kc = min(depth, k - p0);
+    pack_a(a, transA, m, k, i0, i1, p0, kc, apack);
+    const first = p0 == 0;
+    for (let q = q0; q < q1; q++) {
+      const j = q * NR;
+      const cols = min(NR, n - j);
+      const pb = bPacked ? b + ((<usize>q * k + p0) << 5) : b + ((<usize>p0 * n + j) << 2);
+      const bstride: usize = bPacked ? 32 : <usize>n << 2;
+      const biasJ = bias + (<usize>j << 2);
+      for (let i = i0; i < i1; i += MR) {
+        const rows = min(MR, i1 - i);
+        const pa = apack + ((<usize>((i - i0) >> 2) * kc) << 4);
+        const dst = c + <usize>(i - i0 + crow0) * ldcb + (<usize>j << 2);
+        if (rows == MR && cols == NR) {
+          micro(pa, pb, bstride, kc, dst, ldcb, first ? (bias ? 2 : 0) : 1, biasJ);
+        } else {
+          // Edge tile: through a 4×8 buffer so nothing outside C is touched.
+          for (let r = 0; r < MR; r++) {
+            for (let cc = 0; cc < NR; cc++) {
+              let v: f32 = 0;
+              if (r < rows && cc < cols) v = first ? (bias ? load<f32>(biasJ + (<usize>cc << 2)) : 0) : load<f32>(dst + <usize>r * ldcb + (<usize>cc << 2));
+              store<f32>(tile + (<usize>(r * NR + cc) << 2), v);
+            }
+          }
+          micro(pa, pb, bstride, kc, tile, 32, 1, 0);
+          for (let r = 0; r < rows; r++) {
+            for (let cc = 0; cc < cols; cc++) store<f32>(dst + <usize>r * ldcb + (<usize>cc << 2), load<f32>(tile + (<usize>(r * NR + cc) << 2)));
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * C[r0:r1, panels q0..q1] = op(A)·op(B) (+ bias) with A [m, k] (transA: stored [k, m]), B packed
+ * by pack_b or row-major [k, n] (bPacked = 0, n % 8 == 0), C [m, n]. Threads split rows or panels.
+ */
+export function gemm(
+  a: usize, transA: i32, m: i32, k: i32, n: i32, b: usize, bPacked: i32, bias: usize, c: usize,
+  scratch: usize, r0: i32, r1: i32, q0: i32, q1: i32,
+): void {
+  for (let i0 = r0; i0 < r1; i0 += MC) {
+    gemm_block(a, transA, m, k, n, b, bPacked, bias, c, n, i0, i0, min(r1, i0 + MC), q0, q1, scratch);
+  }
+}
+
+/** Floats of per-thread scratch `gemm` needs (exported for the host). */
+export function gemm_scratch_floats(): i32 {
+  return GEMM_SCRATCH_FLOATS;
+}

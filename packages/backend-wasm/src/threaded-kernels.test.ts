@@ -1,0 +1,143 @@
+import { CpuBackend, encodeTopK, Rng, type Tensor } from '@deeplens/core';
+import { assertAllClose, TOLERANCES } from '@deeplens/core/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { WasmBackend } from './wasm-backend.js';
+
+// The conformance suite uses small tensors, which the wasm backend runs on the calling thread.
+// These shapes are large enough for every kernel to split across threads (and for the matmul to
+// take both its row-split and column-split paths, packed and unpacked), checked against the
+// reference backend.
+const cpu = new CpuBackend();
+const flavours = [
+  ['relaxed SIMD', new WasmBackend({ threads: 2 })],
+  ['plain SIMD', new WasmBackend({ threads: 2, relaxedSimd: false })],
+] as const;
+afterAll(() => flavours.forEach(([, b]) => b.dispose()));
+
+const rng = new Rng(7);
+const rand = (n: number, scale = 1) => Float32Array.from({ length: n }, () => rng.normal() * scale);
+const read = (b: { readSync?(t: Tensor): Float32Array | Int32Array }, t: Tensor) => b.readSync!(t);
+
+describe.each(flavours)('wasm kernels on threads (%s) match the reference backend', (_, wasm) => {
+  it('uses the kernel build it was asked for', () => {
+    expect(wasm.kernelFlavor).toBe(_ === 'plain SIMD' ? 'simd' : 'relaxed-simd');
+  });
+
+  const both = (data: Float32Array, shape: number[]) => [cpu.fromArray(data, shape), wasm.fromArray(data, shape)] as const;
+
+  it('element-wise ops and activations', () => {
+    const n = [300, 1001];
+    const xs = rand(300 * 1001);
+    xs[5] = NaN;
+    xs[17] = 0;
+    xs[18] = -0;
+    const ys = rand(300 * 1001);
+    const [xc, xw] = both(xs, n);
+    const [yc, yw] = both(ys, n);
+    const pairs: Array<[string, Tensor, Tensor]> = [
+      ['add', cpu.add(xc, yc), wasm.add(xw, yw)],
+      ['sub', cpu.sub(xc, yc), wasm.sub(xw, yw)],
+      ['mul', cpu.mul(xc, yc), wasm.mul(xw, yw)],
+      ['scale', cpu.scale(xc, -0.37), wasm.scale(xw, -0.37)],
+      ['sign', cpu.sign(xc), wasm.sign(xw)],
+      ['relu', cpu.activation(xc, 'relu'), wasm.activation(xw, 'relu')],
+      ['silu', cpu.activation(xc, 'silu'), wasm.activation(xw, 'silu')],
+      ['relu grad', cpu.activationGrad(yc, xc, 'relu'), wasm.activationGrad(yw, xw, 'relu')],
+      ['silu grad', cpu.activationGrad(yc, xc, 'silu'), wasm.activationGrad(yw, xw, 'silu')],
+      ['addRowVector', cpu.addRowVector(xc, cpu.fromArray(ys.subarray(0, 1001), [1001]), 0.5), wasm.addRowVector(xw, wasm.fromArray(ys.subarray(0, 1001), [1001]), 0.5)],
+    ];
+    for (const [label, c, w] of pairs) {
+      // NaN must come out exactly where the reference has it; the rest is compared numerically.
+      const [got, want] = [read(wasm, w), read(cpu, c)];
+      expect(Array.from(got, Number.isNaN), label).toEqual(Array.from(want, Number.isNaN));
+      assertAllClose(got.map((v) => (Number.isNaN(v) ? 0 : v)), want.map((v) => (Number.isNaN(v) ? 0 : v)), TOLERANCES.float32, label);
+    }
+  });
+
+  it('reductions over everything, over rows and over columns', () => {
+    const xs = rand(700 * 517);
+    for (let i = 0; i < xs.length; i += 9) xs[i] = 0;
+    xs[1234] = Infinity;
+    const [xc, xw] = both(xs, [700, 517]);
+    for (const kind of ['sum', 'sumAbs', 'sumSquares', 'countNonZero', 'countNonFinite'] as const) {
+      for (const axis of [undefined, 0, 1] as const) {
+        const finite = kind === 'countNonZero' || kind === 'countNonFinite';
+        const [c, w] = finite ? [xc, xw] : both(xs.map((v) => (Number.isFinite(v) ? v : 1)), [700, 517]);
+        assertAllClose(read(wasm, wasm.reduce(w, kind, axis)), read(cpu, cpu.reduce(c, kind, axis)), TOLERANCES.reduction, `${kind} axis ${axis}`);
+      }
+    }
+  });
+
+  it('matmul: row-split and column-split, packed and unpacked, with transposes and edge tiles', () => {
+    for (const [m, k, n] of [[301, 77, 203], [16, 300, 2048], [40, 129, 70], [5, 3, 9]] as const) {
+      for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+        const a = rand(m * k);
+        const b = rand(k * n);
+        const [ac, aw] = both(a, tA ? [k, m] : [m, k]);
+        const [bc, bw] = both(b, tB ? [n, k] : [k, n]);
+        const opts = { transposeA: tA, transposeB: tB };
+        assertAllClose(read(wasm, wasm.matmul(aw, bw, opts)), read(cpu, cpu.matmul(ac, bc, opts)), TOLERANCES.float32, `matmul ${m}×${k}×${n} tA=${tA} tB=${tB}`);
+      }
+    }
+  });
+
+  it('fused TopK encoder on many rows, packed and unpacked weights, relu and silu', () => {
+    for (const [rows, d, cols, k, act] of [[300, 64, 1000, 20, 'relu'], [40, 48, 512, 30, 'relu'], [130, 32, 200, 7, 'silu']] as const) {
+      const [xc, xw] = both(rand(rows * d), [rows, d]);
+      const [wc, ww] = both(rand(d * cols, 0.3), [d, cols]);
+      const [bc, bw] = both(rand(cols, 0.1), [cols]);
+      const ref = encodeTopK(cpu, xc, wc, bc, k, act);
+      const got = encodeTopK(wasm, xw, ww, bw, k, act);
+      expect(Array.from(read(wasm, got.z.indices))).toEqual(Array.from(read(cpu, ref.z.indices)));
+      assertAllClose(read(wasm, got.z.values), read(cpu, ref.z.values), TOLERANCES.float32, 'values');
+      assertAllClose(read(wasm, got.preAtK), read(cpu, ref.preAtK), TOLERANCES.float32, 'preAtK');
+    }
+  });
+
+  it('the encoder reuses packed weights until an in-place op, then repacks', () => {
+    const [rows, d, cols, k] = [128, 16, 96, 4];
+    const w = wasm.fromArray(rand(d * cols), [d, cols]);
+    const x = wasm.fromArray(rand(rows * d), [rows, d]);
+    const bias = wasm.zeros([cols]);
+    const first = encodeTopK(wasm, x, w, bias, k, 'relu');
+    const again = encodeTopK(wasm, x, w, bias, k, 'relu');
+    expect(read(wasm, again.z.values)).toEqual(read(wasm, first.z.values));
+    wasm.scaleInPlace(w, -1);
+    const flipped = encodeTopK(wasm, x, w, bias, k, 'relu');
+    const wc = cpu.fromArray(read(wasm, w) as Float32Array, [d, cols]);
+    const ref = encodeTopK(cpu, cpu.fromArray(read(wasm, x) as Float32Array, [rows, d]), wc, cpu.zeros([cols]), k, 'relu');
+    expect(Array.from(read(wasm, flipped.z.indices))).toEqual(Array.from(read(cpu, ref.z.indices)));
+  });
+
+  it('sparse transposed product split over columns, Adam and row normalisation', () => {
+    const [rows, k, cols, n] = [200, 8, 300, 520];
+    const vals = rand(rows * k);
+    const idx = Int32Array.from({ length: rows * k }, () => rng.int(cols));
+    const y = rand(rows * n);
+    const spC = { values: cpu.fromArray(vals, [rows, k]), indices: cpu.fromArray(idx, [rows, k], 'int32'), cols };
+    const spW = { values: wasm.fromArray(vals, [rows, k]), indices: wasm.fromArray(idx, [rows, k], 'int32'), cols };
+    const [yc, yw] = both(y, [rows, n]);
+    for (const transposeOut of [false, true]) {
+      assertAllClose(read(wasm, wasm.sparseTransposeMatmul(spW, yw, { transposeOut })), read(cpu, cpu.sparseTransposeMatmul(spC, yc, { transposeOut })), TOLERANCES.float32, `sparseTransposeMatmul ${transposeOut}`);
+    }
+
+    const size = [512, 700];
+    const p = rand(512 * 700);
+    const g = rand(512 * 700, 0.1);
+    const [pc, pw] = both(p, size);
+    const [gc, gw] = both(g, size);
+    const [mc, mw] = both(rand(512 * 700, 0.01), size);
+    const [vc, vw] = both(rand(512 * 700, 0.01).map(Math.abs), size);
+    for (const [decoupled, weightDecay] of [[false, 0], [false, 0.01], [true, 0.1]] as const) {
+      const hp = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay, decoupled, step: 3 };
+      cpu.adamUpdate(pc, gc, mc, vc, hp);
+      wasm.adamUpdate(pw, gw, mw, vw, hp);
+      assertAllClose(read(wasm, pw), read(cpu, pc), TOLERANCES.float32, 'adam param');
+      assertAllClose(read(wasm, mw), read(cpu, mc), TOLERANCES.float32, 'adam m');
+      assertAllClose(read(wasm, vw), read(cpu, vc), TOLERANCES.float32, 'adam v');
+    }
+    cpu.normalizeRowsInPlace(pc);
+    wasm.normalizeRowsInPlace(pw);
+    assertAllClose(read(wasm, pw), read(cpu, pc), TOLERANCES.float32, 'normalizeRowsInPlace');
+  });
+});
