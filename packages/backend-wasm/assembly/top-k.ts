@@ -8,7 +8,6 @@ import { gemm_block, GEMM_SCRATCH_FLOATS } from './gemm';
 const ENC_ROWS: i32 = 64;
 
 /** Activation codes shared with the host: 0 none (identity), 1 relu, 2 silu. */
-export const ACT_NONE: i32 = 0;
 export const ACT_RELU: i32 = 1;
 export const ACT_SILU: i32 = 2;
 

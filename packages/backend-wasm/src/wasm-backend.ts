@@ -75,9 +75,9 @@ export class WasmBackend extends CpuBackend {
   }
 
   /** Split [0, n) elements into blocks across threads: kernel(…, i0, i1). */
-  #elementwise(kernel: 'binary' | 'scale' | 'sign' | 'activation' | 'activation_grad' | 'adam', n: number, args: (i0: number, i1: number) => number[]): void {
+  #elementwise(kernel: 'binary' | 'scale' | 'sign' | 'activation' | 'activation_grad' | 'adam', n: number, args: (i0: number, i1: number) => number[], inPlace = false): void {
     const blocks = Math.ceil(n / BLOCK);
-    this.#pool.run(kernel, blocks, (u0, u1) => args(u0 * BLOCK, Math.min(n, u1 * BLOCK)), this.#k[kernel] as (...a: number[]) => void, MIN_BLOCKS_PER_THREAD);
+    this.#pool.run(kernel, blocks, (u0, u1) => args(u0 * BLOCK, Math.min(n, u1 * BLOCK)), this.#k[kernel] as (...a: number[]) => void, MIN_BLOCKS_PER_THREAD, inPlace);
   }
 
   /** A row-major copy of the transpose of x [rows, cols], in wasm memory (free it after use). */
@@ -390,7 +390,7 @@ export class WasmBackend extends CpuBackend {
     const decay = decoupled ? 1 - lr * weightDecay : 1;
     const l2 = decoupled ? 0 : weightDecay;
     this.#touch();
-    this.#elementwise('adam', param.size, (i0, i1) => [...ptrs, stepSize, bc2Sqrt, beta1, beta2, eps, decay, l2, i0, i1]);
+    this.#elementwise('adam', param.size, (i0, i1) => [...ptrs, stepSize, bc2Sqrt, beta1, beta2, eps, decay, l2, i0, i1], true);
   }
 
   override normalizeRowsInPlace(x: Tensor): void {
@@ -398,13 +398,13 @@ export class WasmBackend extends CpuBackend {
     const [rows, n] = x.shape as [number, number];
     const xp = this.#f32ptr(x, 'normalizeRowsInPlace');
     this.#touch();
-    this.#pool.run('normalize_rows', rows, (r0, r1) => [xp, n, r0, r1], this.#k.normalize_rows, Math.max(4, Math.ceil(MIN_BLOCKS_PER_THREAD * BLOCK / Math.max(1, n))));
+    this.#pool.run('normalize_rows', rows, (r0, r1) => [xp, n, r0, r1], this.#k.normalize_rows, Math.max(4, Math.ceil(MIN_BLOCKS_PER_THREAD * BLOCK / Math.max(1, n))), true);
   }
 
   override scaleInPlace(x: Tensor, s: number): void {
     const xp = this.#f32ptr(x, 'scaleInPlace');
     this.#touch();
-    this.#elementwise('scale', x.size, (i0, i1) => [xp, s, xp, i0, i1]);
+    this.#elementwise('scale', x.size, (i0, i1) => [xp, s, xp, i0, i1], true);
   }
 
   override assignInPlace(target: Tensor, source: Tensor): void {

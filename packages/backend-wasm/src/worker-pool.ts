@@ -33,9 +33,14 @@ export class WorkerPool {
    * Call `kernel` on unit ranges covering [0, units): helpers get the first slices, the calling
    * thread runs the last one through `local`. `argsFor(u0, u1, slice)` builds a slice's arguments
    * (slice < threads, for per-thread scratch space). Fewer than `minUnitsPerThread` units per
-   * thread → fewer threads.
+   * thread → fewer threads. A slice a worker failed (a trap) is recomputed on the calling thread,
+   * except for kernels that update memory in place (`inPlace`), where a half-applied slice cannot
+   * be redone: those throw.
    */
-  run(kernel: KernelName, units: number, argsFor: (u0: number, u1: number, slice: number) => number[], local: (...a: number[]) => unknown, minUnitsPerThread = 4): void {
+  run(
+    kernel: KernelName, units: number, argsFor: (u0: number, u1: number, slice: number) => number[], local: (...a: number[]) => unknown,
+    minUnitsPerThread = 4, inPlace = false,
+  ): void {
     const parts = Math.max(1, Math.min(this.#workers.length + 1, Math.floor(units / minUnitsPerThread)));
     if (parts === 1) {
       local(...argsFor(0, units, 0));
@@ -57,6 +62,7 @@ export class WorkerPool {
     for (let w = 0; w < parts - 1; w++) {
       while (Atomics.load(this.#ctrl, w * 4 + 1) !== seq) Atomics.wait(this.#ctrl, w * 4 + 1, Atomics.load(this.#ctrl, w * 4 + 1), 1000);
       if (Atomics.exchange(this.#ctrl, w * 4 + 3, 0) !== 0) {
+        if (inPlace) throw new Error(`wasm backend: worker ${w} failed an in-place '${kernel}' slice; the tensor it was updating is now partly updated`);
         if (!this.#warned) process.emitWarning(`wasm backend: worker ${w} failed a '${kernel}' slice; it was recomputed on the main thread`);
         this.#warned = true;
         local(...argsFor(w * step, Math.min(units, (w + 1) * step), w));
