@@ -176,10 +176,11 @@ export class WasmBackend extends CpuBackend {
       // half once) into a small [rows, cols] block; then top-k per row.
       const pre = this.arrays.allocFloat32(rows * cols);
       const direct = cols % 8 === 0;
-      const packed = direct ? undefined : this.#pack(this.#f32ptr(w, 'encodeTopK'), false, d, cols);
+      const wPtr = this.#f32ptr(w, 'encodeTopK');
+      const packed = direct ? undefined : this.#pack(wPtr, false, d, cols);
       const scratch = this.arrays.allocFloat32(this.threads * Math.max(this.#gemmScratch, 2 * k));
       try {
-        this.#gemm(xPtr, false, rows, d, cols, packed ? packed.byteOffset : this.#f32ptr(w, 'encodeTopK'), !direct, bPtr, pre.byteOffset, scratch.byteOffset, true);
+        this.#gemm(xPtr, false, rows, d, cols, packed ? packed.byteOffset : wPtr, !direct, bPtr, pre.byteOffset, scratch.byteOffset, true);
         const per = Math.max(this.#gemmScratch, 2 * k) * 4;
         this.#pool.run('top_k_abs', rows, (r0, r1, slice) => [pre.byteOffset, cols, k, ACT_CODE[activation], values.byteOffset, indices.byteOffset, preAtK.byteOffset, scratch.byteOffset + slice * per, r0, r1], this.#k.top_k_abs, 1);
       } finally {
