@@ -94,12 +94,15 @@ describe.each(flavours)('wasm kernels on threads (%s) match the reference backen
     }
   });
 
-  it('the encoder reuses packed weights until an in-place op, then repacks', () => {
+  it('the encoder sees in-place weight updates and keeps no packed copy of W after the call', () => {
     const [rows, d, cols, k] = [128, 16, 96, 4];
     const w = wasm.fromArray(rand(d * cols), [d, cols]);
     const x = wasm.fromArray(rand(rows * d), [rows, d]);
     const bias = wasm.zeros([cols]);
+    const before = wasm.wasmBytesInUse;
     const first = encodeTopK(wasm, x, w, bias, k, 'relu');
+    // Only the outputs stay allocated: values, indices and preAtK, [rows, k] each.
+    expect(wasm.wasmBytesInUse - before).toBe(3 * rows * k * 4);
     const again = encodeTopK(wasm, x, w, bias, k, 'relu');
     expect(read(wasm, again.z.values)).toEqual(read(wasm, first.z.values));
     wasm.scaleInPlace(w, -1);
@@ -107,6 +110,12 @@ describe.each(flavours)('wasm kernels on threads (%s) match the reference backen
     const wc = cpu.fromArray(read(wasm, w) as Float32Array, [d, cols]);
     const ref = encodeTopK(cpu, cpu.fromArray(read(wasm, x) as Float32Array, [rows, d]), wc, cpu.zeros([cols]), k, 'relu');
     expect(Array.from(read(wasm, flipped.z.indices))).toEqual(Array.from(read(cpu, ref.z.indices)));
+    for (const out of [first, again, flipped]) {
+      out.z.values.dispose();
+      out.z.indices.dispose();
+      out.preAtK.dispose();
+    }
+    expect(wasm.wasmBytesInUse).toBe(before);
   });
 
   it('sparse transposed product split over columns, Adam and row normalisation', () => {

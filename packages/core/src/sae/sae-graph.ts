@@ -34,7 +34,8 @@ export interface ForwardCache {
   readonly sparseZ: SparseRows | undefined;
   /** TopK: pre at the kept entries [B, k]. */
   readonly preAtK: Tensor | undefined;
-  readonly xHat: Tensor;
+  /** The reconstruction; undefined after a training forward pass, which keeps only `diff`. */
+  readonly xHat: Tensor | undefined;
   /** xHat − x, computed once for the loss and the backward pass (see `residual`). */
   diff?: Tensor;
   /** Owns every tensor above except `x`. */
@@ -44,11 +45,19 @@ export interface ForwardCache {
 export interface ForwardOptions {
   /** Keep the dense pre-activations even in TopK mode (for analysis: `forward()` returns zPre). */
   dense?: boolean;
+  /**
+   * For a training step: keep only xHat − x (the loss and the backward pass need nothing else of
+   * the reconstruction), so one [B, d] tensor fewer is alive during the backward pass.
+   */
+  training?: boolean;
 }
 
 /** xHat − x for this forward pass (computed on first use, owned by the cache). */
 export function residual(backend: Backend, cache: ForwardCache): Tensor {
-  cache.diff ??= cache.bag.add(backend.sub(cache.xHat, cache.x));
+  if (!cache.diff) {
+    if (!cache.xHat) throw new Error('residual: this forward pass kept neither xHat nor the residual');
+    cache.diff = cache.bag.add(backend.sub(cache.xHat, cache.x));
+  }
   return cache.diff;
 }
 
@@ -94,9 +103,20 @@ export function saeForward(
         ? backend.matmul(zPre!, p('W_enc'), { transposeB: true, precision })
         : backend.matmul(zPre!, p('W_dec'), { precision });
     }
-    bag.add(decoded);
-    const xHat = bag.add(backend.addRowVector(decoded, p('b_dec')));
-    return { x, xin, lnStats, pre, zPre, sparseZ, preAtK, xHat, bag };
+    let xHat: Tensor;
+    try {
+      xHat = backend.addRowVector(decoded, p('b_dec'));
+    } finally {
+      decoded.dispose();
+    }
+    if (options.training) {
+      try {
+        return { x, xin, lnStats, pre, zPre, sparseZ, preAtK, xHat: undefined, diff: bag.add(backend.sub(xHat, x)), bag };
+      } finally {
+        xHat.dispose();
+      }
+    }
+    return { x, xin, lnStats, pre, zPre, sparseZ, preAtK, xHat: bag.add(xHat), bag };
   } catch (error) {
     bag.dispose();
     throw error;
@@ -133,7 +153,11 @@ export function firingCounts(backend: Backend, cache: ForwardCache): Tensor {
   }
 }
 
-/** Analytic gradients of the loss with respect to every parameter. The caller owns the result. */
+/**
+ * Analytic gradients of the loss with respect to every parameter. The caller owns the result.
+ * The residual is scaled into ∂xHat in place, so the cache's residual is gone afterwards: take the
+ * loss tensors (`saeLossTensors`) first.
+ */
 export function saeBackward(
   backend: Backend, c: SaeConfig, p: ParamLookup, cache: ForwardCache, precision: MatmulPrecision = 'float32',
 ): Map<SaeParamName, Tensor> {
@@ -142,8 +166,10 @@ export function saeBackward(
   const bag = new DisposeBag();
   const grads = new Map<SaeParamName, Tensor>();
   try {
-    const diff = residual(backend, cache);
-    const dxHat = bag.add(backend.scale(diff, 2 / (rows * d)));
+    // ∂loss/∂xHat = 2·(xHat − x)/(B·d), made from the residual in place (one [B, d] tensor fewer).
+    const dxHat = residual(backend, cache);
+    cache.diff = undefined;
+    backend.scaleInPlace(dxHat, 2 / (rows * d));
     const bDecFromOutput = backend.reduce(dxHat, 'sum', 0);
     let dW_enc: Tensor;
     // The gradient reaching xin = x − b_dec is only needed whole for the LayerNorm backward;

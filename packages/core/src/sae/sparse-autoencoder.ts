@@ -4,7 +4,7 @@ import { InvalidArgumentError, ModelFileError, ShapeMismatchError } from '../err
 import { Rng } from '../random/rng.js';
 import { initSaeParams } from './init-params.js';
 import { resolveSaeConfig, type SaeConfig, type SaeConfigInput } from './sae-config.js';
-import { firingCounts, saeBackward, saeForward, saeLossTensors, type ForwardCache, type ForwardOptions } from './sae-graph.js';
+import { firingCounts, saeBackward, saeForward, saeLossTensors, type ForwardCache, type ForwardOptions, type LossTensors } from './sae-graph.js';
 import { saeParamShapes, type SaeParamName } from './sae-params.js';
 
 export interface ForwardOutput {
@@ -125,16 +125,16 @@ export class SparseAutoencoder {
     try {
       const b = this.backend;
       const z = cache.sparseZ ? b.scatterToDense(cache.sparseZ) : b.clone(cache.zPre!);
-      return { xHat: b.clone(cache.xHat), z, zPre: b.clone(cache.zPre!) };
+      return { xHat: b.clone(cache.xHat!), z, zPre: b.clone(cache.zPre!) };
     } finally {
       cache.bag.dispose();
     }
   }
 
   async loss(x: Tensor, options: LossOptions = {}): Promise<LossTerms> {
-    const cache = this.#forward(x, options.precision ?? 'float32');
+    const cache = this.#forward(x, options.precision ?? 'float32', { training: true });
     try {
-      return await this.#readLosses(cache, options.firing ?? false);
+      return await this.#readLosses(cache, this.#lossTensors(cache, options.firing ?? false));
     } finally {
       cache.bag.dispose();
     }
@@ -142,11 +142,19 @@ export class SparseAutoencoder {
 
   async lossAndGrads(x: Tensor, options: LossOptions = {}): Promise<LossAndGrads> {
     const precision = options.precision ?? 'float32';
-    const cache = this.#forward(x, precision);
+    const cache = this.#forward(x, precision, { training: true });
     try {
-      const grads = saeBackward(this.backend, this.config, this.#lookup, cache, precision);
+      // The loss terms first: the backward pass turns the residual into ∂xHat in place.
+      const lossTensors = this.#lossTensors(cache, options.firing ?? false);
+      let grads: Map<SaeParamName, Tensor>;
       try {
-        return { losses: await this.#readLosses(cache, options.firing ?? false), grads };
+        grads = saeBackward(this.backend, this.config, this.#lookup, cache, precision);
+      } catch (error) {
+        disposeLossTensors(lossTensors);
+        throw error;
+      }
+      try {
+        return { losses: await this.#readLosses(cache, lossTensors), grads };
       } catch (error) {
         for (const g of grads.values()) g.dispose();
         throw error;
@@ -198,9 +206,18 @@ export class SparseAutoencoder {
     return saeForward(this.backend, this.config, this.#lookup, x, precision, options);
   }
 
-  async #readLosses(cache: ForwardCache, withFiring: boolean): Promise<LossTerms> {
+  #lossTensors(cache: ForwardCache, withFiring: boolean): LossTensors & { firing?: Tensor } {
     const t = saeLossTensors(this.backend, cache);
-    const firingT = withFiring ? firingCounts(this.backend, cache) : undefined;
+    try {
+      return withFiring ? { ...t, firing: firingCounts(this.backend, cache) } : t;
+    } catch (error) {
+      disposeLossTensors(t);
+      throw error;
+    }
+  }
+
+  /** Reads (and disposes) the loss tensors. */
+  async #readLosses(cache: ForwardCache, t: LossTensors & { firing?: Tensor }): Promise<LossTerms> {
     try {
       const [sse, sabs, nz] = await Promise.all([t.sumSquaredError, t.sumAbsZ, t.nonZero].map((s) => this.backend.read(s)));
       const rows = cache.x.shape[0]!;
@@ -208,13 +225,17 @@ export class SparseAutoencoder {
       const l1 = sabs![0]! / (rows * this.config.nFeatures);
       const total = this.config.k === null && this.config.betaL1 ? mse + this.config.betaL1 * l1 : mse;
       const out: LossTerms = { total, mse, l1, nonZeroFrac: nz![0]! / (rows * this.config.nFeatures), rows, sumSquaredError: sse![0]! };
-      if (firingT) out.firing = (await this.backend.read(firingT)) as Float32Array;
+      if (t.firing) out.firing = (await this.backend.read(t.firing)) as Float32Array;
       return out;
     } finally {
-      t.sumSquaredError.dispose();
-      t.sumAbsZ.dispose();
-      t.nonZero.dispose();
-      firingT?.dispose();
+      disposeLossTensors(t);
     }
   }
+}
+
+function disposeLossTensors(t: LossTensors & { firing?: Tensor }): void {
+  t.sumSquaredError.dispose();
+  t.sumAbsZ.dispose();
+  t.nonZero.dispose();
+  t.firing?.dispose();
 }
