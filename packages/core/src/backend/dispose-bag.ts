@@ -14,6 +14,13 @@ export class DisposeBag {
     return sp;
   }
 
+  /** Dispose `t` now (it is not needed any more) instead of with the rest of the bag. */
+  release(t: Tensor): void {
+    const i = this.#items.indexOf(t);
+    if (i >= 0) this.#items.splice(i, 1);
+    t.dispose();
+  }
+
   dispose(): void {
     for (const t of this.#items) t.dispose();
     this.#items.length = 0;

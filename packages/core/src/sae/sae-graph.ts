@@ -87,8 +87,12 @@ export function saeForward(
       sparseZ = bag.addSparse(enc.z);
       preAtK = bag.add(enc.preAtK);
     } else {
-      const lin = bag.add(backend.matmul(xin, p('W_enc'), { precision }));
-      pre = bag.add(backend.addRowVector(lin, p('b_enc')));
+      const lin = backend.matmul(xin, p('W_enc'), { precision });
+      try {
+        pre = bag.add(backend.addRowVector(lin, p('b_enc')));
+      } finally {
+        lin.dispose();
+      }
       zPre = bag.add(backend.activation(pre, c.activation));
       if (c.k !== null) {
         sparseZ = bag.addSparse(backend.topKAbs(zPre, c.k));
@@ -199,11 +203,19 @@ export function saeBackward(
         ? backend.matmul(dxHat, p('W_enc'), { precision })
         : backend.matmul(dxHat, p('W_dec'), { transposeB: true, precision }));
       if (c.betaL1) {
-        const s = bag.add(backend.sign(z));
-        const l1Grad = bag.add(backend.scale(s, c.betaL1 / (rows * f)));
-        dz = bag.add(backend.add(dz, l1Grad));
+        // dz + betaL1/(B·F)·sign(z), with every [B, F] temporary freed as soon as it is used.
+        const l1Grad = backend.sign(z);
+        try {
+          backend.scaleInPlace(l1Grad, c.betaL1 / (rows * f));
+          const withL1 = backend.add(dz, l1Grad);
+          bag.release(dz);
+          dz = bag.add(withL1);
+        } finally {
+          l1Grad.dispose();
+        }
       }
       const dpre = bag.add(backend.activationGrad(dz, cache.pre!, c.activation));
+      bag.release(dz);
       dbEnc = backend.reduce(dpre, 'sum', 0);
       grads.set('b_enc', dbEnc);
       dW_enc = backend.matmul(cache.xin, dpre, { transposeA: true, precision });
