@@ -17,6 +17,28 @@ function axpy(dst: usize, src: usize, alpha: f32, n: i32): void {
   }
 }
 
+/**
+ * dst[0:n] += a0·s0 + a1·s1 + a2·s2 + a3·s3: four source rows per pass, so dst is read and written
+ * once per four rows and four independent row reads are in flight (these products wait on memory).
+ */
+// @ts-ignore: decorator
+@inline
+function axpy4(dst: usize, s0: usize, s1: usize, s2: usize, s3: usize, a0: f32, a1: f32, a2: f32, a3: f32, n: i32): void {
+  const v0 = f32x4.splat(a0), v1 = f32x4.splat(a1), v2 = f32x4.splat(a2), v3 = f32x4.splat(a3);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    let acc = madd(v0, v128.load(s0 + o), v128.load(dst + o));
+    acc = madd(v1, v128.load(s1 + o), acc);
+    acc = madd(v2, v128.load(s2 + o), acc);
+    v128.store(dst + o, madd(v3, v128.load(s3 + o), acc));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, load<f32>(dst + o) + a0 * load<f32>(s0 + o) + a1 * load<f32>(s1 + o) + a2 * load<f32>(s2 + o) + a3 * load<f32>(s3 + o));
+  }
+}
+
 /** Σ a[0:n]·b[0:n]. */
 // @ts-ignore: decorator
 @inline
@@ -32,6 +54,38 @@ function dot(a: usize, b: usize, n: i32): f32 {
   return s;
 }
 
+/** out[0..4] = ⟨a, b0⟩ … ⟨a, b3⟩ over n floats: a is read once for four rows of W. */
+// @ts-ignore: decorator
+@inline
+function dot4(a: usize, b0: usize, b1: usize, b2: usize, b3: usize, n: i32, out: usize): void {
+  let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const av = v128.load(a + o);
+    c0 = madd(av, v128.load(b0 + o), c0);
+    c1 = madd(av, v128.load(b1 + o), c1);
+    c2 = madd(av, v128.load(b2 + o), c2);
+    c3 = madd(av, v128.load(b3 + o), c3);
+  }
+  let s0 = f32x4.extract_lane(c0, 0) + f32x4.extract_lane(c0, 1) + f32x4.extract_lane(c0, 2) + f32x4.extract_lane(c0, 3);
+  let s1 = f32x4.extract_lane(c1, 0) + f32x4.extract_lane(c1, 1) + f32x4.extract_lane(c1, 2) + f32x4.extract_lane(c1, 3);
+  let s2 = f32x4.extract_lane(c2, 0) + f32x4.extract_lane(c2, 1) + f32x4.extract_lane(c2, 2) + f32x4.extract_lane(c2, 3);
+  let s3 = f32x4.extract_lane(c3, 0) + f32x4.extract_lane(c3, 1) + f32x4.extract_lane(c3, 2) + f32x4.extract_lane(c3, 3);
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const x = load<f32>(a + o);
+    s0 += x * load<f32>(b0 + o);
+    s1 += x * load<f32>(b1 + o);
+    s2 += x * load<f32>(b2 + o);
+    s3 += x * load<f32>(b3 + o);
+  }
+  store<f32>(out, s0);
+  store<f32>(out, s1, 4);
+  store<f32>(out, s2, 8);
+  store<f32>(out, s3, 12);
+}
+
 /** out[r] = ⟨a[r, :], x⟩ for rows [r0, r1) of a [rows, n] (matrix · vector). */
 export function matvec(a: usize, x: usize, n: i32, out: usize, r0: i32, r1: i32): void {
   for (let r = r0; r < r1; r++) store<f32>(out + (<usize>r << 2), dot(a + (<usize>r * n << 2), x, n));
@@ -40,24 +94,54 @@ export function matvec(a: usize, x: usize, n: i32, out: usize, r0: i32, r1: i32)
 /** out[r, :] = Σ_j values[r, j] · W[indices[r, j], :] for r in [r0, r1); W [cols, n], out [rows, n]. */
 export function sparse_matmul(values: usize, indices: usize, k: i32, w: usize, n: i32, out: usize, r0: i32, r1: i32): void {
   memory.fill(out + (<usize>r0 * n << 2), 0, <usize>(r1 - r0) * n << 2);
+  const rowBytes = <usize>n << 2;
   for (let r = r0; r < r1; r++) {
-    const o = out + (<usize>r * n << 2);
-    for (let j = 0; j < k; j++) {
-      const e = (<usize>r * k + j) << 2;
+    const o = out + <usize>r * rowBytes;
+    const e0 = <usize>r * k;
+    let j = 0;
+    for (; j + 4 <= k; j += 4) {
+      const e = (e0 + j) << 2;
+      const va = load<f32>(values + e), vb = load<f32>(values + e, 4), vc = load<f32>(values + e, 8), vd = load<f32>(values + e, 12);
+      const wa = w + <usize>load<i32>(indices + e) * rowBytes, wb = w + <usize>load<i32>(indices + e, 4) * rowBytes;
+      const wc = w + <usize>load<i32>(indices + e, 8) * rowBytes, wd = w + <usize>load<i32>(indices + e, 12) * rowBytes;
+      if (va != 0 && vb != 0 && vc != 0 && vd != 0) {
+        axpy4(o, wa, wb, wc, wd, va, vb, vc, vd, n);
+      } else {
+        // A zero entry is structural: skipped, so an Inf or NaN in its row of W does not leak in.
+        if (va != 0) axpy(o, wa, va, n);
+        if (vb != 0) axpy(o, wb, vb, n);
+        if (vc != 0) axpy(o, wc, vc, n);
+        if (vd != 0) axpy(o, wd, vd, n);
+      }
+    }
+    for (; j < k; j++) {
+      const e = (e0 + j) << 2;
       const v = load<f32>(values + e);
       if (v == 0) continue;
-      axpy(o, w + (<usize>load<i32>(indices + e) * n << 2), v, n);
+      axpy(o, w + <usize>load<i32>(indices + e) * rowBytes, v, n);
     }
   }
 }
 
 /** out[r, j] = ⟨a[r, :], W[indices[r, j], :]⟩ for r in [r0, r1); a [rows, n], W [cols, n]. */
 export function sampled_matmul(a: usize, indices: usize, k: i32, w: usize, n: i32, out: usize, r0: i32, r1: i32): void {
+  const rowBytes = <usize>n << 2;
   for (let r = r0; r < r1; r++) {
-    const ar = a + (<usize>r * n << 2);
-    for (let j = 0; j < k; j++) {
-      const e = (<usize>r * k + j) << 2;
-      store<f32>(out + e, dot(ar, w + (<usize>load<i32>(indices + e) * n << 2), n));
+    const ar = a + <usize>r * rowBytes;
+    const e0 = <usize>r * k;
+    let j = 0;
+    for (; j + 4 <= k; j += 4) {
+      const e = (e0 + j) << 2;
+      dot4(
+        ar,
+        w + <usize>load<i32>(indices + e) * rowBytes, w + <usize>load<i32>(indices + e, 4) * rowBytes,
+        w + <usize>load<i32>(indices + e, 8) * rowBytes, w + <usize>load<i32>(indices + e, 12) * rowBytes,
+        n, out + e,
+      );
+    }
+    for (; j < k; j++) {
+      const e = (e0 + j) << 2;
+      store<f32>(out + e, dot(ar, w + <usize>load<i32>(indices + e) * rowBytes, n));
     }
   }
 }
@@ -104,7 +188,24 @@ export function sparse_transpose_matmul(
     for (let q = 0; q < cnt; q++) {
       const acc = scratch + <usize>q * rowBytes;
       const e1 = load<i32>(offsets + (<usize>(fb + q + 1) << 2));
-      for (let t = load<i32>(offsets + (<usize>(fb + q) << 2)); t < e1; t++) {
+      let t = load<i32>(offsets + (<usize>(fb + q) << 2));
+      for (; t + 4 <= e1; t += 4) {
+        const o = order + (<usize>t << 2);
+        const ea = load<i32>(o), eb = load<i32>(o, 4), ec = load<i32>(o, 8), ed = load<i32>(o, 12);
+        const va = load<f32>(values + (<usize>ea << 2)), vb = load<f32>(values + (<usize>eb << 2));
+        const vc = load<f32>(values + (<usize>ec << 2)), vd = load<f32>(values + (<usize>ed << 2));
+        const ya = y + <usize>(ea / k) * rowBytes, yb = y + <usize>(eb / k) * rowBytes;
+        const yc = y + <usize>(ec / k) * rowBytes, yd = y + <usize>(ed / k) * rowBytes;
+        if (va != 0 && vb != 0 && vc != 0 && vd != 0) {
+          axpy4(acc, ya, yb, yc, yd, va, vb, vc, vd, n);
+        } else {
+          if (va != 0) axpy(acc, ya, va, n);
+          if (vb != 0) axpy(acc, yb, vb, n);
+          if (vc != 0) axpy(acc, yc, vc, n);
+          if (vd != 0) axpy(acc, yd, vd, n);
+        }
+      }
+      for (; t < e1; t++) {
         const e = load<i32>(order + (<usize>t << 2));
         const v = load<f32>(values + (<usize>e << 2));
         if (v == 0) continue;
