@@ -51,7 +51,7 @@ function plan(id: BenchConfig['id']): Array<{ label: string; run: () => Result |
       notes.push(`cpu (reference backend, about 0.7 GFLOP/s) skipped for config ${id}: minutes per step; it is there to check other backends, not to train.`);
       continue;
     }
-    runs.push({ label: backend, run: () => runJson(process.execPath, ['--import', 'tsx', '--conditions=@deeplens/source', here('./train-step.ts'), '--backend', backend, '--config', id, '--steps', backend === 'cpu' ? '1' : steps]) });
+    runs.push({ label: backend, run: () => runJson(process.execPath, ['--expose-gc', '--import', 'tsx', '--conditions=@deeplens/source', here('./train-step.ts'), '--backend', backend, '--config', id, '--steps', backend === 'cpu' ? '1' : steps]) });
   }
   if (torchOk) {
     for (const mode of cfg.k === null ? ['dense'] : ['dense', 'sparse']) {
@@ -97,7 +97,7 @@ const lines = [
   '# Benchmark results', '',
   `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}; PyTorch ${machine.torch ?? 'not installed'} with ${blas}; ${machine.date}.`,
   `Every row was measured in the same run, each in its own process; the implementations took turns for ${rounds} round(s) and each row is its best round (the median is in brackets; every round is in results.json). tokens/s = activation vectors per second of a full training step (forward, backward, Adam, decoder renormalisation).`,
-  `Encoder GFLOP/s: [${ENCODER_ROWS}, d] · W_enc alone. Memory: peak RSS, the runtime's idle RSS before any model or data existed, and (peak − idle) / (parameters + Adam state + one batch), the issue's bound being 1.5; the raw peak / that minimum is in results.json.`, '',
+  `Encoder GFLOP/s: [${ENCODER_ROWS}, d] · W_enc alone. Memory: peak RSS (the highest round; the JavaScript set-up garbage — initial weights and the batch generated in JS — is collected before the first step), the runtime's idle RSS before any model or data existed, and (peak − idle) / (parameters + Adam state + one batch), the issue's bound being 1.5.`, '',
   '| config | implementation | tokens/s | vs PyTorch DeepLens step | vs PyTorch sparse step | encoder GFLOP/s | peak RSS MiB | idle RSS MiB | (peak − idle) / (params + Adam + batch) |',
   '|---|---|---|---|---|---|---|---|---|',
 ];

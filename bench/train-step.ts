@@ -24,6 +24,9 @@ const rng = new Rng(1);
 const sae = SparseAutoencoder.create({ backend, config: { inputDims: cfg.d, nFeatures: cfg.F, k: cfg.k, betaL1: cfg.betaL1 }, seed: 1 });
 const opt = new Adam(sae, { lr: 1e-4 });
 const x = backend.fromArray(Float32Array.from({ length: cfg.batch * cfg.d }, () => rng.normal()), [cfg.batch, cfg.d]);
+// The set-up's JavaScript garbage (the initial weights and this batch, generated in JS and copied to
+// the backend) is collected before training starts: the peak below is the training steps' own.
+(globalThis as { gc?: () => void }).gc?.();
 
 const step = async () => {
   const { grads } = await sae.lossAndGrads(x);
