@@ -5,7 +5,7 @@
  * encoder-matmul GFLOP/s, and peak RSS.
  */
 import { parseArgs } from 'node:util';
-import { Adam, cpuBackendPlugin, Rng, SparseAutoencoder, type BackendPlugin } from '@deeplens/core';
+import { Adam, cpuBackendPlugin, Rng, SparseAutoencoder, type BackendPlugin, type Tensor } from '@deeplens/core';
 import { WasmBackend, wasmBackendPlugin } from '@deeplens/backend-wasm';
 import { CONFIGS, ENCODER_ROWS } from './configs.js';
 
@@ -23,7 +23,9 @@ const idleRssMiB = process.memoryUsage().rss / 2 ** 20;
 const rng = new Rng(1);
 const sae = SparseAutoencoder.create({ backend, config: { inputDims: cfg.d, nFeatures: cfg.F, k: cfg.k, betaL1: cfg.betaL1 }, seed: 1 });
 const opt = new Adam(sae, { lr: 1e-4 });
-const x = backend.fromArray(Float32Array.from({ length: cfg.batch * cfg.d }, () => rng.normal()), [cfg.batch, cfg.d]);
+// Made inside a function: a temporary of the module's top level stays reachable from its frame.
+const randomTensor = (rows: number): Tensor => backend.fromArray(Float32Array.from({ length: rows * cfg.d }, () => rng.normal()), [rows, cfg.d]);
+const x = randomTensor(cfg.batch);
 // The set-up's JavaScript garbage (the initial weights and this batch, generated in JS and copied to
 // the backend) is collected before training starts: the peak below is the training steps' own.
 (globalThis as { gc?: () => void }).gc?.();
@@ -41,7 +43,7 @@ for (let i = 0; i < steps; i++) await step();
 const stepSeconds = (performance.now() - t0) / 1000 / steps;
 
 // Encoder matmul alone: [1024, d] · W_enc [d, F] (the same shape on the PyTorch side).
-const a = backend.fromArray(Float32Array.from({ length: ENCODER_ROWS * cfg.d }, () => rng.normal()), [ENCODER_ROWS, cfg.d]);
+const a = randomTensor(ENCODER_ROWS);
 backend.matmul(a, sae.param('W_enc')).dispose();
 const m0 = performance.now();
 for (let i = 0; i < 3; i++) backend.matmul(a, sae.param('W_enc')).dispose();

@@ -42,6 +42,12 @@ export class Adam implements Optimizer {
     for (const [i, b] of this.betas.entries()) check(b >= 0 && b < 1, `betas[${i}]`, `must be in [0, 1), got ${b}`);
     check(this.eps >= 0, 'eps', `must be non-negative, got ${this.eps}`);
     check(this.weightDecay >= 0, 'weight_decay', `must be non-negative, got ${this.weightDecay}`);
+    // The moments are allocated now, next to the parameters, rather than at the first step: made in
+    // the middle of a training step they land between the step's temporaries, and the backend's
+    // memory (for the wasm backend, its resident size) keeps the resulting gaps.
+    for (const [name, param] of model.params) {
+      this.#moments.set(name, { m: model.backend.zeros(param.shape), v: model.backend.zeros(param.shape) });
+    }
   }
 
   protected defaultWeightDecay(): number {
