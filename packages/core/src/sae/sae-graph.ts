@@ -24,7 +24,12 @@ export const LAYER_NORM_EPS = 1e-5;
  */
 export interface ForwardCache {
   readonly x: Tensor;
-  readonly xin: Tensor;
+  /**
+   * The encoder's input. Undefined after a training forward pass without input norm: x − b_dec is
+   * cheap to recompute, so the backward pass makes it again just for ∂W_enc (`encoderInput`) rather
+   * than keeping a [B, d] tensor alive across the step.
+   */
+  readonly xin: Tensor | undefined;
   readonly lnStats: { mean: Tensor; rstd: Tensor } | undefined;
   /** Dense pre-activations [B, F]; undefined when the TopK encoder ran as one op. */
   readonly pre: Tensor | undefined;
@@ -78,16 +83,20 @@ export function saeForward(
     } else {
       xin = bag.add(backend.addRowVector(x, p('b_dec'), -1));
     }
+    // Training without input norm: free x − b_dec once the encoder has used it (see ForwardCache.xin).
+    const dropXin = options.training === true && !c.inputNorm;
     let pre: Tensor | undefined;
     let zPre: Tensor | undefined;
     let sparseZ: SparseRows | undefined;
     let preAtK: Tensor | undefined;
     if (c.k !== null && precision === 'float32' && !options.dense) {
       const enc = encodeTopK(backend, xin, p('W_enc'), p('b_enc'), c.k, c.activation);
+      if (dropXin) bag.release(xin);
       sparseZ = bag.addSparse(enc.z);
       preAtK = bag.add(enc.preAtK);
     } else {
       const lin = backend.matmul(xin, p('W_enc'), { precision });
+      if (dropXin) bag.release(xin);
       try {
         pre = bag.add(backend.addRowVector(lin, p('b_enc')));
       } finally {
@@ -115,7 +124,7 @@ export function saeForward(
     }
     if (options.training) {
       try {
-        return { x, xin, lnStats, pre, zPre, sparseZ, preAtK, xHat: undefined, diff: bag.add(backend.sub(xHat, x)), bag };
+        return { x, xin: dropXin ? undefined : xin, lnStats, pre, zPre, sparseZ, preAtK, xHat: undefined, diff: bag.add(backend.sub(xHat, x)), bag };
       } finally {
         xHat.dispose();
       }
@@ -125,6 +134,11 @@ export function saeForward(
     bag.dispose();
     throw error;
   }
+}
+
+/** The encoder's input of this forward pass, recomputed (into `bag`) when the cache dropped it. */
+function encoderInput(backend: Backend, p: ParamLookup, cache: ForwardCache, bag: DisposeBag): Tensor {
+  return cache.xin ?? bag.add(backend.addRowVector(cache.x, p('b_dec'), -1));
 }
 
 /** Scalar loss terms as one-element tensors (read them with backend.read). */
@@ -188,13 +202,17 @@ export function saeBackward(
       const dpre: SparseRows = { values: bag.add(backend.activationGrad(dz, cache.preAtK!, c.activation)), indices: sp.indices, cols: f };
       dbEnc = sparseColumnSum(backend, dpre);
       grads.set('b_enc', dbEnc);
-      dW_enc = sparseTransposeMatmul(backend, dpre, cache.xin, true);
-      if (c.tieWeights) {
-        const fromDecoder = bag.add(sparseTransposeMatmul(backend, sp, dxHat, true));
+      // The decoder's gradient first: after it ∂xHat is not needed, and is freed before x − b_dec
+      // is made again for ∂W_enc (one [B, d] tensor alive at a time next to the two gradients).
+      const fromDecoder = c.tieWeights ? bag.add(sparseTransposeMatmul(backend, sp, dxHat, true)) : undefined;
+      if (!c.tieWeights) grads.set('W_dec', sparseTransposeMatmul(backend, sp, dxHat));
+      cache.bag.release(dxHat);
+      const xin = encoderInput(backend, p, cache, bag);
+      dW_enc = sparseTransposeMatmul(backend, dpre, xin, true);
+      if (xin !== cache.xin) bag.release(xin);
+      if (fromDecoder) {
         const encoderOnly = bag.add(dW_enc);
         dW_enc = backend.add(encoderOnly, fromDecoder);
-      } else {
-        grads.set('W_dec', sparseTransposeMatmul(backend, sp, dxHat));
       }
       if (c.inputNorm) dxin = bag.add(sparseMatmul(backend, dpre, p('W_enc'), true));
     } else {
@@ -218,7 +236,9 @@ export function saeBackward(
       bag.release(dz);
       dbEnc = backend.reduce(dpre, 'sum', 0);
       grads.set('b_enc', dbEnc);
-      dW_enc = backend.matmul(cache.xin, dpre, { transposeA: true, precision });
+      const xin = encoderInput(backend, p, cache, bag);
+      dW_enc = backend.matmul(xin, dpre, { transposeA: true, precision });
+      if (xin !== cache.xin) bag.release(xin);
       if (c.tieWeights) {
         const fromDecoder = bag.add(backend.matmul(dxHat, z, { transposeA: true, precision }));
         const encoderOnly = bag.add(dW_enc);
