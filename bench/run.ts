@@ -8,9 +8,10 @@
  * bench/results.md. Not a test: nothing here asserts.
  *
  *   pnpm bench [--configs a,b,c] [--steps 3] [--rounds 3]
+ *   pnpm bench --render          (rewrite results.md from results.json, measuring nothing)
  */
 import { spawnSync } from 'node:child_process';
-import { realpathSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -18,7 +19,7 @@ import { CONFIGS, ENCODER_ROWS, type BenchConfig } from './configs.js';
 
 interface Result { impl: string; config: string; tokensPerSec: number; stepSeconds: number; encoderGflops: number; peakRssMiB: number; idleRssMiB: number; kernels?: string; torch?: string; round?: number; medianTokensPerSec?: number; rounds?: number }
 
-const { values } = parseArgs({ options: { configs: { type: 'string', default: 'a,b,c' }, steps: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { configs: { type: 'string', default: 'a,b,c' }, steps: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' }, render: { type: 'boolean', default: false } } });
 const rounds = Math.max(1, Number(values.rounds));
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const notes: string[] = [];
@@ -33,84 +34,93 @@ function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.e
   return JSON.parse(line) as Result;
 }
 
-const torchOk = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
-let blas = 'n/a';
-try {
-  blas = realpathSync('/usr/lib/x86_64-linux-gnu/libblas.so.3');
-} catch { /* not Debian-like */ }
-if (!torchOk) notes.push('PyTorch skipped: /usr/bin/python3 cannot import torch (apt-get install python3-torch libopenblas0-pthread).');
-else if (!blas.includes('openblas')) notes.push(`PyTorch uses ${blas}: install libopenblas0-pthread for a fair (fast) reference.`);
+interface BenchData { machine: Record<string, unknown> & { cpu: string; cores: number; memoryGiB: number; node: string; torch: string | null; blas: string; date: string }; rounds: number; results: Result[]; notes: string[] }
 
-/** The runs of one configuration, in the order one round takes them. */
-function plan(id: BenchConfig['id']): Array<{ label: string; run: () => Result | undefined }> {
-  const cfg = CONFIGS[id];
-  const steps = values.steps!;
-  const runs: Array<{ label: string; run: () => Result | undefined }> = [];
-  for (const backend of cfg.k === null ? ['wasm', 'cpu'] : ['wasm', 'wasm-simd', 'cpu']) {
-    if (backend === 'cpu' && (cfg.batch > 256 || cfg.d * cfg.F > 10_000_000)) {
-      notes.push(`cpu (reference backend, about 0.7 GFLOP/s) skipped for config ${id}: minutes per step; it is there to check other backends, not to train.`);
-      continue;
+/** Runs every measurement; writes and returns results.json's content. */
+function measure(): BenchData {
+  const torchOk = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
+  let blas = 'n/a';
+  try {
+    blas = realpathSync('/usr/lib/x86_64-linux-gnu/libblas.so.3');
+  } catch { /* not Debian-like */ }
+  if (!torchOk) notes.push('PyTorch skipped: /usr/bin/python3 cannot import torch (apt-get install python3-torch libopenblas0-pthread).');
+  else if (!blas.includes('openblas')) notes.push(`PyTorch uses ${blas}: install libopenblas0-pthread for a fair (fast) reference.`);
+
+  /** The runs of one configuration, in the order one round takes them. */
+  function plan(id: BenchConfig['id']): Array<{ label: string; run: () => Result | undefined }> {
+    const cfg = CONFIGS[id];
+    const steps = values.steps!;
+    const runs: Array<{ label: string; run: () => Result | undefined }> = [];
+    for (const backend of cfg.k === null ? ['wasm', 'cpu'] : ['wasm', 'wasm-simd', 'cpu']) {
+      if (backend === 'cpu' && (cfg.batch > 256 || cfg.d * cfg.F > 10_000_000)) {
+        notes.push(`cpu (reference backend, about 0.7 GFLOP/s) skipped for config ${id}: minutes per step; it is there to check other backends, not to train.`);
+        continue;
+      }
+      runs.push({ label: backend, run: () => runJson(process.execPath, ['--expose-gc', '--import', 'tsx', '--conditions=@deeplens/source', here('./train-step.ts'), '--backend', backend, '--config', id, '--steps', backend === 'cpu' ? '1' : steps]) });
     }
-    runs.push({ label: backend, run: () => runJson(process.execPath, ['--expose-gc', '--import', 'tsx', '--conditions=@deeplens/source', here('./train-step.ts'), '--backend', backend, '--config', id, '--steps', backend === 'cpu' ? '1' : steps]) });
+    if (torchOk) {
+      for (const mode of cfg.k === null ? ['dense'] : ['dense', 'sparse']) {
+        runs.push({ label: `pytorch ${mode}`, run: () => runJson('/usr/bin/python3', [here('./pytorch_step.py'), '--config', id, '--mode', mode, '--steps', steps], { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: '2' }) });
+      }
+    }
+    return runs;
   }
-  if (torchOk) {
-    for (const mode of cfg.k === null ? ['dense'] : ['dense', 'sparse']) {
-      runs.push({ label: `pytorch ${mode}`, run: () => runJson('/usr/bin/python3', [here('./pytorch_step.py'), '--config', id, '--mode', mode, '--steps', steps], { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: '2' }) });
+
+  const allRuns: Result[] = [];
+  for (const id of values.configs!.split(',') as BenchConfig['id'][]) {
+    const runs = plan(id);
+    for (let round = 1; round <= rounds; round++) {
+      for (const { label, run } of runs) {
+        console.error(`config ${id}, round ${round}/${rounds}: ${label} …`);
+        const r = run();
+        if (r) allRuns.push({ ...r, round });
+      }
     }
   }
-  return runs;
+  /** Per implementation and configuration: the best round's speed, the worst round's memory. */
+  const results: Result[] = [];
+  for (const r of allRuns) {
+    const same = allRuns.filter((x) => x.impl === r.impl && x.config === r.config && x.kernels === r.kernels);
+    if (same[0] !== r) continue;
+    const best = same.reduce((a, b) => (b.tokensPerSec > a.tokensPerSec ? b : a));
+    const median = [...same].sort((a, b) => a.tokensPerSec - b.tokensPerSec)[Math.floor((same.length - 1) / 2)]!;
+    results.push({
+      ...best, round: undefined, encoderGflops: Math.max(...same.map((x) => x.encoderGflops)), peakRssMiB: Math.max(...same.map((x) => x.peakRssMiB)),
+      idleRssMiB: Math.min(...same.map((x) => x.idleRssMiB)), medianTokensPerSec: median.tokensPerSec, rounds: same.length,
+    });
+  }
+
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version,
+    torch: results.find((r) => r.torch)?.torch ?? null, blas, date: new Date().toISOString(),
+  };
+  writeFileSync(here('./results.json'), `${JSON.stringify({ machine, rounds, results, runs: allRuns, notes: [...new Set(notes)] }, null, 2)}\n`);
+  return { machine, rounds, results, notes: [...new Set(notes)] };
 }
 
-const allRuns: Result[] = [];
-for (const id of values.configs!.split(',') as BenchConfig['id'][]) {
-  const runs = plan(id);
-  for (let round = 1; round <= rounds; round++) {
-    for (const { label, run } of runs) {
-      console.error(`config ${id}, round ${round}/${rounds}: ${label} …`);
-      const r = run();
-      if (r) allRuns.push({ ...r, round });
-    }
-  }
-}
-/** Per implementation and configuration: the best round's speed, the worst round's memory. */
-const results: Result[] = [];
-for (const r of allRuns) {
-  const same = allRuns.filter((x) => x.impl === r.impl && x.config === r.config && x.kernels === r.kernels);
-  if (same[0] !== r) continue;
-  const best = same.reduce((a, b) => (b.tokensPerSec > a.tokensPerSec ? b : a));
-  const median = [...same].sort((a, b) => a.tokensPerSec - b.tokensPerSec)[Math.floor((same.length - 1) / 2)]!;
-  results.push({
-    ...best, round: undefined, encoderGflops: Math.max(...same.map((x) => x.encoderGflops)), peakRssMiB: Math.max(...same.map((x) => x.peakRssMiB)),
-    idleRssMiB: Math.min(...same.map((x) => x.idleRssMiB)), medianTokensPerSec: median.tokensPerSec, rounds: same.length,
-  });
-}
-
-const machine = {
-  cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version,
-  torch: results.find((r) => r.torch)?.torch ?? null, blas, date: new Date().toISOString(),
-};
-writeFileSync(here('./results.json'), `${JSON.stringify({ machine, rounds, results, runs: allRuns, notes: [...new Set(notes)] }, null, 2)}\n`);
-
+const data: BenchData = values.render ? (JSON.parse(readFileSync(here('./results.json'), 'utf8')) as BenchData) : measure();
+const { machine, results } = data;
 const get = (impl: string, config: string) => results.find((r) => r.impl === impl && r.config === config);
 const minBytes = (c: BenchConfig) => (2 * c.d * c.F + c.F + c.d) * 4 * 3 + c.batch * c.d * 4;
 const lines = [
   '# Benchmark results', '',
-  `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}; PyTorch ${machine.torch ?? 'not installed'} with ${blas}; ${machine.date}.`,
-  `Every row was measured in the same run, each in its own process; the implementations took turns for ${rounds} round(s) and each row is its best round (the median is in brackets; every round is in results.json). tokens/s = activation vectors per second of a full training step (forward, backward, Adam, decoder renormalisation).`,
+  `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}; PyTorch ${machine.torch ?? 'not installed'} with ${machine.blas}; ${machine.date}.`,
+  `Every row was measured in the same run, each in its own process; the implementations took turns for ${data.rounds} round(s) and each row is its best round (the median in brackets; every round is in results.json). Ratios: best against best (median against median in brackets). tokens/s = activation vectors per second of a full training step (forward, backward, Adam, decoder renormalisation).`,
   `Encoder GFLOP/s: [${ENCODER_ROWS}, d] · W_enc alone. Memory: peak RSS (the highest round; the JavaScript set-up garbage — initial weights and the batch generated in JS — is collected before the first step), the runtime's idle RSS before any model or data existed, and (peak − idle) / (parameters + Adam state + one batch), the issue's bound being 1.5.`, '',
   '| config | implementation | tokens/s | vs PyTorch DeepLens step | vs PyTorch sparse step | encoder GFLOP/s | peak RSS MiB | idle RSS MiB | (peak − idle) / (params + Adam + batch) |',
   '|---|---|---|---|---|---|---|---|---|',
 ];
-for (const id of values.configs!.split(',')) {
+for (const id of [...new Set(results.map((r) => r.config))]) {
   const cfg = CONFIGS[id as BenchConfig['id']];
   const dense = get('pytorch-dense', id);
   const sparse = get('pytorch-sparse', id);
   for (const r of results.filter((x) => x.config === id)) {
-    const ratio = (ref?: Result) => (ref && !r.impl.startsWith('pytorch') ? `${(r.tokensPerSec / ref.tokensPerSec).toFixed(2)}×` : '');
+    const median = (x: Result) => x.medianTokensPerSec ?? x.tokensPerSec;
+    const ratio = (ref?: Result) => (ref && !r.impl.startsWith('pytorch') ? `${(r.tokensPerSec / ref.tokensPerSec).toFixed(2)}× (${(median(r) / median(ref)).toFixed(2)}×)` : '');
     const impl = r.kernels ? `${r.impl} (${r.kernels})` : r.impl;
-    lines.push(`| ${cfg.label} | ${impl} | ${Math.round(r.tokensPerSec)} (${Math.round(r.medianTokensPerSec ?? r.tokensPerSec)}) | ${ratio(dense)} | ${ratio(sparse)} | ${r.encoderGflops.toFixed(1)} | ${Math.round(r.peakRssMiB)} | ${Math.round(r.idleRssMiB)} | ${((r.peakRssMiB - r.idleRssMiB) * 2 ** 20 / minBytes(cfg)).toFixed(2)} |`);
+    lines.push(`| ${cfg.label} | ${impl} | ${Math.round(r.tokensPerSec)} (${Math.round(median(r))}) | ${ratio(dense)} | ${ratio(sparse)} | ${r.encoderGflops.toFixed(1)} | ${Math.round(r.peakRssMiB)} | ${Math.round(r.idleRssMiB)} | ${((r.peakRssMiB - r.idleRssMiB) * 2 ** 20 / minBytes(cfg)).toFixed(2)} |`);
   }
 }
-if (notes.length) lines.push('', ...[...new Set(notes)].map((n) => `- ${n}`));
+if (data.notes.length) lines.push('', ...data.notes.map((n) => `- ${n}`));
 writeFileSync(here('./results.md'), `${lines.join('\n')}\n`);
 console.log(lines.join('\n'));
