@@ -118,6 +118,32 @@ describe.each(flavours)('wasm kernels on threads (%s) match the reference backen
     expect(wasm.wasmBytesInUse).toBe(before);
   });
 
+  it('sparse products: zero latents contribute nothing, even against non-finite rows (as the reference)', () => {
+    // TopK keeps exact zeros when fewer than k latents fire; the kernels handle four entries at a
+    // time and must still skip a zero rather than multiply it into an Inf or NaN.
+    const [rows, k, cols, n] = [96, 8, 64, 40];
+    const vals = rand(rows * k);
+    const idx = Int32Array.from({ length: rows * k }, () => rng.int(cols));
+    const w = rand(cols * n);
+    const y = rand(rows * n);
+    for (let e = 0; e < rows * k; e++) {
+      if (idx[e]! % 5 === 0) vals[e] = 0; // every use of these latents is zero …
+      if (Math.floor(e / k) % 7 === 0) vals[e] = 0; // … and so is every entry of these rows
+    }
+    for (let f = 0; f < cols; f += 5) w.fill(f % 10 === 0 ? Infinity : NaN, f * n, (f + 1) * n);
+    for (let r = 0; r < rows; r += 7) y.fill(NaN, r * n, (r + 1) * n);
+    const spC = { values: cpu.fromArray(vals, [rows, k]), indices: cpu.fromArray(idx, [rows, k], 'int32'), cols };
+    const spW = { values: wasm.fromArray(vals, [rows, k]), indices: wasm.fromArray(idx, [rows, k], 'int32'), cols };
+    const [wc, ww] = both(w, [cols, n]);
+    const [yc, yw] = both(y, [rows, n]);
+    const decoded = read(wasm, wasm.sparseMatmul(spW, ww));
+    expect(decoded.every(Number.isFinite)).toBe(true);
+    assertAllClose(decoded, read(cpu, cpu.sparseMatmul(spC, wc)), TOLERANCES.float32, 'sparseMatmul');
+    const grad = read(wasm, wasm.sparseTransposeMatmul(spW, yw));
+    expect(grad.every(Number.isFinite)).toBe(true);
+    assertAllClose(grad, read(cpu, cpu.sparseTransposeMatmul(spC, yc)), TOLERANCES.float32, 'sparseTransposeMatmul');
+  });
+
   it('sparse transposed product split over columns, Adam and row normalisation', () => {
     const [rows, k, cols, n] = [200, 8, 300, 520];
     const vals = rand(rows * k);
