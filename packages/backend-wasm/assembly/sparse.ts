@@ -39,6 +39,23 @@ function axpy4(dst: usize, s0: usize, s1: usize, s2: usize, s3: usize, a0: f32, 
   }
 }
 
+/**
+ * dst += Σ v_i·s_i over four rows, skipping any zero v_i: a zero entry is structural (TopK keeps
+ * exact zeros when fewer than k latents fire), so an Inf or NaN in its row must not leak in.
+ */
+// @ts-ignore: decorator
+@inline
+function accumulate4(dst: usize, s0: usize, s1: usize, s2: usize, s3: usize, v0: f32, v1: f32, v2: f32, v3: f32, n: i32): void {
+  if (v0 != 0 && v1 != 0 && v2 != 0 && v3 != 0) {
+    axpy4(dst, s0, s1, s2, s3, v0, v1, v2, v3, n);
+    return;
+  }
+  if (v0 != 0) axpy(dst, s0, v0, n);
+  if (v1 != 0) axpy(dst, s1, v1, n);
+  if (v2 != 0) axpy(dst, s2, v2, n);
+  if (v3 != 0) axpy(dst, s3, v3, n);
+}
+
 /** Σ a[0:n]·b[0:n]. */
 // @ts-ignore: decorator
 @inline
@@ -104,15 +121,7 @@ export function sparse_matmul(values: usize, indices: usize, k: i32, w: usize, n
       const va = load<f32>(values + e), vb = load<f32>(values + e, 4), vc = load<f32>(values + e, 8), vd = load<f32>(values + e, 12);
       const wa = w + <usize>load<i32>(indices + e) * rowBytes, wb = w + <usize>load<i32>(indices + e, 4) * rowBytes;
       const wc = w + <usize>load<i32>(indices + e, 8) * rowBytes, wd = w + <usize>load<i32>(indices + e, 12) * rowBytes;
-      if (va != 0 && vb != 0 && vc != 0 && vd != 0) {
-        axpy4(o, wa, wb, wc, wd, va, vb, vc, vd, n);
-      } else {
-        // A zero entry is structural: skipped, so an Inf or NaN in its row of W does not leak in.
-        if (va != 0) axpy(o, wa, va, n);
-        if (vb != 0) axpy(o, wb, vb, n);
-        if (vc != 0) axpy(o, wc, vc, n);
-        if (vd != 0) axpy(o, wd, vd, n);
-      }
+      accumulate4(o, wa, wb, wc, wd, va, vb, vc, vd, n);
     }
     for (; j < k; j++) {
       const e = (e0 + j) << 2;
@@ -196,14 +205,7 @@ export function sparse_transpose_matmul(
         const vc = load<f32>(values + (<usize>ec << 2)), vd = load<f32>(values + (<usize>ed << 2));
         const ya = y + <usize>(ea / k) * rowBytes, yb = y + <usize>(eb / k) * rowBytes;
         const yc = y + <usize>(ec / k) * rowBytes, yd = y + <usize>(ed / k) * rowBytes;
-        if (va != 0 && vb != 0 && vc != 0 && vd != 0) {
-          axpy4(acc, ya, yb, yc, yd, va, vb, vc, vd, n);
-        } else {
-          if (va != 0) axpy(acc, ya, va, n);
-          if (vb != 0) axpy(acc, yb, vb, n);
-          if (vc != 0) axpy(acc, yc, vc, n);
-          if (vd != 0) axpy(acc, yd, vd, n);
-        }
+        accumulate4(acc, ya, yb, yc, yd, va, vb, vc, vd, n);
       }
       for (; t < e1; t++) {
         const e = load<i32>(order + (<usize>t << 2));
