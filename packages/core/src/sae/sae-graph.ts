@@ -2,6 +2,7 @@ import type { Backend, MatmulPrecision } from '../backend/backend.js';
 import { DisposeBag } from '../backend/dispose-bag.js';
 import { encodeTopK, sampledMatmul, sparseColumnSum, sparseMatmul, sparseTransposeMatmul } from '../backend/sparse-ops.js';
 import type { SparseRows, Tensor } from '../backend/tensor.js';
+import { InvalidArgumentError } from '../errors.js';
 import type { SaeConfig } from './sae-config.js';
 import type { SaeParamName } from './sae-params.js';
 
@@ -60,7 +61,7 @@ export interface ForwardOptions {
 /** xHat − x for this forward pass (computed on first use, owned by the cache). */
 export function residual(backend: Backend, cache: ForwardCache): Tensor {
   if (!cache.diff) {
-    if (!cache.xHat) throw new Error('residual: this forward pass kept neither xHat nor the residual');
+    if (!cache.xHat) throw new InvalidArgumentError('residual: this forward pass kept neither xHat nor the residual (the backward pass consumes it; take the loss tensors first)');
     cache.diff = cache.bag.add(backend.sub(cache.xHat, cache.x));
   }
   return cache.diff;
