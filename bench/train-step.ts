@@ -18,7 +18,8 @@ const plugins: Record<string, BackendPlugin> = {
 };
 const cfg = CONFIGS[values.config as 'a'];
 const backend = await plugins[values.backend!]!.create();
-// The runtime's own footprint (Node, V8, worker threads) before any model or data exists.
+// The runtime's own footprint (Node, V8, worker threads — the plugin's create() waits until the
+// workers have started) before any model or data exists.
 const idleRssMiB = process.memoryUsage().rss / 2 ** 20;
 const rng = new Rng(1);
 const sae = SparseAutoencoder.create({ backend, config: { inputDims: cfg.d, nFeatures: cfg.F, k: cfg.k, betaL1: cfg.betaL1 }, seed: 1 });

@@ -57,6 +57,14 @@ export class WasmBackend extends CpuBackend {
     this.#gemmScratch = this.#k.gemm_scratch_floats();
   }
 
+  /**
+   * Resolves when every worker thread has started and instantiated the kernels. Ops work before
+   * that (they wait for the workers), but the first would also pay for starting them.
+   */
+  ready(): Promise<void> {
+    return this.#pool.ready;
+  }
+
   /** Bytes of wasm memory in use by live tensors, packed panels and scratch space of a running op. */
   get wasmBytesInUse(): number {
     return this.#mem.usedBytes;

@@ -16,5 +16,9 @@ export const wasmBackendPlugin: BackendPlugin<WasmBackendOptions> = {
       return { available: false, reason: `the SIMD kernels cannot be loaded (${(error as Error).message}); WebAssembly SIMD needs Node ≥ 16.4` };
     }
   },
-  create: (options) => new WasmBackend(options),
+  async create(options) {
+    const backend = new WasmBackend(options);
+    await backend.ready();
+    return backend;
+  },
 };

@@ -1,7 +1,7 @@
 // Worker thread of @deeplens/backend-wasm: instantiates the kernels on the shared memory and runs
 // the slices of calls the main thread hands it through a shared control block (no messages, so
 // the main thread can wait synchronously with Atomics).
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 
 const { module, memory, control, args, index, kernels } = workerData;
 const { exports } = new WebAssembly.Instance(module, { env: { memory } });
@@ -12,6 +12,8 @@ const DONE = SEQ + 1;
 const KERNEL = SEQ + 2;
 const FAILED = SEQ + 3;
 const ARGS = index * 16;
+// The one message: the kernels are instantiated and this thread is about to wait for work.
+parentPort.postMessage('ready');
 
 let seen = 0;
 for (;;) {

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { KERNEL_NAMES, type KernelName } from './kernel-module.js';
 
@@ -15,6 +16,8 @@ export class WorkerPool {
   readonly #args: Float64Array;
   #seq = 0;
   #warned = false;
+  /** Resolves once every worker has instantiated the kernels (rejects if one fails to start). */
+  readonly ready: Promise<void>;
 
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, readonly threads: number) {
     const helpers = Math.max(0, threads - 1);
@@ -27,6 +30,9 @@ export class WorkerPool {
       w.unref();
       this.#workers.push(w);
     }
+    this.ready = Promise.all(this.#workers.map((w) => once(w, 'message'))).then(() => undefined);
+    // Ops do not need to wait for it (a slice waits for its worker); keep an unobserved rejection quiet.
+    this.ready.catch(() => undefined);
   }
 
   /**
