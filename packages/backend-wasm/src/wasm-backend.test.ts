@@ -14,6 +14,22 @@ describe('wasm backend plugin', () => {
     t.dispose();
     b.dispose();
   });
+
+  it('create() returns once its worker threads are running', async () => {
+    const b = new WasmBackend({ threads: 3 });
+    let started = false;
+    const ready = b.ready().then(() => (started = true));
+    expect(started).toBe(false); // the workers start asynchronously …
+    await ready;
+    expect(started).toBe(true); // … and report in once their kernels are instantiated
+    b.dispose();
+    const viaPlugin = (await wasmBackendPlugin.create({ threads: 3 })) as WasmBackend;
+    let settled = false;
+    void viaPlugin.ready().then(() => (settled = true));
+    await null; // one microtask: enough for an already-resolved promise's callback, not for a pending one
+    expect(settled).toBe(true);
+    viaPlugin.dispose();
+  });
 });
 
 // Same suite as the reference backend: every op against float64 references and the 16 PyTorch
