@@ -56,6 +56,50 @@ function accumulate4(dst: usize, s0: usize, s1: usize, s2: usize, s3: usize, v0:
   if (v3 != 0) axpy(dst, s3, v3, n);
 }
 
+/** dst[0:n] += a·(src[0:n] − off[0:n]), the difference rounded to float32 first. */
+// @ts-ignore: decorator
+@inline
+function axpy_shifted(dst: usize, src: usize, off: usize, a: f32, n: i32): void {
+  const av = f32x4.splat(a);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dst + o, madd(av, f32x4.sub(v128.load(src + o), v128.load(off + o)), v128.load(dst + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dst + o, load<f32>(dst + o) + a * (load<f32>(src + o) - load<f32>(off + o)));
+  }
+}
+
+/** accumulate4 with every source row shifted by −off (see axpy_shifted). */
+// @ts-ignore: decorator
+@inline
+function accumulate4_shifted(dst: usize, s0: usize, s1: usize, s2: usize, s3: usize, off: usize, v0: f32, v1: f32, v2: f32, v3: f32, n: i32): void {
+  if (v0 != 0 && v1 != 0 && v2 != 0 && v3 != 0) {
+    const a0 = f32x4.splat(v0), a1 = f32x4.splat(v1), a2 = f32x4.splat(v2), a3 = f32x4.splat(v3);
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const ov = v128.load(off + o);
+      let acc = madd(a0, f32x4.sub(v128.load(s0 + o), ov), v128.load(dst + o));
+      acc = madd(a1, f32x4.sub(v128.load(s1 + o), ov), acc);
+      acc = madd(a2, f32x4.sub(v128.load(s2 + o), ov), acc);
+      v128.store(dst + o, madd(a3, f32x4.sub(v128.load(s3 + o), ov), acc));
+    }
+    for (; i < n; i++) {
+      const o = <usize>i << 2;
+      const ov = load<f32>(off + o);
+      store<f32>(dst + o, load<f32>(dst + o) + v0 * (load<f32>(s0 + o) - ov) + v1 * (load<f32>(s1 + o) - ov) + v2 * (load<f32>(s2 + o) - ov) + v3 * (load<f32>(s3 + o) - ov));
+    }
+    return;
+  }
+  if (v0 != 0) axpy_shifted(dst, s0, off, v0, n);
+  if (v1 != 0) axpy_shifted(dst, s1, off, v1, n);
+  if (v2 != 0) axpy_shifted(dst, s2, off, v2, n);
+  if (v3 != 0) axpy_shifted(dst, s3, off, v3, n);
+}
+
 /** Σ a[0:n]·b[0:n]. */
 // @ts-ignore: decorator
 @inline
@@ -181,13 +225,13 @@ export function sparse_by_column(indices: usize, entries: i32, cols: i32, offset
 }
 
 /**
- * spᵀ·y for output rows f in [f0, f1) of out [cols, n] (transposeOut: columns f of
+ * spᵀ·(y − yOffset) (yOffset 0: spᵀ·y; else a [n] row subtracted from every row of y) for output rows f in [f0, f1) of out [cols, n] (transposeOut: columns f of
  * out [n, cols]), from the column grouping of sparse_by_column: each output row is summed in
  * scratch (16 rows × n floats per thread) and written once, transposed 16 columns (a cache line) at a time when
  * asked, so the result needs neither zero-filling nor a separate transpose.
  */
 export function sparse_transpose_matmul(
-  values: usize, order: usize, offsets: usize, k: i32, y: usize, n: i32, out: usize, cols: i32, transposeOut: i32,
+  values: usize, order: usize, offsets: usize, k: i32, y: usize, yOffset: usize, n: i32, out: usize, cols: i32, transposeOut: i32,
   scratch: usize, f0: i32, f1: i32,
 ): void {
   const rowBytes = <usize>n << 2;
@@ -205,13 +249,15 @@ export function sparse_transpose_matmul(
         const vc = load<f32>(values + (<usize>ec << 2)), vd = load<f32>(values + (<usize>ed << 2));
         const ya = y + <usize>(ea / k) * rowBytes, yb = y + <usize>(eb / k) * rowBytes;
         const yc = y + <usize>(ec / k) * rowBytes, yd = y + <usize>(ed / k) * rowBytes;
-        accumulate4(acc, ya, yb, yc, yd, va, vb, vc, vd, n);
+        if (yOffset) accumulate4_shifted(acc, ya, yb, yc, yd, yOffset, va, vb, vc, vd, n);
+        else accumulate4(acc, ya, yb, yc, yd, va, vb, vc, vd, n);
       }
       for (; t < e1; t++) {
         const e = load<i32>(order + (<usize>t << 2));
         const v = load<f32>(values + (<usize>e << 2));
         if (v == 0) continue;
-        axpy(acc, y + <usize>(e / k) * rowBytes, v, n);
+        if (yOffset) axpy_shifted(acc, y + <usize>(e / k) * rowBytes, yOffset, v, n);
+        else axpy(acc, y + <usize>(e / k) * rowBytes, v, n);
       }
     }
     if (!transposeOut) {

@@ -13,7 +13,7 @@ export interface Kernels {
   sparse_matmul(values: number, indices: number, k: number, w: number, n: number, out: number, r0: number, r1: number): void;
   sampled_matmul(a: number, indices: number, k: number, w: number, n: number, out: number, r0: number, r1: number): void;
   sparse_by_column(indices: number, entries: number, cols: number, offsets: number, order: number): void;
-  sparse_transpose_matmul(values: number, order: number, offsets: number, k: number, y: number, n: number, out: number, cols: number, transposeOut: number, scratch: number, f0: number, f1: number): void;
+  sparse_transpose_matmul(values: number, order: number, offsets: number, k: number, y: number, yOffset: number, n: number, out: number, cols: number, transposeOut: number, scratch: number, f0: number, f1: number): void;
   add_row_vector(x: number, v: number, alpha: number, n: number, out: number, r0: number, r1: number): void;
   binary(op: number, a: number, b: number, out: number, i0: number, i1: number): void;
   scale(a: number, s: number, out: number, i0: number, i1: number): void;

@@ -152,8 +152,13 @@ describe.each(flavours)('wasm kernels on threads (%s) match the reference backen
     const spC = { values: cpu.fromArray(vals, [rows, k]), indices: cpu.fromArray(idx, [rows, k], 'int32'), cols };
     const spW = { values: wasm.fromArray(vals, [rows, k]), indices: wasm.fromArray(idx, [rows, k], 'int32'), cols };
     const [yc, yw] = both(y, [rows, n]);
+    const [oc, ow] = both(rand(n), [n]);
     for (const transposeOut of [false, true]) {
       assertAllClose(read(wasm, wasm.sparseTransposeMatmul(spW, yw, { transposeOut })), read(cpu, cpu.sparseTransposeMatmul(spC, yc, { transposeOut })), TOLERANCES.float32, `sparseTransposeMatmul ${transposeOut}`);
+      assertAllClose(
+        read(wasm, wasm.sparseTransposeMatmul(spW, yw, { transposeOut, yOffset: ow })), read(cpu, cpu.sparseTransposeMatmul(spC, yc, { transposeOut, yOffset: oc })),
+        TOLERANCES.float32, `sparseTransposeMatmul ${transposeOut} with yOffset`,
+      );
     }
 
     const size = [512, 700];

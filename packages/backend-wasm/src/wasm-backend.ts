@@ -36,7 +36,7 @@ const OP_CODE = { add: 0, sub: 1, mul: 2 } as const;
  * code working on the same memory.
  */
 export class WasmBackend extends CpuBackend {
-  override readonly capabilities: BackendCapabilities = { bf16: false, syncRead: true };
+  override readonly capabilities: BackendCapabilities = { bf16: false, syncRead: true, sparseYOffset: true };
   readonly threads: number;
   /** The kernel build in use: 'relaxed-simd' (fused multiply-add) or 'simd'. */
   readonly kernelFlavor: KernelFlavor;
@@ -250,12 +250,13 @@ export class WasmBackend extends CpuBackend {
     return this.wrap(out, [rows, k]);
   }
 
-  override sparseTransposeMatmul(sp: SparseRows, y: Tensor, options: { transposeOut?: boolean } = {}): Tensor {
+  override sparseTransposeMatmul(sp: SparseRows, y: Tensor, options: { transposeOut?: boolean; yOffset?: Tensor } = {}): Tensor {
     const { rows, k } = sparseDims('sparseTransposeMatmul', sp.values, sp.indices);
     if (y.shape.length !== 2 || y.shape[0] !== rows) throw new ShapeMismatchError(`sparseTransposeMatmul: ${rows} sparse rows, y has shape ${shapeToString(y.shape)}`);
     this.#checkIndices(sp.indices, sp.cols, 'sparseTransposeMatmul');
     const n = y.shape[1]!;
     const cols = sp.cols;
+    const yOffset = options.yOffset ? this.rowOffsetView('sparseTransposeMatmul', options.yOffset, n).byteOffset : 0;
     const out = this.arrays.allocFloat32(cols * n);
     const offsets = this.arrays.allocInt32(cols + 1);
     const order = this.arrays.allocInt32(Math.max(1, rows * k));
@@ -263,7 +264,7 @@ export class WasmBackend extends CpuBackend {
     try {
       // Entries grouped by latent, then every output row summed once (no zero-fill, no transpose pass).
       this.#k.sparse_by_column(this.#ptr(sp.indices, 'sparseTransposeMatmul'), rows * k, cols, offsets.byteOffset, order.byteOffset);
-      const base = [this.#f32ptr(sp.values, 'sparseTransposeMatmul'), order.byteOffset, offsets.byteOffset, k, this.#f32ptr(y, 'sparseTransposeMatmul'), n, out.byteOffset, cols, options.transposeOut ? 1 : 0];
+      const base = [this.#f32ptr(sp.values, 'sparseTransposeMatmul'), order.byteOffset, offsets.byteOffset, k, this.#f32ptr(y, 'sparseTransposeMatmul'), yOffset, n, out.byteOffset, cols, options.transposeOut ? 1 : 0];
       this.#pool.run('sparse_transpose_matmul', Math.ceil(cols / 16), (b0, b1, slice) => [...base, scratch.byteOffset + slice * 64 * n, b0 * 16, Math.min(cols, b1 * 16)], this.#k.sparse_transpose_matmul, 4);
     } finally {
       this.arrays.free(scratch);

@@ -50,6 +50,11 @@ export interface BackendCapabilities {
   bf16: boolean;
   /** `readSync` is implemented. */
   syncRead: boolean;
+  /**
+   * `sparseTransposeMatmul` honours `yOffset` (spᵀ·(y − offset) without the shifted copy of y).
+   * Absent or false: core makes the shifted copy itself before calling it.
+   */
+  sparseYOffset?: boolean;
 }
 
 /** Result of the fused TopK encoder. */
@@ -75,8 +80,12 @@ export interface FusedSparseOps {
   sparseMatmul?(sp: SparseRows, w: Tensor, options?: { transposeB?: boolean }): Tensor;
   /** out[r,j] = ⟨a[r,:], W[indices[r,j], :]⟩ with a [rows, n], W [cols, n]; transposeB: W is [n, cols]. → [rows, k] */
   sampledMatmul?(a: Tensor, w: Tensor, indices: Tensor, options?: { transposeB?: boolean }): Tensor;
-  /** spᵀ·y with y [rows, n] → [cols, n]; transposeOut: (spᵀ·y)ᵀ → [n, cols]. */
-  sparseTransposeMatmul?(sp: SparseRows, y: Tensor, options?: { transposeOut?: boolean }): Tensor;
+  /**
+   * spᵀ·y with y [rows, n] → [cols, n]; transposeOut: (spᵀ·y)ᵀ → [n, cols]. yOffset [n] (only
+   * when the backend declares `capabilities.sparseYOffset`): every row of y minus yOffset, each
+   * difference rounded to float32 as a separate subtraction would round it.
+   */
+  sparseTransposeMatmul?(sp: SparseRows, y: Tensor, options?: { transposeOut?: boolean; yOffset?: Tensor }): Tensor;
   /** Column sums of the sparse matrix → [cols]. */
   sparseColumnSum?(sp: SparseRows): Tensor;
   /**

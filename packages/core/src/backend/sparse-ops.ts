@@ -27,8 +27,17 @@ export function sampledMatmul(backend: Backend, a: Tensor, w: Tensor, indices: T
   }
 }
 
-export function sparseTransposeMatmul(backend: Backend, sp: SparseRows, y: Tensor, transposeOut = false): Tensor {
-  if (backend.sparseTransposeMatmul) return backend.sparseTransposeMatmul(sp, y, { transposeOut });
+/** spᵀ·(y − yOffset) (yOffset [n] subtracted from every row of y; omitted: spᵀ·y). */
+export function sparseTransposeMatmul(backend: Backend, sp: SparseRows, y: Tensor, transposeOut = false, yOffset?: Tensor): Tensor {
+  if (yOffset && !(backend.sparseTransposeMatmul && backend.capabilities.sparseYOffset)) {
+    const shifted = backend.addRowVector(y, yOffset, -1);
+    try {
+      return sparseTransposeMatmul(backend, sp, shifted, transposeOut);
+    } finally {
+      shifted.dispose();
+    }
+  }
+  if (backend.sparseTransposeMatmul) return backend.sparseTransposeMatmul(sp, y, yOffset ? { transposeOut, yOffset } : { transposeOut });
   const dense = backend.scatterToDense(sp);
   try {
     return transposeOut ? backend.matmul(y, dense, { transposeA: true }) : backend.matmul(dense, y, { transposeA: true });

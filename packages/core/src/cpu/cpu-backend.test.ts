@@ -9,7 +9,7 @@ describe('cpu backend plugin', () => {
     expect(cpuBackendPlugin.priority).toBe(0);
     const b = await cpuBackendPlugin.create();
     expect(b.name).toBe('cpu');
-    expect(b.capabilities).toEqual({ bf16: true, syncRead: true });
+    expect(b.capabilities).toEqual({ bf16: true, syncRead: true, sparseYOffset: true });
   });
 
   it('refuses tensors of another backend instance', () => {

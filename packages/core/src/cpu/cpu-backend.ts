@@ -41,7 +41,7 @@ export interface CpuBackendOptions {
  */
 export class CpuBackend implements Backend {
   readonly name: string;
-  readonly capabilities: BackendCapabilities = { bf16: true, syncRead: true };
+  readonly capabilities: BackendCapabilities = { bf16: true, syncRead: true, sparseYOffset: true };
   protected readonly arrays: ArrayMemory;
   #liveTensors = 0;
   #liveBytes = 0;
@@ -99,6 +99,16 @@ export class CpuBackend implements Backend {
     const d = this.view(t, op);
     assertDType(op, 'input', t, 'float32');
     return d as Float32Array;
+  }
+
+  /** A [n] float32 offset vector's data (yOffset of sparseTransposeMatmul). */
+  protected rowOffsetView(op: string, offset: Tensor, n: number): Float32Array {
+    return this.#rowOffset(op, offset, n);
+  }
+
+  #rowOffset(op: string, offset: Tensor, n: number): Float32Array {
+    if (offset.shape.length !== 1 || offset.shape[0] !== n) throw new ShapeMismatchError(`${op}: yOffset ${shapeToString(offset.shape)} must be [${n}], one value per column of y`);
+    return this.#f32(offset, op);
   }
 
   #i32(t: Tensor, op: string): Int32Array {
@@ -326,14 +336,15 @@ export class CpuBackend implements Backend {
     return this.#make(out, [rows, k]);
   }
 
-  sparseTransposeMatmul(sp: SparseRows, y: Tensor, options: { transposeOut?: boolean } = {}): Tensor {
+  sparseTransposeMatmul(sp: SparseRows, y: Tensor, options: { transposeOut?: boolean; yOffset?: Tensor } = {}): Tensor {
     const { rows, k } = sparseDims('sparseTransposeMatmul', sp.values, sp.indices);
     assertRank('sparseTransposeMatmul', 'y', y, 2);
     if (y.shape[0] !== rows) throw new ShapeMismatchError(`sparseTransposeMatmul: ${rows} sparse rows, y has ${y.shape[0]}`);
     const n = y.shape[1]!;
+    const offset = options.yOffset ? this.#rowOffset('sparseTransposeMatmul', options.yOffset, n) : undefined;
     const out = this.#f(sp.cols * n);
     sparseTransposeMatmulKernel(this.#f32(sp.values, 'sparseTransposeMatmul'), this.#i32(sp.indices, 'sparseTransposeMatmul'),
-      rows, k, this.#f32(y, 'sparseTransposeMatmul'), sp.cols, n, false, out);
+      rows, k, this.#f32(y, 'sparseTransposeMatmul'), sp.cols, n, false, out, offset);
     if (!options.transposeOut) return this.#make(out, [sp.cols, n]);
     const t = this.#own(transposeKernel(out, sp.cols, n));
     this.arrays.free(out);

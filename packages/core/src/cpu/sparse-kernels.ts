@@ -47,23 +47,33 @@ export function sampledMatmulKernel(
   }
 }
 
-/** out[idx[r,j], :] += v[r,j]·y[r,:] → out [cols, n]; transposeOut writes out[:, idx] of [n, cols]. */
+/**
+ * out[idx[r,j], :] += v[r,j]·(y[r,:] − offset) → out [cols, n]; transposeOut writes out[:, idx] of
+ * [n, cols]. Each y − offset is rounded to float32 first, as a separate subtraction would be.
+ */
 export function sparseTransposeMatmulKernel(
   values: Float32Array, indices: Int32Array, rows: number, k: number,
-  y: Float32Array, cols: number, n: number, transposeOut: boolean, out: Float32Array,
+  y: Float32Array, cols: number, n: number, transposeOut: boolean, out: Float32Array, offset?: Float32Array,
 ): void {
   out.fill(0);
+  const shifted = offset ? new Float32Array(n) : undefined;
   for (let r = 0; r < rows; r++) {
-    const yRow = r * n;
+    let src = y;
+    let yRow = r * n;
+    if (shifted) {
+      for (let c = 0; c < n; c++) shifted[c] = y[yRow + c]! - offset![c]!;
+      src = shifted;
+      yRow = 0;
+    }
     for (let j = 0; j < k; j++) {
       const v = values[r * k + j];
       if (v === 0) continue;
       const f = indices[r * k + j];
       if (transposeOut) {
-        for (let c = 0; c < n; c++) out[c * cols + f] += v * y[yRow + c];
+        for (let c = 0; c < n; c++) out[c * cols + f] += v * src[yRow + c];
       } else {
         const oRow = f * n;
-        for (let c = 0; c < n; c++) out[oRow + c] += v * y[yRow + c];
+        for (let c = 0; c < n; c++) out[oRow + c] += v * src[yRow + c];
       }
     }
   }

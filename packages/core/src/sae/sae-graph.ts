@@ -26,9 +26,9 @@ export const LAYER_NORM_EPS = 1e-5;
 export interface ForwardCache {
   readonly x: Tensor;
   /**
-   * The encoder's input. Undefined after a training forward pass without input norm: x − b_dec is
-   * cheap to recompute, so the backward pass makes it again just for ∂W_enc (`encoderInput`) rather
-   * than keeping a [B, d] tensor alive across the step.
+   * The encoder's input. Undefined after a training forward pass without input norm: rather than
+   * keep a [B, d] tensor alive across the step, the backward pass uses x and b_dec (TopK: the sparse
+   * product subtracts b_dec itself; L1: x − b_dec is made again, `encoderInput`).
    */
   readonly xin: Tensor | undefined;
   readonly lnStats: { mean: Tensor; rstd: Tensor } | undefined;
@@ -203,14 +203,14 @@ export function saeBackward(
       const dpre: SparseRows = { values: bag.add(backend.activationGrad(dz, cache.preAtK!, c.activation)), indices: sp.indices, cols: f };
       dbEnc = sparseColumnSum(backend, dpre);
       grads.set('b_enc', dbEnc);
-      // The decoder's gradient first: after it ∂xHat is not needed, and is freed before x − b_dec
-      // is made again for ∂W_enc (one [B, d] tensor alive at a time next to the two gradients).
+      // The decoder's gradient first: after it ∂xHat is not needed and is freed, so next to the two
+      // gradients only the batch itself is alive.
       const fromDecoder = c.tieWeights ? bag.add(sparseTransposeMatmul(backend, sp, dxHat, true)) : undefined;
       if (!c.tieWeights) grads.set('W_dec', sparseTransposeMatmul(backend, sp, dxHat));
       cache.bag.release(dxHat);
-      const xin = encoderInput(backend, p, cache, bag);
-      dW_enc = sparseTransposeMatmul(backend, dpre, xin, true);
-      if (xin !== cache.xin) bag.release(xin);
+      // After a training forward x − b_dec is gone: the product subtracts b_dec from x's rows itself
+      // (core makes the shifted copy for a backend that cannot).
+      dW_enc = cache.xin ? sparseTransposeMatmul(backend, dpre, cache.xin, true) : sparseTransposeMatmul(backend, dpre, cache.x, true, p('b_dec'));
       if (fromDecoder) {
         const encoderOnly = bag.add(dW_enc);
         dW_enc = backend.add(encoderOnly, fromDecoder);

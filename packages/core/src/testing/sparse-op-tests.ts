@@ -38,6 +38,16 @@ export function describeSparseOps(ctx: { backend: Backend }, rand: (n: number) =
       expect(g.shape).toEqual(transposed ? [n, cols] : [cols, n]);
       assertAllClose(await read(g), transposed ? refTranspose(gRef, cols, n) : gRef, TOLERANCES.float32, 'sparseTransposeMatmul');
 
+      // spᵀ·(y − offset): through the backend's yOffset where it declares it, a shifted copy otherwise.
+      const offset = rand(n);
+      const ot = b.fromArray(offset, [n]);
+      const shiftedA = Float64Array.from(a, (v, i) => Math.fround(v - offset[i % n]!));
+      const gShifted = sparseTransposeMatmul(b, sp, at, transposed, ot);
+      const gShiftedRef = refMatmul(dense, shiftedA, cols, rows, n, true, false);
+      assertAllClose(await read(gShifted), transposed ? refTranspose(gShiftedRef, cols, n) : gShiftedRef, TOLERANCES.float32, 'sparseTransposeMatmul with yOffset');
+      expect(await read(at)).toEqual(a); // y itself is untouched
+      for (const t of [ot, gShifted]) t.dispose();
+
       const cs = sparseColumnSum(b, sp);
       const csRef = new Float64Array(cols);
       for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) csRef[c]! += dense[r * cols + c]!;
