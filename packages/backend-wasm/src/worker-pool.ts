@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { KERNEL_NAMES, type KernelName } from './kernel-module.js';
 
@@ -30,7 +29,7 @@ export class WorkerPool {
       w.unref();
       this.#workers.push(w);
     }
-    this.ready = Promise.all(this.#workers.map((w) => once(w, 'message'))).then(() => undefined);
+    this.ready = Promise.all(this.#workers.map((w) => started(w))).then(() => undefined);
     // Ops do not need to wait for it (a slice waits for its worker); keep an unobserved rejection quiet.
     this.ready.catch(() => undefined);
   }
@@ -83,4 +82,18 @@ export class WorkerPool {
     }
     await Promise.all(this.#workers.map((w) => w.terminate()));
   }
+}
+
+/** Resolves on the worker's 'ready' message; rejects if it fails or exits before sending it. */
+function started(w: Worker): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number) => reject(new Error(`wasm worker exited with code ${code} before instantiating the kernels`));
+    w.once('error', reject);
+    w.once('exit', onExit);
+    w.once('message', () => {
+      w.off('error', reject);
+      w.off('exit', onExit);
+      resolve();
+    });
+  });
 }
