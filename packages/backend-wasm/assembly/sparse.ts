@@ -1,103 +1,63 @@
 // The TopK sparse products: only the k active latents of each row are touched.
 import { madd } from './gemm';
 
-/** dst[0:n] += alpha · src[0:n]. */
-// @ts-ignore: decorator
-@inline
-function axpy(dst: usize, src: usize, alpha: f32, n: i32): void {
-  const av = f32x4.splat(alpha);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    v128.store(dst + o, madd(av, v128.load(src + o), v128.load(dst + o)));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(dst + o, load<f32>(dst + o) + alpha * load<f32>(src + o));
-  }
-}
-
 /**
- * dst[0:n] += a0·s0 + a1·s1 + a2·s2 + a3·s3: four source rows per pass, so dst is read and written
- * once per four rows and four independent row reads are in flight (these products wait on memory).
+ * The four offsets subtracted from a row's lanes at byte o: off[o..o+4] when off ≠ 0 (each
+ * difference is then rounded to float32 as a separate subtraction would be), else zeros (x − 0 = x exactly).
  */
 // @ts-ignore: decorator
 @inline
-function axpy4(dst: usize, s0: usize, s1: usize, s2: usize, s3: usize, a0: f32, a1: f32, a2: f32, a3: f32, n: i32): void {
-  const v0 = f32x4.splat(a0), v1 = f32x4.splat(a1), v2 = f32x4.splat(a2), v3 = f32x4.splat(a3);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const o = <usize>i << 2;
-    let acc = madd(v0, v128.load(s0 + o), v128.load(dst + o));
-    acc = madd(v1, v128.load(s1 + o), acc);
-    acc = madd(v2, v128.load(s2 + o), acc);
-    v128.store(dst + o, madd(v3, v128.load(s3 + o), acc));
-  }
-  for (; i < n; i++) {
-    const o = <usize>i << 2;
-    store<f32>(dst + o, load<f32>(dst + o) + a0 * load<f32>(s0 + o) + a1 * load<f32>(s1 + o) + a2 * load<f32>(s2 + o) + a3 * load<f32>(s3 + o));
-  }
+function shift(off: usize, o: usize): v128 {
+  return off ? v128.load(off + o) : f32x4.splat(0);
 }
 
-/**
- * dst += Σ v_i·s_i over four rows, skipping any zero v_i: a zero entry is structural (TopK keeps
- * exact zeros when fewer than k latents fire), so an Inf or NaN in its row must not leak in.
- */
+/** dst[0:n] += a·(src[0:n] − off[0:n]); off = 0: no shift. */
 // @ts-ignore: decorator
 @inline
-function accumulate4(dst: usize, s0: usize, s1: usize, s2: usize, s3: usize, v0: f32, v1: f32, v2: f32, v3: f32, n: i32): void {
-  if (v0 != 0 && v1 != 0 && v2 != 0 && v3 != 0) {
-    axpy4(dst, s0, s1, s2, s3, v0, v1, v2, v3, n);
-    return;
-  }
-  if (v0 != 0) axpy(dst, s0, v0, n);
-  if (v1 != 0) axpy(dst, s1, v1, n);
-  if (v2 != 0) axpy(dst, s2, v2, n);
-  if (v3 != 0) axpy(dst, s3, v3, n);
-}
-
-/** dst[0:n] += a·(src[0:n] − off[0:n]), the difference rounded to float32 first. */
-// @ts-ignore: decorator
-@inline
-function axpy_shifted(dst: usize, src: usize, off: usize, a: f32, n: i32): void {
+function axpy(dst: usize, src: usize, off: usize, a: f32, n: i32): void {
   const av = f32x4.splat(a);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    v128.store(dst + o, madd(av, f32x4.sub(v128.load(src + o), v128.load(off + o)), v128.load(dst + o)));
+    v128.store(dst + o, madd(av, f32x4.sub(v128.load(src + o), shift(off, o)), v128.load(dst + o)));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
-    store<f32>(dst + o, load<f32>(dst + o) + a * (load<f32>(src + o) - load<f32>(off + o)));
+    store<f32>(dst + o, load<f32>(dst + o) + a * (load<f32>(src + o) - (off ? load<f32>(off + o) : 0)));
   }
 }
 
-/** accumulate4 with every source row shifted by −off (see axpy_shifted). */
+/**
+ * dst[0:n] += Σ v_i·(s_i − off) over four rows (off = 0: no shift), skipping any zero v_i: a zero
+ * entry is structural (TopK keeps exact zeros when fewer than k latents fire), so an Inf or NaN in
+ * its row must not leak in. With all four non-zero, dst is read and written once per four rows and
+ * four independent row reads are in flight (these products wait on memory).
+ */
 // @ts-ignore: decorator
 @inline
-function accumulate4_shifted(dst: usize, s0: usize, s1: usize, s2: usize, s3: usize, off: usize, v0: f32, v1: f32, v2: f32, v3: f32, n: i32): void {
-  if (v0 != 0 && v1 != 0 && v2 != 0 && v3 != 0) {
-    const a0 = f32x4.splat(v0), a1 = f32x4.splat(v1), a2 = f32x4.splat(v2), a3 = f32x4.splat(v3);
-    let i = 0;
-    for (; i + 4 <= n; i += 4) {
-      const o = <usize>i << 2;
-      const ov = v128.load(off + o);
-      let acc = madd(a0, f32x4.sub(v128.load(s0 + o), ov), v128.load(dst + o));
-      acc = madd(a1, f32x4.sub(v128.load(s1 + o), ov), acc);
-      acc = madd(a2, f32x4.sub(v128.load(s2 + o), ov), acc);
-      v128.store(dst + o, madd(a3, f32x4.sub(v128.load(s3 + o), ov), acc));
-    }
-    for (; i < n; i++) {
-      const o = <usize>i << 2;
-      const ov = load<f32>(off + o);
-      store<f32>(dst + o, load<f32>(dst + o) + v0 * (load<f32>(s0 + o) - ov) + v1 * (load<f32>(s1 + o) - ov) + v2 * (load<f32>(s2 + o) - ov) + v3 * (load<f32>(s3 + o) - ov));
-    }
+function accumulate4(dst: usize, s0: usize, s1: usize, s2: usize, s3: usize, off: usize, v0: f32, v1: f32, v2: f32, v3: f32, n: i32): void {
+  if (v0 == 0 || v1 == 0 || v2 == 0 || v3 == 0) {
+    if (v0 != 0) axpy(dst, s0, off, v0, n);
+    if (v1 != 0) axpy(dst, s1, off, v1, n);
+    if (v2 != 0) axpy(dst, s2, off, v2, n);
+    if (v3 != 0) axpy(dst, s3, off, v3, n);
     return;
   }
-  if (v0 != 0) axpy_shifted(dst, s0, off, v0, n);
-  if (v1 != 0) axpy_shifted(dst, s1, off, v1, n);
-  if (v2 != 0) axpy_shifted(dst, s2, off, v2, n);
-  if (v3 != 0) axpy_shifted(dst, s3, off, v3, n);
+  const a0 = f32x4.splat(v0), a1 = f32x4.splat(v1), a2 = f32x4.splat(v2), a3 = f32x4.splat(v3);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const ov = shift(off, o);
+    let acc = madd(a0, f32x4.sub(v128.load(s0 + o), ov), v128.load(dst + o));
+    acc = madd(a1, f32x4.sub(v128.load(s1 + o), ov), acc);
+    acc = madd(a2, f32x4.sub(v128.load(s2 + o), ov), acc);
+    v128.store(dst + o, madd(a3, f32x4.sub(v128.load(s3 + o), ov), acc));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const ov: f32 = off ? load<f32>(off + o) : 0;
+    store<f32>(dst + o, load<f32>(dst + o) + v0 * (load<f32>(s0 + o) - ov) + v1 * (load<f32>(s1 + o) - ov) + v2 * (load<f32>(s2 + o) - ov) + v3 * (load<f32>(s3 + o) - ov));
+  }
 }
 
 /** Σ a[0:n]·b[0:n]. */
@@ -165,13 +125,13 @@ export function sparse_matmul(values: usize, indices: usize, k: i32, w: usize, n
       const va = load<f32>(values + e), vb = load<f32>(values + e, 4), vc = load<f32>(values + e, 8), vd = load<f32>(values + e, 12);
       const wa = w + <usize>load<i32>(indices + e) * rowBytes, wb = w + <usize>load<i32>(indices + e, 4) * rowBytes;
       const wc = w + <usize>load<i32>(indices + e, 8) * rowBytes, wd = w + <usize>load<i32>(indices + e, 12) * rowBytes;
-      accumulate4(o, wa, wb, wc, wd, va, vb, vc, vd, n);
+      accumulate4(o, wa, wb, wc, wd, 0, va, vb, vc, vd, n);
     }
     for (; j < k; j++) {
       const e = (e0 + j) << 2;
       const v = load<f32>(values + e);
       if (v == 0) continue;
-      axpy(o, w + <usize>load<i32>(indices + e) * rowBytes, v, n);
+      axpy(o, w + <usize>load<i32>(indices + e) * rowBytes, 0, v, n);
     }
   }
 }
@@ -249,15 +209,13 @@ export function sparse_transpose_matmul(
         const vc = load<f32>(values + (<usize>ec << 2)), vd = load<f32>(values + (<usize>ed << 2));
         const ya = y + <usize>(ea / k) * rowBytes, yb = y + <usize>(eb / k) * rowBytes;
         const yc = y + <usize>(ec / k) * rowBytes, yd = y + <usize>(ed / k) * rowBytes;
-        if (yOffset) accumulate4_shifted(acc, ya, yb, yc, yd, yOffset, va, vb, vc, vd, n);
-        else accumulate4(acc, ya, yb, yc, yd, va, vb, vc, vd, n);
+        accumulate4(acc, ya, yb, yc, yd, yOffset, va, vb, vc, vd, n);
       }
       for (; t < e1; t++) {
         const e = load<i32>(order + (<usize>t << 2));
         const v = load<f32>(values + (<usize>e << 2));
         if (v == 0) continue;
-        if (yOffset) axpy_shifted(acc, y + <usize>(e / k) * rowBytes, yOffset, v, n);
-        else axpy(acc, y + <usize>(e / k) * rowBytes, v, n);
+        axpy(acc, y + <usize>(e / k) * rowBytes, yOffset, v, n);
       }
     }
     if (!transposeOut) {

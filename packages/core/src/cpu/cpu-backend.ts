@@ -101,12 +101,8 @@ export class CpuBackend implements Backend {
     return d as Float32Array;
   }
 
-  /** A [n] float32 offset vector's data (yOffset of sparseTransposeMatmul). */
+  /** A [n] float32 offset vector's data (yOffset of sparseTransposeMatmul), shape-checked. */
   protected rowOffsetView(op: string, offset: Tensor, n: number): Float32Array {
-    return this.#rowOffset(op, offset, n);
-  }
-
-  #rowOffset(op: string, offset: Tensor, n: number): Float32Array {
     if (offset.shape.length !== 1 || offset.shape[0] !== n) throw new ShapeMismatchError(`${op}: yOffset ${shapeToString(offset.shape)} must be [${n}], one value per column of y`);
     return this.#f32(offset, op);
   }
@@ -341,7 +337,7 @@ export class CpuBackend implements Backend {
     assertRank('sparseTransposeMatmul', 'y', y, 2);
     if (y.shape[0] !== rows) throw new ShapeMismatchError(`sparseTransposeMatmul: ${rows} sparse rows, y has ${y.shape[0]}`);
     const n = y.shape[1]!;
-    const offset = options.yOffset ? this.#rowOffset('sparseTransposeMatmul', options.yOffset, n) : undefined;
+    const offset = options.yOffset ? this.rowOffsetView('sparseTransposeMatmul', options.yOffset, n) : undefined;
     const out = this.#f(sp.cols * n);
     sparseTransposeMatmulKernel(this.#f32(sp.values, 'sparseTransposeMatmul'), this.#i32(sp.indices, 'sparseTransposeMatmul'),
       rows, k, this.#f32(y, 'sparseTransposeMatmul'), sp.cols, n, false, out, offset);
