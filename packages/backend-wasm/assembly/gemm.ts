@@ -60,8 +60,14 @@ export function pack_b(b: usize, transB: i32, k: i32, n: i32, packed: usize, q0:
 /**
  * Pack rows [i0, i1) × depth [p0, p0 + kc) of A into 4-row strips: strip s holds, for each p, the
  * four values A[i0 + 4s .. i0 + 4s + 4, p] (rows past i1 are zero). transA: `a` holds Aᵀ, [k, m].
+ * aoff (0: none): a [k] vector subtracted from every row of A as it is packed (A − 1·aoffᵀ, each
+ * difference rounded as a separate subtraction would round it).
  */
-function pack_a(a: usize, transA: i32, m: i32, k: i32, i0: i32, i1: i32, p0: i32, kc: i32, out: usize): void {
+function pack_a(a: usize, transA: i32, m: i32, k: i32, i0: i32, i1: i32, p0: i32, kc: i32, out: usize, aoff: usize): void {
+  if (aoff) {
+    pack_a_offset(a, transA, m, k, i0, i1, p0, kc, out, aoff);
+    return;
+  }
   for (let i = i0; i < i1; i += MR) {
     const rows = min(MR, i1 - i);
     let dst = out + ((<usize>((i - i0) >> 2) * kc) << 4);
@@ -113,6 +119,52 @@ function pack_a(a: usize, transA: i32, m: i32, k: i32, i0: i32, i1: i32, p0: i32
   }
 }
 
+/** pack_a with the row offset subtracted (the encoder's x − b_dec without a copy of x). */
+function pack_a_offset(a: usize, transA: i32, m: i32, k: i32, i0: i32, i1: i32, p0: i32, kc: i32, out: usize, aoff: usize): void {
+  const off = aoff + (<usize>p0 << 2);
+  for (let i = i0; i < i1; i += MR) {
+    const rows = min(MR, i1 - i);
+    let dst = out + ((<usize>((i - i0) >> 2) * kc) << 4);
+    if (!transA && rows == MR) {
+      const stride = <usize>k << 2;
+      let s0 = a + ((<usize>i * k + p0) << 2);
+      let p = 0;
+      for (; p + 4 <= kc; p += 4) {
+        const o = v128.load(off + (<usize>p << 2));
+        const r0 = f32x4.sub(v128.load(s0), o), r1 = f32x4.sub(v128.load(s0 + stride), o);
+        const r2 = f32x4.sub(v128.load(s0 + 2 * stride), o), r3 = f32x4.sub(v128.load(s0 + 3 * stride), o);
+        const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+        const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+        const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+        const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+        v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+        v128.store(dst, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+        v128.store(dst, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+        v128.store(dst, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+        dst += 64;
+        s0 += 16;
+      }
+      for (; p < kc; p++) {
+        const o = load<f32>(off + (<usize>p << 2));
+        for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), load<f32>(s0 + <usize>r * stride) - o);
+        dst += 16;
+        s0 += 4;
+      }
+    } else {
+      // Edge strips and Aᵀ: element by element (A[i, p] is a[p·m + i] when transposed).
+      for (let p = 0; p < kc; p++) {
+        const o = load<f32>(off + (<usize>p << 2));
+        for (let r = 0; r < MR; r++) {
+          let v: f32 = 0;
+          if (r < rows) v = (transA ? load<f32>(a + ((<usize>(p0 + p) * m + i + r) << 2)) : load<f32>(a + ((<usize>(i + r) * k + p0 + p) << 2))) - o;
+          store<f32>(dst + (<usize>r << 2), v);
+        }
+        dst += 16;
+      }
+    }
+  }
+}
+
 /**
  * The 4×8 micro-kernel: C[0:4, 0:8] (row stride ldc bytes) = init + Σ_p A[:, p]·B[p, :], A as a
  * packed strip, B rows `bstride` bytes apart. init: 0 zeros, 1 C's current values, 2 the bias
@@ -157,7 +209,7 @@ function micro(pa: usize, pb: usize, bstride: usize, kc: i32, c0: usize, ldc: us
  */
 export function gemm_block(
   a: usize, transA: i32, m: i32, k: i32, n: i32, b: usize, bPacked: i32, bias: usize,
-  c: usize, ldc: i32, crow0: i32, i0: i32, i1: i32, q0: i32, q1: i32, scratch: usize,
+  c: usize, ldc: i32, crow0: i32, i0: i32, i1: i32, q0: i32, q1: i32, scratch: usize, aoff: usize,
 ): void {
   const apack = scratch;
   const tile = scratch + (<usize>(MC * KC) << 2);
@@ -167,7 +219,7 @@ export function gemm_block(
   const depth = bPacked ? KC : KC_DIRECT;
   for (let p0 = 0; p0 < k; p0 += depth) {
     const kc = min(depth, k - p0);
-    pack_a(a, transA, m, k, i0, i1, p0, kc, apack);
+    pack_a(a, transA, m, k, i0, i1, p0, kc, apack, aoff);
     const first = p0 == 0;
     for (let q = q0; q < q1; q++) {
       const j = q * NR;
@@ -203,13 +255,14 @@ export function gemm_block(
 /**
  * C[r0:r1, panels q0..q1] = op(A)·op(B) (+ bias) with A [m, k] (transA: stored [k, m]), B packed
  * by pack_b or row-major [k, n] (bPacked = 0, n % 8 == 0), C [m, n]. Threads split rows or panels.
+ * aoff (0: none): a [k] vector subtracted from every row of op(A).
  */
 export function gemm(
   a: usize, transA: i32, m: i32, k: i32, n: i32, b: usize, bPacked: i32, bias: usize, c: usize,
-  scratch: usize, r0: i32, r1: i32, q0: i32, q1: i32,
+  scratch: usize, r0: i32, r1: i32, q0: i32, q1: i32, aoff: usize,
 ): void {
   for (let i0 = r0; i0 < r1; i0 += MC) {
-    gemm_block(a, transA, m, k, n, b, bPacked, bias, c, n, i0, i0, min(r1, i0 + MC), q0, q1, scratch);
+    gemm_block(a, transA, m, k, n, b, bPacked, bias, c, n, i0, i0, min(r1, i0 + MC), q0, q1, scratch, aoff);
   }
 }
 

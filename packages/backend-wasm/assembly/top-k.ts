@@ -182,18 +182,19 @@ export function encode_scratch_floats(cols: i32, k: i32): i32 {
  * The TopK encoder for rows [r0, r1) of x [m, d]: pre = x·W + bias (W packed by pack_b, or
  * row-major [d, cols] with cols % 8 == 0), a = act(pre), and per row the top-k of |a| into
  * values/indices [m, k] and pre at those entries into preAtK. Rows go ENC_ROWS at a time through
- * per-thread scratch, so the [m, cols] pre-activations never exist as a whole.
+ * per-thread scratch, so the [m, cols] pre-activations never exist as a whole. xoff (0: none): a
+ * [d] vector subtracted from every row of x as it is packed (x − b_dec without a copy of x).
  */
 export function encode_top_k(
   x: usize, m: i32, d: i32, cols: i32, w: usize, wPacked: i32, bias: usize, k: i32, act: i32,
-  values: usize, indices: usize, preAtK: usize, scratch: usize, r0: i32, r1: i32,
+  values: usize, indices: usize, preAtK: usize, scratch: usize, r0: i32, r1: i32, xoff: usize,
 ): void {
   const block = scratch + (<usize>GEMM_SCRATCH_FLOATS << 2);
   const heap = block + (<usize>(ENC_ROWS * cols) << 2);
   const panels = (cols + 7) >> 3;
   for (let i0 = r0; i0 < r1; i0 += ENC_ROWS) {
     const i1 = min(r1, i0 + ENC_ROWS);
-    gemm_block(x, 0, m, d, cols, w, wPacked, bias, block, cols, 0, i0, i1, 0, panels, scratch);
+    gemm_block(x, 0, m, d, cols, w, wPacked, bias, block, cols, 0, i0, i1, 0, panels, scratch, xoff);
     for (let i = i0; i < i1; i++) {
       const o = <usize>i * k << 2;
       top_k_row(block + (<usize>(i - i0) * cols << 2), cols, k, act, values + o, indices + o, preAtK + o, heap);

@@ -36,7 +36,7 @@ const OP_CODE = { add: 0, sub: 1, mul: 2 } as const;
  * code working on the same memory.
  */
 export class WasmBackend extends CpuBackend {
-  override readonly capabilities: BackendCapabilities = { bf16: false, syncRead: true, sparseYOffset: true };
+  override readonly capabilities: BackendCapabilities = { bf16: false, syncRead: true, sparseYOffset: true, encodeXOffset: true };
   readonly threads: number;
   /** The kernel build in use: 'relaxed-simd' (fused multiply-add) or 'simd'. */
   readonly kernelFlavor: KernelFlavor;
@@ -129,23 +129,25 @@ export class WasmBackend extends CpuBackend {
     return this.wrap(out, [m, n]);
   }
 
-  /** gemm over threads: split rows, or (few rows, or `splitColumns`) 8-column panels. */
-  #gemm(a: number, transA: boolean, m: number, k: number, n: number, b: number, bPacked: boolean, bias: number, c: number, scratch: number, splitColumns = false): void {
+  /** gemm over threads: split rows, or (few rows, or `splitColumns`) 8-column panels. aoff: row offset of A (0: none). */
+  #gemm(a: number, transA: boolean, m: number, k: number, n: number, b: number, bPacked: boolean, bias: number, c: number, scratch: number, splitColumns = false, aoff = 0): void {
     const panels = Math.ceil(n / 8);
     const scratchBytes = this.#gemmScratch * 4;
     const common = [a, transA ? 1 : 0, m, k, n, b, bPacked ? 1 : 0, bias, c];
     if (!splitColumns && (m >= 2 * PACK_MIN_ROWS || panels < 2 * this.threads)) {
       // Rows in multiples of 4 (the micro-kernel's height).
       const strips = Math.ceil(m / 4);
-      this.#pool.run('gemm', strips, (s0, s1, slice) => [...common, scratch + slice * scratchBytes, s0 * 4, Math.min(m, s1 * 4), 0, panels], this.#k.gemm, 4);
+      this.#pool.run('gemm', strips, (s0, s1, slice) => [...common, scratch + slice * scratchBytes, s0 * 4, Math.min(m, s1 * 4), 0, panels, aoff], this.#k.gemm, 4);
     } else {
-      this.#pool.run('gemm', panels, (q0, q1, slice) => [...common, scratch + slice * scratchBytes, 0, m, q0, q1], this.#k.gemm, 8);
+      this.#pool.run('gemm', panels, (q0, q1, slice) => [...common, scratch + slice * scratchBytes, 0, m, q0, q1, aoff], this.#k.gemm, 8);
     }
   }
 
-  encodeTopK(x: Tensor, w: Tensor, bias: Tensor, k: number, activation: ActivationKind): EncodedTopK {
+  encodeTopK(x: Tensor, w: Tensor, bias: Tensor, k: number, activation: ActivationKind, options: { xOffset?: Tensor } = {}): EncodedTopK {
     assertRank('encodeTopK', 'x', x, 2);
     const [rows, d] = x.shape as [number, number];
+    // x − xOffset is formed while the kernels pack x's row blocks (no shifted copy of x).
+    const xoff = options.xOffset ? this.rowOffsetView('encodeTopK', options.xOffset, d).byteOffset : 0;
     const { n: cols } = matmulDims('encodeTopK', x, w);
     if (bias.shape.length !== 1 || bias.shape[0] !== cols) {
       throw new ShapeMismatchError(`encodeTopK: bias ${shapeToString(bias.shape)} must be [${cols}] to match W ${shapeToString(w.shape)}`);
@@ -165,7 +167,7 @@ export class WasmBackend extends CpuBackend {
       const packed = direct ? undefined : this.#pack(wPtr, false, d, cols);
       const scratch = this.arrays.allocFloat32(this.threads * Math.max(this.#gemmScratch, 2 * k));
       try {
-        this.#gemm(xPtr, false, rows, d, cols, packed ? packed.byteOffset : wPtr, !direct, bPtr, pre.byteOffset, scratch.byteOffset, true);
+        this.#gemm(xPtr, false, rows, d, cols, packed ? packed.byteOffset : wPtr, !direct, bPtr, pre.byteOffset, scratch.byteOffset, true, xoff);
         const per = Math.max(this.#gemmScratch, 2 * k) * 4;
         this.#pool.run('top_k_abs', rows, (r0, r1, slice) => [pre.byteOffset, cols, k, ACT_CODE[activation], values.byteOffset, indices.byteOffset, preAtK.byteOffset, scratch.byteOffset + slice * per, r0, r1], this.#k.top_k_abs, 1);
       } finally {
@@ -184,7 +186,7 @@ export class WasmBackend extends CpuBackend {
       try {
         const args = (r0: number, r1: number, slice: number) => [
           xPtr, rows, d, cols, wPtr, 1, bPtr, k, ACT_CODE[activation], values.byteOffset, indices.byteOffset,
-          preAtK.byteOffset, scratch.byteOffset + slice * per * 4, r0, r1,
+          preAtK.byteOffset, scratch.byteOffset + slice * per * 4, r0, r1, xoff,
         ];
         this.#pool.run('encode_top_k', rows, args, this.#k.encode_top_k, 4);
       } finally {

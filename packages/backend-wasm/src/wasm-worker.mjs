@@ -3,7 +3,7 @@
 // the main thread can wait synchronously with Atomics).
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { module, memory, control, args, index, kernels } = workerData;
+const { module, memory, control, args, slots, index, kernels } = workerData;
 const { exports } = new WebAssembly.Instance(module, { env: { memory } });
 const ctrl = new Int32Array(control);
 const argv = new Float64Array(args);
@@ -11,7 +11,7 @@ const SEQ = index * 4;
 const DONE = SEQ + 1;
 const KERNEL = SEQ + 2;
 const FAILED = SEQ + 3;
-const ARGS = index * 16;
+const ARGS = index * slots;
 // The one message: the kernels are instantiated and this thread is about to wait for work.
 parentPort.postMessage('ready');
 

@@ -1,7 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import { KERNEL_NAMES, type KernelName } from './kernel-module.js';
 
-const MAX_ARGS = 15;
+/** Float64 slots per worker in the argument block: the count, then the arguments. */
+const SLOTS = 32;
+const MAX_ARGS = SLOTS - 1;
 
 /**
  * Fork-join over worker threads that share the wasm memory. `run` splits a kernel's work units
@@ -21,10 +23,10 @@ export class WorkerPool {
   constructor(module: WebAssembly.Module, memory: WebAssembly.Memory, readonly threads: number) {
     const helpers = Math.max(0, threads - 1);
     this.#ctrl = new Int32Array(new SharedArrayBuffer(Math.max(1, helpers) * 4 * 4));
-    this.#args = new Float64Array(new SharedArrayBuffer(Math.max(1, helpers) * 16 * 8));
+    this.#args = new Float64Array(new SharedArrayBuffer(Math.max(1, helpers) * SLOTS * 8));
     for (let i = 0; i < helpers; i++) {
       const w = new Worker(new URL('./wasm-worker.mjs', import.meta.url), {
-        workerData: { module, memory, control: this.#ctrl.buffer, args: this.#args.buffer, index: i, kernels: KERNEL_NAMES },
+        workerData: { module, memory, control: this.#ctrl.buffer, args: this.#args.buffer, slots: SLOTS, index: i, kernels: KERNEL_NAMES },
       });
       w.unref();
       this.#workers.push(w);
@@ -56,7 +58,7 @@ export class WorkerPool {
     for (let w = 0; w < parts - 1; w++) {
       const a = argsFor(w * step, Math.min(units, (w + 1) * step), w);
       if (a.length > MAX_ARGS) throw new RangeError('too many kernel arguments');
-      const base = w * 16;
+      const base = w * SLOTS;
       this.#args[base] = a.length;
       a.forEach((v, i) => (this.#args[base + 1 + i] = v));
       Atomics.store(this.#ctrl, w * 4 + 2, KERNEL_NAMES.indexOf(kernel));

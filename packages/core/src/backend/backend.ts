@@ -55,6 +55,11 @@ export interface BackendCapabilities {
    * Absent or false: core makes the shifted copy itself before calling it.
    */
   sparseYOffset?: boolean;
+  /**
+   * `encodeTopK` honours `xOffset` (encodes x − offset without the shifted copy of x). Absent or
+   * false: core makes the shifted copy itself before calling it.
+   */
+  encodeXOffset?: boolean;
 }
 
 /** Result of the fused TopK encoder. */
@@ -91,9 +96,11 @@ export interface FusedSparseOps {
   /**
    * The TopK encoder in one op: pre = x·W + bias (x [rows, d], W [d, cols], bias [cols]),
    * a = act(pre), then per row the entries topKAbs(a, k) would choose, plus pre at them. A fused
-   * implementation never holds the [rows, cols] pre-activations at once.
+   * implementation never holds the [rows, cols] pre-activations at once. xOffset [d] (only when the
+   * backend declares `capabilities.encodeXOffset`): encode every row of x minus xOffset, each
+   * difference rounded to float32 as a separate subtraction would round it.
    */
-  encodeTopK?(x: Tensor, w: Tensor, bias: Tensor, k: number, activation: ActivationKind): EncodedTopK;
+  encodeTopK?(x: Tensor, w: Tensor, bias: Tensor, k: number, activation: ActivationKind, options?: { xOffset?: Tensor }): EncodedTopK;
 }
 
 /**

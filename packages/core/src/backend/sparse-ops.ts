@@ -59,9 +59,19 @@ export function sparseColumnSum(backend: Backend, sp: SparseRows): Tensor {
 /**
  * The TopK encoder: the backend's fused op when it has one, otherwise matmul, bias, activation,
  * topKAbs and a gather of the pre-activations (the same numbers, with [rows, cols] intermediates).
+ * xOffset: encode x − xOffset (rows minus the vector), without a shifted copy of x where the
+ * backend's fused op takes the offset (`capabilities.encodeXOffset`).
  */
-export function encodeTopK(backend: Backend, x: Tensor, w: Tensor, bias: Tensor, k: number, activation: ActivationKind): EncodedTopK {
-  if (backend.encodeTopK) return backend.encodeTopK(x, w, bias, k, activation);
+export function encodeTopK(backend: Backend, x: Tensor, w: Tensor, bias: Tensor, k: number, activation: ActivationKind, xOffset?: Tensor): EncodedTopK {
+  if (xOffset && !(backend.encodeTopK && backend.capabilities.encodeXOffset)) {
+    const shifted = backend.addRowVector(x, xOffset, -1);
+    try {
+      return encodeTopK(backend, shifted, w, bias, k, activation);
+    } finally {
+      shifted.dispose();
+    }
+  }
+  if (backend.encodeTopK) return xOffset ? backend.encodeTopK(x, w, bias, k, activation, { xOffset }) : backend.encodeTopK(x, w, bias, k, activation);
   const lin = backend.matmul(x, w);
   let pre: Tensor | undefined;
   let act: Tensor | undefined;

@@ -103,7 +103,7 @@ export class CpuBackend implements Backend {
 
   /** A [n] float32 offset vector's data (yOffset of sparseTransposeMatmul), shape-checked. */
   protected rowOffsetView(op: string, offset: Tensor, n: number): Float32Array {
-    if (offset.shape.length !== 1 || offset.shape[0] !== n) throw new ShapeMismatchError(`${op}: yOffset ${shapeToString(offset.shape)} must be [${n}], one value per column of y`);
+    if (offset.shape.length !== 1 || offset.shape[0] !== n) throw new ShapeMismatchError(`${op}: the row offset ${shapeToString(offset.shape)} must be [${n}], one value per column`);
     return this.#f32(offset, op);
   }
 

@@ -84,7 +84,19 @@ export function describeSparseOps(ctx: { backend: Backend }, rand: (n: number) =
       }
       assertAllClose(vals, Float64Array.from(idx, (c, i) => a[Math.floor(i / k) * cols + c]!), TOLERANCES.float32, 'encodeTopK values');
       assertAllClose(preK, Float64Array.from(idx, (c, i) => pre[Math.floor(i / k) * cols + c]!), TOLERANCES.float32, 'encodeTopK preAtK');
-      for (const t of [xt, wt, bt, enc.z.values, enc.z.indices, enc.preAtK]) t.dispose();
+
+      // x − offset: through the backend's xOffset where it declares it, a shifted copy otherwise;
+      // the same numbers as encoding the shifted rows (each difference rounded to float32).
+      const offset = rand(d);
+      const ot = b.fromArray(offset, [d]);
+      const st = b.fromArray(Float32Array.from(x, (v, i) => v - offset[i % d]!), [rows, d]);
+      const viaOffset = encodeTopK(b, xt, wt, bt, k, act, ot);
+      const viaCopy = encodeTopK(b, st, wt, bt, k, act);
+      for (const key of ['values', 'indices'] as const) expect(await b.read(viaOffset.z[key]), `xOffset ${key}`).toEqual(await b.read(viaCopy.z[key]));
+      expect(await b.read(viaOffset.preAtK), 'xOffset preAtK').toEqual(await b.read(viaCopy.preAtK));
+      expect(await b.read(xt)).toEqual(Float32Array.from(x)); // x itself is untouched
+      for (const e of [viaOffset, viaCopy]) for (const t of [e.z.values, e.z.indices, e.preAtK]) t.dispose();
+      for (const t of [xt, wt, bt, ot, st, enc.z.values, enc.z.indices, enc.preAtK]) t.dispose();
     });
   }
 }
