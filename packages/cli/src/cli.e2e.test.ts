@@ -95,6 +95,20 @@ describe('deeplens train / eval / info / export', () => {
     expect(files).toEqual(expect.arrayContaining(['best_model.safetensors', 'config.json', 'metrics.jsonl', 'training_state.safetensors']));
   });
 
+  it('--optimizer-in-backward prints the same losses as the default loop', () => {
+    const run = (...extra: string[]) => {
+      const r = deeplens('train', '--config', join(FIX, 'small-config.yaml'), '--activations', join(FIX, 'small-acts.pt'), '--save-checkpoints', 'false', ...extra);
+      expect(r.code, r.err).toBe(0);
+      return r.out.split('\n').filter((l) => /^Step \[|eval/.test(l)).map((l) => l.replace(/ - \d+ tok\/s.*$/, ''));
+    };
+    const plain = run();
+    expect(plain.length).toBeGreaterThan(10);
+    expect(run('--optimizer-in-backward')).toEqual(plain);
+    const clash = deeplens('train', '--config', join(FIX, 'small-config.yaml'), '--activations', join(FIX, 'small-acts.pt'), '--optimizer-in-backward', '--grad-clip-norm', '1');
+    expect(clash.code).toBe(1);
+    expect(clash.err).toMatch(/trainer.optimizer_in_backward: cannot be combined with grad_clip_norm/);
+  });
+
   it('eval prints the metrics, and --json one object', () => {
     const text = deeplens('eval', '--checkpoint', runDir, '--activations', join(FIX, 'small-acts.pt'));
     expect(text.code, text.err).toBe(1); // a dict .pt needs --key

@@ -48,7 +48,7 @@ export async function runTraining(run: TrainingRun): Promise<TrainResult> {
       saveCheckpoints: c.trainer.save_checkpoints, device: backend.name, gradClipNorm: c.trainer.grad_clip_norm,
       lrsType: c.trainer.lrs_type, evalSteps: c.trainer.eval_steps, warmupFraction: c.trainer.warmup_fraction,
       saveBestOnly: c.trainer.save_best_only, logToWandb: c.trainer.log_to_wandb, outputDir: c.trainer.output_dir,
-      loggers: [new FanOutLogger(loggers)], logEverySteps: c.trainer.log_every_steps,
+      loggers: [new FanOutLogger(loggers)], logEverySteps: c.trainer.log_every_steps, optimizerInBackward: c.trainer.optimizer_in_backward,
       hooks: run.quiet ? [] : progressBarHooks(),
       warn: (m) => console.error(`warning: ${m}`),
     });

@@ -39,12 +39,12 @@ export type { SaeParamName } from './sae/sae-params.js';
 export { initSaeParams } from './sae/init-params.js';
 export { SparseAutoencoder } from './sae/sparse-autoencoder.js';
 export type {
-  CreateSaeOptions, ForwardOutput, LossAndGrads, LossOptions, LossTerms, SaeFromArraysOptions,
+  CreateSaeOptions, ForwardOutput, GradientOptions, LossAndGrads, LossOptions, LossTerms, SaeFromArraysOptions,
 } from './sae/sparse-autoencoder.js';
 
 export { Adam, AdamW } from './optim/adam.js';
 export type { AdamOptions } from './optim/adam.js';
-export type { Optimizer, OptimizerState, Parameterized } from './optim/optimizer.js';
+export type { Optimizer, OptimizerState, Parameterized, ParamwiseStep } from './optim/optimizer.js';
 export { noDecayOnBiasesAndNorms } from './optim/param-groups.js';
 export type { ParamGroup } from './optim/param-groups.js';
 

@@ -148,6 +148,65 @@ describe('SAETrainer loop', () => {
   });
 });
 
+describe('SAETrainer optimizerInBackward', () => {
+  for (const config of [{ k: 4 }, { k: null, betaL1: 1e-3 }]) {
+    it(`trains to the same weights and metrics as the default step (${JSON.stringify(config)})`, async () => {
+      const runs = [];
+      for (const optimizerInBackward of [false, true]) {
+        const { train, model } = await smallSetup({ rows: 160, config });
+        const metrics: Array<Record<string, number>> = [];
+        const trainer = new SAETrainer({
+          model, trainDataloader: train, epochs: 2, lrsType: 'cosine', optimizerInBackward, saveCheckpoints: false, ...quiet,
+          hooks: [{ onStepEnd: (_s, m) => void metrics.push({ loss: m.loss, gradNorm: m.gradNorm, lr: m.lr }) }],
+        });
+        await trainer.train();
+        expect(trainer.optimizer.stepCount).toBe(trainer.totalSteps);
+        runs.push({ metrics, params: await model.toArrays() });
+      }
+      const [plain, fused] = runs;
+      expect(fused!.metrics.map((m) => [m.loss, m.lr])).toEqual(plain!.metrics.map((m) => [m.loss, m.lr]));
+      fused!.metrics.forEach((m, i) => expect(m.gradNorm).toBeCloseTo(plain!.metrics[i]!.gradNorm, 10));
+      for (const [n, v] of plain!.params) expect(fused!.params.get(n)!.data).toEqual(v.data);
+    });
+  }
+
+  it('stops at a non-finite loss before updating anything', async () => {
+    const { train, model } = await smallSetup({ rows: 64 });
+    const poisoned: DataLoader = {
+      ...train, length: train.length, rows: train.rows, cols: train.cols, batchSize: train.batchSize, shuffle: true, normStats: train.normStats,
+      epoch: () => ({
+        async *[Symbol.asyncIterator]() {
+          for await (const b of train.epoch(0)) {
+            b.data[3] = Infinity;
+            yield b as Batch;
+          }
+        },
+      }),
+      [Symbol.asyncIterator]: () => train[Symbol.asyncIterator](),
+    };
+    const before = await model.toArrays();
+    const trainer = new SAETrainer({ model, trainDataloader: poisoned, epochs: 1, optimizerInBackward: true, saveCheckpoints: false, ...quiet });
+    const error = await trainer.train().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrainingDivergedError);
+    expect(String(error)).toMatch(/step 1: the loss is not finite/);
+    expect(trainer.optimizer.stepCount).toBe(0);
+    for (const [n, v] of await model.toArrays()) expect(v.data).toEqual(before.get(n)!.data);
+    expect(model.backend.memory().tensors).toBe(model.params.size + 2 * model.params.size);
+  });
+
+  it('refuses options that need every gradient before the update, naming the key', async () => {
+    const { train, model } = await smallSetup({ rows: 64 });
+    const base = { model, trainDataloader: train, optimizerInBackward: true, ...quiet };
+    expect(() => new SAETrainer({ ...base, gradClipNorm: 1 })).toThrow(/optimizer_in_backward: cannot be combined with grad_clip_norm/);
+    expect(() => new SAETrainer({ ...base, gradientTransforms: [{ name: 'x', apply: async () => {} }] as never })).toThrow(/gradientTransforms/);
+    expect(() => new SAETrainer({ ...base, hooks: [{ hooks: { onBeforeOptimizerStep: () => {} } }] })).toThrow(/onBeforeOptimizerStep/);
+    expect(() => new SAETrainer({ ...base, hooks: [{ onBeforeOptimizerStep: () => {} }] })).toThrow(/onBeforeOptimizerStep/);
+    const plainOptimizer = { ...new Adam(model), type: 'sgd', step: () => {}, beginStep: undefined } as never;
+    expect(() => new SAETrainer({ ...base, optim: plainOptimizer })).toThrow(/beginStep[\s\S]*'sgd'/);
+    expect(() => new SAETrainer({ ...base, hooks: [{ onStepEnd: () => {} }] })).not.toThrow();
+  });
+});
+
 describe('SAETrainer checkpoints and resume', () => {
   it('names runs saved_models/{modelName}/run_{YYYYmmdd_HHMMSS} and keeps step/epoch files when saveBestOnly is false', async () => {
     const { train, eval: ev, model } = await smallSetup({ rows: 200 });

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   Adam, normStatsToJson, readModelFile, saeConfigToSnakeCase, saveSae,
-  type Batch, type MatmulPrecision, type Optimizer, type SparseAutoencoder, type Tensor,
+  type Batch, type LossTerms, type MatmulPrecision, type Optimizer, type SparseAutoencoder, type Tensor,
 } from '@deeplens/core';
 import { BEST_MODEL_FILE, epochModelFile, runDirFor, stepModelFile } from './checkpoint/run-dir.js';
 import { loadTrainingState, saveTrainingState, TRAINING_STATE_VERSION } from './checkpoint/training-state.js';
@@ -135,6 +135,7 @@ export class SAETrainer {
     const x = backend.fromArray(batch.data, [batch.rows, batch.cols]);
     let grads: Map<string, Tensor> | undefined;
     try {
+      if (this.options.optimizerInBackward) return await this.#stepInBackward(x, batch, lr, precision);
       const out = await this.#model.lossAndGrads(x, { precision, firing: true });
       grads = out.grads;
       const step = this.#s.globalStep + 1;
@@ -146,17 +147,64 @@ export class SAETrainer {
       this.#optimizer.learningRate = lr;
       this.#s.lr = lr;
       this.#optimizer.step(grads);
-      this.#model.postStep();
-      this.#activity.update(out.losses.firing!, batch.rows);
-      this.#s.globalStep = step;
-      this.#s.batchInEpoch++;
-      const m: StepMetrics = { loss: out.losses.total, mse: out.losses.mse, nonZeroFrac: out.losses.nonZeroFrac, lr, gradNorm, tokensPerSec: 0, rows: batch.rows };
-      if (this.#model.config.k === null) m.l1 = out.losses.l1;
-      return m;
+      return this.#afterUpdate(out.losses, batch, lr, gradNorm);
     } finally {
       x.dispose();
       for (const g of grads?.values() ?? []) g.dispose();
     }
+  }
+
+  /**
+   * optimizerInBackward: the loss is checked before the backward pass; each gradient is checked
+   * (backends with synchronous reads) and applied as it arrives, then freed.
+   */
+  async #stepInBackward(x: Tensor, batch: Batch, lr: number, precision: MatmulPrecision): Promise<StepMetrics> {
+    const { backend } = this.#model;
+    const step = this.#s.globalStep + 1;
+    this.#optimizer.learningRate = lr;
+    this.#s.lr = lr;
+    const sums: Tensor[] = [];
+    try {
+      let update: ReturnType<NonNullable<Optimizer['beginStep']>> | undefined;
+      const out = await this.#model.lossAndGrads(x, {
+        precision, firing: true,
+        beforeBackward: (losses) => {
+          if (!Number.isFinite(losses.total)) throw new TrainingDivergedError(step, 'the loss');
+          update = this.#optimizer.beginStep!();
+        },
+        onGradient: (name, g) => {
+          try {
+            const sum = backend.reduce(g, 'sumSquares');
+            sums.push(sum);
+            if (backend.readSync && !Number.isFinite(backend.readSync(sum)[0]!)) {
+              throw new TrainingDivergedError(step, `the gradient of ${name}`, {
+                hint: 'the parameters whose gradients came before it were already updated (optimizer_in_backward); the last saved checkpoint is intact. Lower the learning rate, check the data for NaN/Inf, or train without optimizer_in_backward and with grad_clip_norm',
+              });
+            }
+            update!.update(name, g);
+          } finally {
+            g.dispose();
+          }
+        },
+      });
+      update!.finish();
+      const values = await Promise.all(sums.map((s) => backend.read(s)));
+      const gradNorm = Math.sqrt(values.reduce((a, v) => a + v[0]!, 0));
+      if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(step, 'the gradient norm');
+      return this.#afterUpdate(out.losses, batch, lr, gradNorm);
+    } finally {
+      for (const s of sums) s.dispose();
+    }
+  }
+
+  #afterUpdate(losses: LossTerms, batch: Batch, lr: number, gradNorm: number): StepMetrics {
+    this.#model.postStep();
+    this.#activity.update(losses.firing!, batch.rows);
+    this.#s.globalStep++;
+    this.#s.batchInEpoch++;
+    const m: StepMetrics = { loss: losses.total, mse: losses.mse, nonZeroFrac: losses.nonZeroFrac, lr, gradNorm, tokensPerSec: 0, rows: batch.rows };
+    if (this.#model.config.k === null) m.l1 = losses.l1;
+    return m;
   }
 
   async #endEpoch(hooks: HookRunner, control: TrainerControl, precision: MatmulPrecision): Promise<void> {

@@ -51,6 +51,15 @@ export interface SAETrainerOptions {
   deadWindowTokens?: number;
   /** Extra gradient transforms, applied after clipping. */
   gradientTransforms?: readonly GradientTransform[];
+  /**
+   * Update each parameter as soon as the backward pass has made its gradient (default false):
+   * the decoder weights are updated and their gradient freed before the encoder weights' gradient
+   * exists, so one weight-sized gradient is alive at a time instead of two (PyTorch's "optimizer
+   * step in backward"). Same numbers as the default. Needs an optimiser with `beginStep` (Adam
+   * and AdamW have it); cannot be combined with gradClipNorm, gradientTransforms or an
+   * onBeforeOptimizerStep hook, which all need every gradient before the first update.
+   */
+  optimizerInBackward?: boolean;
   /** Warnings (default: console.warn). */
   warn?: (message: string) => void;
 }
@@ -71,12 +80,13 @@ export const TRAINER_DEFAULTS = {
   logEverySteps: 100,
   outputDir: 'saved_models',
   handleSignals: true,
+  optimizerInBackward: false,
 } as const;
 
 export type ResolvedTrainerOptions = Omit<SAETrainerOptions, keyof typeof TRAINER_DEFAULTS> & {
   modelName: string; epochs: number; bf16: boolean; randomSeed: number; saveCheckpoints: boolean; device: string;
   gradClipNorm: number | null; lrsType: LrsType; evalSteps: number; warmupFraction: number; saveBestOnly: boolean;
-  logToWandb: boolean; logEverySteps: number; outputDir: string; handleSignals: boolean;
+  logToWandb: boolean; logEverySteps: number; outputDir: string; handleSignals: boolean; optimizerInBackward: boolean;
 };
 
 export function resolveTrainerOptions(o: SAETrainerOptions): ResolvedTrainerOptions {
@@ -92,6 +102,15 @@ export function resolveTrainerOptions(o: SAETrainerOptions): ResolvedTrainerOpti
   if (!(r.warmupFraction >= 0 && r.warmupFraction < 1)) bad('warmup_fraction', `must be in [0, 1), got ${r.warmupFraction}`);
   if (r.lrsType !== null && !['cosine', 'linear', 'plateau'].includes(r.lrsType)) bad('lrs_type', `must be cosine, linear, plateau or null, got ${String(r.lrsType)}`);
   if (r.gradClipNorm !== null && !(r.gradClipNorm > 0)) bad('grad_clip_norm', `must be a positive number or null, got ${r.gradClipNorm}`);
+  if (r.optimizerInBackward) {
+    const why = 'which needs every gradient before the first update; set optimizer_in_backward: false to use it';
+    if (r.gradClipNorm !== null) bad('optimizer_in_backward', `cannot be combined with grad_clip_norm (clipping by the global norm), ${why}`);
+    if ((r.gradientTransforms ?? []).length > 0) bad('optimizer_in_backward', `cannot be combined with gradientTransforms, ${why}`);
+    if ((r.hooks ?? []).some((h) => ('hooks' in h ? (h as HookRegistration).hooks : (h as TrainerHooks)).onBeforeOptimizerStep)) {
+      bad('optimizer_in_backward', `cannot be combined with an onBeforeOptimizerStep hook, ${why}`);
+    }
+    if (r.optim && typeof r.optim.beginStep !== 'function') bad('optimizer_in_backward', `needs an optimiser that takes gradients one at a time (beginStep); '${r.optim.type}' does not`);
+  }
   if (!/^[\w.-]+$/.test(r.modelName)) bad('model_name', `may only hold letters, digits, '_', '-' and '.', got '${r.modelName}'`);
   if (o.trainDataloader && o.trainDataloader.cols !== o.model?.config.inputDims) {
     bad('train_dataloader', `yields rows of width ${o.trainDataloader.cols}, the model's input_dims is ${o.model?.config.inputDims}`);
@@ -105,5 +124,6 @@ export function describeOptions(r: ResolvedTrainerOptions): Record<string, unkno
     model_name: r.modelName, epochs: r.epochs, bf16: r.bf16, random_seed: r.randomSeed, save_checkpoints: r.saveCheckpoints,
     device: r.device, grad_clip_norm: r.gradClipNorm, lrs_type: r.lrsType, eval_steps: r.evalSteps,
     warmup_fraction: r.warmupFraction, save_best_only: r.saveBestOnly, log_to_wandb: r.logToWandb,
+    optimizer_in_backward: r.optimizerInBackward,
   };
 }

@@ -19,6 +19,7 @@ Flags override the file:
   --seed N                             --out DIR (saved_models)   --splits 0.8,0.2
   --eval-activations FILE              --init-from MODEL          --resume RUN_FOLDER
   --key NAME (tensor in a .pt dict)    --flatten                  --skip-non-finite
+  --optimizer-in-backward (update each parameter as its gradient is made: less memory, no clipping)
   --bf16    --wandb    --quiet    --dry-run (print the resolved configuration and exit)`,
   options: {
     config: { type: 'string', short: 'c' },
@@ -47,6 +48,7 @@ Flags override the file:
     key: { type: 'string' },
     flatten: { type: 'boolean' },
     'skip-non-finite': { type: 'boolean' },
+    'optimizer-in-backward': { type: 'boolean' },
     bf16: { type: 'boolean' },
     wandb: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },

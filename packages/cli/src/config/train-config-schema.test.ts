@@ -33,4 +33,13 @@ describe('train config', () => {
     expect(message).toMatch(/- data.splits: fractions must sum to 1/);
     expect(message).toMatch(/- optim.lr:/);
   });
+
+  it('takes optimizer_in_backward from the file or the flag, and refuses it with clipping', () => {
+    expect(resolveTrainConfig(tutorial, 'c.yaml').trainer.optimizer_in_backward).toBe(false);
+    const c = resolveTrainConfig(applyFlags(tutorial, { 'optimizer-in-backward': true }), 'c.yaml');
+    expect(c.trainer.optimizer_in_backward).toBe(true);
+    expect(() => resolveTrainConfig({ ...tutorial, trainer: { optimizer_in_backward: true, grad_clip_norm: 1 } }, 'c.yaml'))
+      .toThrow(/trainer.optimizer_in_backward: cannot be combined with grad_clip_norm/);
+  });
 });
+

@@ -50,8 +50,14 @@ export const trainerSectionSchema = z
     log_to_wandb: z.boolean().default(false),
     log_every_steps: positiveInt.default(100),
     output_dir: z.string().default('saved_models'),
+    /** Update each parameter as soon as its gradient is made (one weight-sized gradient alive, not two). */
+    optimizer_in_backward: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .refine((t) => !(t.optimizer_in_backward && t.grad_clip_norm !== null), {
+    path: ['optimizer_in_backward'],
+    message: 'cannot be combined with grad_clip_norm: clipping needs every gradient before the first update (set one of them off)',
+  });
 
 export const SECTION_SCHEMAS = { data: dataSectionSchema, optim: optimSectionSchema, trainer: trainerSectionSchema } as const;
 export type SectionName = keyof typeof SECTION_SCHEMAS;

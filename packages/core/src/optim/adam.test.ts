@@ -61,4 +61,40 @@ describe('Adam / AdamW', () => {
     await stepN(c, optC, 3);
     for (const [n, t] of a.params) expect(await backend.read(c.param(n))).toEqual(await backend.read(t));
   });
+
+  it('a step taken one parameter at a time equals step(grads); misuse is refused', async () => {
+    const x = backend.fromArray(Float32Array.from({ length: 40 }, (_, i) => Math.cos(i)), [10, 4]);
+    const [a, b] = [1, 2].map(() => SparseAutoencoder.create({ backend, config, seed: 3 }));
+    const optA = new AdamW(a!, { lr: 0.01 });
+    const optB = new AdamW(b!, { lr: 0.01 });
+    for (let i = 0; i < 3; i++) {
+      const ga = (await a!.lossAndGrads(x)).grads;
+      optA.step(ga);
+      const gb = (await b!.lossAndGrads(x)).grads;
+      const step = optB.beginStep();
+      for (const name of [...gb.keys()].reverse()) step.update(name, gb.get(name)!);
+      step.finish();
+      for (const g of [...ga.values(), ...gb.values()]) g.dispose();
+    }
+    expect(optB.stepCount).toBe(3);
+    for (const [n, t] of a!.params) expect(await backend.read(b!.param(n))).toEqual(await backend.read(t));
+
+    const step = optB.beginStep();
+    const g = backend.zeros([8]);
+    step.update('b_enc', g);
+    expect(() => step.update('b_enc', g)).toThrow(/already updated/);
+    expect(() => step.update('nope', g)).toThrow(/'nope' is not a parameter/);
+    expect(() => step.finish()).toThrow(/no gradient for parameters 'W_enc', 'W_dec'/);
+  });
+
+  it('step() with a gradient missing changes nothing', async () => {
+    const sae = SparseAutoencoder.create({ backend, config });
+    const before = await sae.toArrays();
+    const grads = zeroGrads(sae);
+    grads.delete('b_dec');
+    const opt = new Adam(sae, { lr: 0.1, weightDecay: 0.5 });
+    expect(() => opt.step(grads)).toThrow(/no gradient for parameter 'b_dec'/);
+    expect(opt.stepCount).toBe(0);
+    for (const [n, v] of await sae.toArrays()) expect(v.data).toEqual(before.get(n)!.data);
+  });
 });

@@ -1,6 +1,6 @@
 import type { Tensor } from '../backend/tensor.js';
 import { InvalidArgumentError, InvalidConfigError } from '../errors.js';
-import type { Optimizer, OptimizerState, Parameterized } from './optimizer.js';
+import type { Optimizer, OptimizerState, ParamwiseStep, Parameterized } from './optimizer.js';
 import { groupFor, type ParamGroup } from './param-groups.js';
 
 export interface AdamOptions {
@@ -63,26 +63,37 @@ export class Adam implements Optimizer {
   }
 
   step(grads: ReadonlyMap<string, Tensor>): void {
-    const backend = this.#model.backend;
-    this.#step++;
-    for (const [name, param] of this.#model.params) {
-      const grad = grads.get(name);
-      if (!grad) throw new InvalidArgumentError(`optimizer step: no gradient for parameter '${name}'`);
-      let mom = this.#moments.get(name);
-      if (!mom) {
-        mom = { m: backend.zeros(param.shape), v: backend.zeros(param.shape) };
-        this.#moments.set(name, mom);
-      }
-      backend.adamUpdate(param, grad, mom.m, mom.v, {
-        lr: this.learningRate,
-        beta1: this.betas[0],
-        beta2: this.betas[1],
-        eps: this.eps,
-        weightDecay: groupFor(this.#groups, name)?.weightDecay ?? this.weightDecay,
-        decoupled: this.decoupled,
-        step: this.#step,
-      });
+    // Every gradient is checked before any parameter changes.
+    for (const name of this.#model.params.keys()) {
+      if (!grads.get(name)) throw new InvalidArgumentError(`optimizer step: no gradient for parameter '${name}'`);
     }
+    const step = this.beginStep();
+    for (const name of this.#model.params.keys()) step.update(name, grads.get(name)!);
+    step.finish();
+  }
+
+  beginStep(): ParamwiseStep {
+    this.#step++;
+    const hp = { lr: this.learningRate, beta1: this.betas[0], beta2: this.betas[1], eps: this.eps, decoupled: this.decoupled, step: this.#step };
+    const done = new Set<string>();
+    return {
+      update: (name, grad) => {
+        const param = this.#model.params.get(name);
+        if (!param) throw new InvalidArgumentError(`optimizer step: '${name}' is not a parameter of the model`);
+        if (done.has(name)) throw new InvalidArgumentError(`optimizer step: '${name}' was already updated in this step`);
+        done.add(name);
+        let mom = this.#moments.get(name);
+        if (!mom) {
+          mom = { m: this.#model.backend.zeros(param.shape), v: this.#model.backend.zeros(param.shape) };
+          this.#moments.set(name, mom);
+        }
+        this.#model.backend.adamUpdate(param, grad, mom.m, mom.v, { ...hp, weightDecay: groupFor(this.#groups, name)?.weightDecay ?? this.weightDecay });
+      },
+      finish: () => {
+        const missing = [...this.#model.params.keys()].filter((n) => !done.has(n));
+        if (missing.length > 0) throw new InvalidArgumentError(`optimizer step: no gradient for parameter${missing.length > 1 ? 's' : ''} ${missing.map((n) => `'${n}'`).join(', ')}`);
+      },
+    };
   }
 
   describe(): Record<string, unknown> {

@@ -16,6 +16,17 @@ export interface OptimizerState {
   buffers: Record<string, Record<string, Float32Array>>;
 }
 
+/**
+ * One optimiser step applied a parameter at a time, as a backward pass finishes each gradient
+ * (`SparseAutoencoder.lossAndGrads`'s `onGradient`). Same result as `step` with all gradients.
+ */
+export interface ParamwiseStep {
+  /** Update one parameter in place from its gradient (each parameter exactly once per step). */
+  update(name: string, grad: Tensor): void;
+  /** End the step; throws if a parameter was not updated. */
+  finish(): void;
+}
+
 export interface Optimizer {
   readonly type: string;
   /** Base learning rate; schedules set it before each step. */
@@ -24,6 +35,11 @@ export interface Optimizer {
   readonly stepCount: number;
   /** Update every parameter in place from its gradient. */
   step(grads: ReadonlyMap<string, Tensor>): void;
+  /**
+   * Start a step that takes the gradients one at a time (optional; the trainer's
+   * `optimizerInBackward` needs it). The learning rate is the one set when the step begins.
+   */
+  beginStep?(): ParamwiseStep;
   /** The hyperparameters, for logging and run configs. */
   describe(): Record<string, unknown>;
   saveState(): Promise<OptimizerState>;

@@ -8,29 +8,47 @@ import { saeParamShapes, type SaeParamName } from './sae-params.js';
  * direction scaled to unit norm, b_dec zeros, LayerNorm weight 1 and bias 0.
  */
 export function initSaeParams(c: SaeConfig, rng: Rng): Map<SaeParamName, Float32Array> {
+  const out = new Map<SaeParamName, Float32Array>();
+  generateSaeParams(c, rng, (name, data) => out.set(name, data), false);
+  return out;
+}
+
+/**
+ * The same initialisation (same random draws), one parameter at a time in `saeParamShapes`
+ * order. With `reuse`, the array handed to `emit` is overwritten by the next parameter of the
+ * same size, so `emit` must copy it (e.g. upload it to a backend): then only one weight-sized
+ * array exists in JavaScript at a time instead of all of them.
+ */
+export function generateSaeParams(c: SaeConfig, rng: Rng, emit: (name: SaeParamName, data: Float32Array) => void, reuse: boolean): void {
   const d = c.inputDims;
   const f = c.nFeatures;
-  const out = new Map<SaeParamName, Float32Array>();
+  const buffers = new Map<number, Float32Array>();
+  const array = (n: number): Float32Array => {
+    if (!reuse) return new Float32Array(n);
+    const b = buffers.get(n) ?? new Float32Array(n);
+    buffers.set(n, b);
+    return b.fill(0);
+  };
   for (const [name, shape] of saeParamShapes(c)) {
-    out.set(name, new Float32Array(shape.reduce((a, b) => a * b, 1)));
-  }
-  const wEnc = out.get('W_enc')!;
-  const std = (c.activation === 'relu' ? Math.SQRT2 : 1) / Math.sqrt(d);
-  for (let i = 0; i < wEnc.length; i++) wEnc[i] = rng.normal() * std;
-  const bEnc = out.get('b_enc')!;
-  const bound = 1 / Math.sqrt(d);
-  for (let i = 0; i < bEnc.length; i++) bEnc[i] = rng.uniform(-bound, bound);
-  const wDec = out.get('W_dec');
-  if (wDec) {
-    const xb = Math.sqrt(6 / (d + f));
-    for (let i = 0; i < wDec.length; i++) wDec[i] = rng.uniform(-xb, xb);
-    for (let r = 0; r < f; r++) {
-      let ss = 0;
-      for (let j = 0; j < d; j++) ss += wDec[r * d + j] ** 2;
-      const norm = Math.sqrt(ss);
-      if (norm > 0) for (let j = 0; j < d; j++) wDec[r * d + j] /= norm;
+    const data = array(shape.reduce((a, b) => a * b, 1));
+    if (name === 'W_enc') {
+      const std = (c.activation === 'relu' ? Math.SQRT2 : 1) / Math.sqrt(d);
+      for (let i = 0; i < data.length; i++) data[i] = rng.normal() * std;
+    } else if (name === 'b_enc') {
+      const bound = 1 / Math.sqrt(d);
+      for (let i = 0; i < data.length; i++) data[i] = rng.uniform(-bound, bound);
+    } else if (name === 'W_dec') {
+      const xb = Math.sqrt(6 / (d + f));
+      for (let i = 0; i < data.length; i++) data[i] = rng.uniform(-xb, xb);
+      for (let r = 0; r < f; r++) {
+        let ss = 0;
+        for (let j = 0; j < d; j++) ss += data[r * d + j] ** 2;
+        const norm = Math.sqrt(ss);
+        if (norm > 0) for (let j = 0; j < d; j++) data[r * d + j] /= norm;
+      }
+    } else if (name === 'ln.weight') {
+      data.fill(1);
     }
+    emit(name, data);
   }
-  out.get('ln.weight')?.fill(1);
-  return out;
 }

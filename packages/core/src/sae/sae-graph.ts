@@ -75,29 +75,33 @@ export function saeForward(
 ): ForwardCache {
   const bag = new DisposeBag();
   try {
-    let xin: Tensor;
+    // Training without input norm: x − b_dec is not kept (see ForwardCache.xin). The fused TopK
+    // encoder subtracts b_dec itself (core makes the shifted copy for a backend that cannot);
+    // otherwise the copy is freed once the encoder has used it.
+    const dropXin = options.training === true && !c.inputNorm;
+    const fusedTopK = c.k !== null && precision === 'float32' && !options.dense;
+    let xin: Tensor | undefined;
     let lnStats: ForwardCache['lnStats'];
     if (c.inputNorm) {
       const ln = backend.layerNorm(x, p('ln.weight'), p('ln.bias'), LAYER_NORM_EPS);
       xin = bag.add(ln.y);
       lnStats = { mean: bag.add(ln.mean), rstd: bag.add(ln.rstd) };
-    } else {
+    } else if (!(fusedTopK && dropXin)) {
       xin = bag.add(backend.addRowVector(x, p('b_dec'), -1));
     }
-    // Training without input norm: free x − b_dec once the encoder has used it (see ForwardCache.xin).
-    const dropXin = options.training === true && !c.inputNorm;
     let pre: Tensor | undefined;
     let zPre: Tensor | undefined;
     let sparseZ: SparseRows | undefined;
     let preAtK: Tensor | undefined;
-    if (c.k !== null && precision === 'float32' && !options.dense) {
-      const enc = encodeTopK(backend, xin, p('W_enc'), p('b_enc'), c.k, c.activation);
-      if (dropXin) bag.release(xin);
+    if (fusedTopK) {
+      const enc = xin ? encodeTopK(backend, xin, p('W_enc'), p('b_enc'), c.k!, c.activation) : encodeTopK(backend, x, p('W_enc'), p('b_enc'), c.k!, c.activation, p('b_dec'));
+      if (dropXin && xin) bag.release(xin);
       sparseZ = bag.addSparse(enc.z);
       preAtK = bag.add(enc.preAtK);
     } else {
-      const lin = backend.matmul(xin, p('W_enc'), { precision });
-      if (dropXin) bag.release(xin);
+      // Not fused: xin was made above.
+      const lin = backend.matmul(xin!, p('W_enc'), { precision });
+      if (dropXin) bag.release(xin!);
       try {
         pre = bag.add(backend.addRowVector(lin, p('b_enc')));
       } finally {
@@ -173,17 +177,29 @@ export function firingCounts(backend: Backend, cache: ForwardCache): Tensor {
 }
 
 /**
+ * Receives a finished gradient and owns it from the call on (disposes it, also when it throws).
+ * The backward pass no longer reads the parameter, so the receiver may update it in place.
+ */
+export type GradientSink = (name: SaeParamName, grad: Tensor) => void;
+
+/**
  * Analytic gradients of the loss with respect to every parameter. The caller owns the result.
  * The residual is scaled into ∂xHat in place, so the cache's residual is gone afterwards: take the
  * loss tensors (`saeLossTensors`) first.
+ *
+ * With `sink`, every gradient goes to it instead of the returned (then empty) map: the decoder
+ * weights' as soon as it is made (untied), before the encoder weights' exists, so an optimiser
+ * applied in the sink keeps one weight-sized gradient alive instead of two; the others at the end.
  */
 export function saeBackward(
-  backend: Backend, c: SaeConfig, p: ParamLookup, cache: ForwardCache, precision: MatmulPrecision = 'float32',
+  backend: Backend, c: SaeConfig, p: ParamLookup, cache: ForwardCache, precision: MatmulPrecision = 'float32', sink?: GradientSink,
 ): Map<SaeParamName, Tensor> {
   const [rows, d] = cache.x.shape as [number, number];
   const f = c.nFeatures;
   const bag = new DisposeBag();
   const grads = new Map<SaeParamName, Tensor>();
+  /** The decoder weights' gradient: to the sink at once, or kept for the map. */
+  const decoderGrad = (g: Tensor) => (sink ? sink('W_dec', g) : grads.set('W_dec', g));
   try {
     // ∂loss/∂xHat = 2·(xHat − x)/(B·d), made from the residual in place (one [B, d] tensor fewer).
     const dxHat = residual(backend, cache);
@@ -206,8 +222,9 @@ export function saeBackward(
       // The decoder's gradient first: after it ∂xHat is not needed and is freed, so next to the two
       // gradients only the batch itself is alive.
       const fromDecoder = c.tieWeights ? bag.add(sparseTransposeMatmul(backend, sp, dxHat, true)) : undefined;
-      if (!c.tieWeights) grads.set('W_dec', sparseTransposeMatmul(backend, sp, dxHat));
+      const dW_dec = c.tieWeights ? undefined : sparseTransposeMatmul(backend, sp, dxHat);
       cache.bag.release(dxHat);
+      if (dW_dec) decoderGrad(dW_dec);
       // After a training forward x − b_dec is gone: the product subtracts b_dec from x's rows itself
       // (core makes the shifted copy for a backend that cannot).
       dW_enc = cache.xin ? sparseTransposeMatmul(backend, dpre, cache.xin, true) : sparseTransposeMatmul(backend, dpre, cache.x, true, p('b_dec'));
@@ -221,6 +238,13 @@ export function saeBackward(
       let dz = bag.add(c.tieWeights
         ? backend.matmul(dxHat, p('W_enc'), { precision })
         : backend.matmul(dxHat, p('W_dec'), { transposeB: true, precision }));
+      // The decoder's gradient first (W_dec is not read after ∂z), then ∂xHat is freed.
+      const fromDecoder = c.tieWeights ? bag.add(backend.matmul(dxHat, z, { transposeA: true, precision })) : undefined;
+      if (!c.tieWeights) {
+        const dW_dec = backend.matmul(z, dxHat, { transposeA: true, precision });
+        cache.bag.release(dxHat);
+        decoderGrad(dW_dec);
+      }
       if (c.betaL1) {
         // dz + betaL1/(B·F)·sign(z), with every [B, F] temporary freed as soon as it is used.
         const l1Grad = backend.sign(z);
@@ -240,12 +264,9 @@ export function saeBackward(
       const xin = encoderInput(backend, p, cache, bag);
       dW_enc = backend.matmul(xin, dpre, { transposeA: true, precision });
       if (xin !== cache.xin) bag.release(xin);
-      if (c.tieWeights) {
-        const fromDecoder = bag.add(backend.matmul(dxHat, z, { transposeA: true, precision }));
+      if (fromDecoder) {
         const encoderOnly = bag.add(dW_enc);
         dW_enc = backend.add(encoderOnly, fromDecoder);
-      } else {
-        grads.set('W_dec', backend.matmul(z, dxHat, { transposeA: true, precision }));
       }
       if (c.inputNorm) dxin = bag.add(backend.matmul(dpre, p('W_enc'), { transposeB: true, precision }));
     }
@@ -263,6 +284,12 @@ export function saeBackward(
       const throughInput = bag.add(backend.reshape(throughInputCol, [d]));
       bag.add(bDecFromOutput);
       grads.set('b_dec', backend.sub(bDecFromOutput, throughInput));
+    }
+    if (sink) {
+      for (const [name, g] of [...grads]) {
+        grads.delete(name);
+        sink(name, g);
+      }
     }
     return grads;
   } catch (error) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../cpu/cpu-backend.js';
 import { ShapeMismatchError } from '../errors.js';
 import { Rng } from '../random/rng.js';
+import { Adam } from '../optim/adam.js';
 import { SparseAutoencoder } from './sparse-autoencoder.js';
 import { assertAllClose } from '../testing/all-close.js';
 import { TOLERANCES } from '../testing/tolerances.js';
@@ -37,6 +38,63 @@ describe('SparseAutoencoder', () => {
     const { z } = sae.forward(x);
     const zd = (await backend.read(z)) as Float32Array;
     for (let r = 0; r < 12; r++) expect(zd.subarray(r * 40, (r + 1) * 40).filter((v) => v !== 0).length).toBe(5);
+  });
+
+  for (const config of [
+    { inputDims: 10, nFeatures: 40, k: 4 },
+    { inputDims: 10, nFeatures: 40, k: 4, tieWeights: true },
+    { inputDims: 10, nFeatures: 40, k: 4, inputNorm: true },
+    { inputDims: 10, nFeatures: 40, k: null, betaL1: 0.01 },
+    { inputDims: 10, nFeatures: 40, k: null, betaL1: 0.01, tieWeights: true, inputNorm: true },
+  ]) {
+    it(`onGradient: the optimiser applied during the backward pass gives the same model (${JSON.stringify(config)})`, async () => {
+      const backend = new CpuBackend();
+      const x = backend.fromArray(data, [12, 10]);
+      const [a, b] = [1, 2].map(() => SparseAutoencoder.create({ backend, config, seed: 8 }));
+      const [optA, optB] = [new Adam(a!, { lr: 0.01 }), new Adam(b!, { lr: 0.01 })];
+      for (let i = 0; i < 3; i++) {
+        const outA = await a!.lossAndGrads(x, { firing: true });
+        optA.step(outA.grads);
+        for (const g of outA.grads.values()) g.dispose();
+        const order: string[] = [];
+        let seen: unknown;
+        const step = optB.beginStep();
+        const outB = await b!.lossAndGrads(x, {
+          firing: true,
+          beforeBackward: (losses) => void (seen = losses),
+          onGradient: (name, g) => {
+            order.push(name);
+            try {
+              step.update(name, g);
+            } finally {
+              g.dispose();
+            }
+          },
+        });
+        step.finish();
+        expect(outB.grads.size).toBe(0);
+        expect(seen).toEqual(outB.losses);
+        expect(outB.losses).toEqual(outA.losses);
+        expect(new Set(order)).toEqual(new Set(a!.params.keys()));
+        // Untied: the decoder's gradient comes before the encoder's is made.
+        if (!config.tieWeights) expect(order.indexOf('W_dec')).toBeLessThan(order.indexOf('W_enc'));
+      }
+      for (const [n, t] of a!.params) expect(await backend.read(b!.param(n))).toEqual(await backend.read(t));
+    });
+  }
+
+  it('beforeBackward can stop the step before any gradient exists', async () => {
+    const backend = new CpuBackend();
+    const sae = SparseAutoencoder.create({ backend, config: { inputDims: 10, nFeatures: 40, k: 4 } });
+    const x = backend.fromArray(data, [12, 10]);
+    const live = backend.memory().tensors;
+    const got: string[] = [];
+    await expect(sae.lossAndGrads(x, {
+      beforeBackward: () => { throw new Error('diverged'); },
+      onGradient: (name, g) => { got.push(name); g.dispose(); },
+    })).rejects.toThrow('diverged');
+    expect(got).toEqual([]);
+    expect(backend.memory().tensors).toBe(live);
   });
 
   for (const tieWeights of [false, true]) {

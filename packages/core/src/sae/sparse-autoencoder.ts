@@ -2,7 +2,7 @@ import type { Backend, MatmulPrecision } from '../backend/backend.js';
 import { shapeToString, type Shape, type Tensor } from '../backend/tensor.js';
 import { InvalidArgumentError, ModelFileError, ShapeMismatchError } from '../errors.js';
 import { Rng } from '../random/rng.js';
-import { initSaeParams } from './init-params.js';
+import { generateSaeParams } from './init-params.js';
 import { resolveSaeConfig, type SaeConfig, type SaeConfigInput } from './sae-config.js';
 import { firingCounts, saeBackward, saeForward, saeLossTensors, type ForwardCache, type ForwardOptions, type LossTensors } from './sae-graph.js';
 import { saeParamShapes, type SaeParamName } from './sae-params.js';
@@ -39,9 +39,26 @@ export interface LossOptions {
   firing?: boolean;
 }
 
+export interface GradientOptions extends LossOptions {
+  /**
+   * Take each gradient as the backward pass finishes it, instead of in the returned map (which is
+   * then empty): the decoder weights' before the encoder weights' is made, so an optimiser applied
+   * here (`Optimizer.beginStep`) keeps one weight-sized gradient alive instead of two — the
+   * "optimizer step in backward" of PyTorch. The callback owns each tensor (disposes it, also
+   * when it throws); the backward pass no longer reads that parameter, so it may be updated in
+   * place. With it, the loss terms are read before the backward pass (see `beforeBackward`).
+   */
+  onGradient?: (name: SaeParamName, grad: Tensor) => void;
+  /**
+   * With `onGradient`: called with the loss terms before any gradient exists; throw here to stop
+   * the step before anything is updated (e.g. on a non-finite loss).
+   */
+  beforeBackward?: (losses: LossTerms) => void;
+}
+
 export interface LossAndGrads {
   losses: LossTerms;
-  /** Gradient of `losses.total` for every parameter; the caller disposes them. */
+  /** Gradient of `losses.total` for every parameter (none with `onGradient`); the caller disposes them. */
   grads: Map<SaeParamName, Tensor>;
 }
 
@@ -77,8 +94,16 @@ export class SparseAutoencoder {
   static create(options: CreateSaeOptions): SparseAutoencoder {
     const config = resolveSaeConfig(options.config);
     const rng = options.rng ?? new Rng(options.seed ?? 42);
-    const arrays = initSaeParams(config, rng);
-    return SparseAutoencoder.fromArrays({ backend: options.backend, config, params: arrays });
+    // Each parameter is uploaded as it is made, through one reused array: a model of a few hundred
+    // MiB does not also exist whole in JavaScript memory while the backend fills up.
+    const params = new Map<SaeParamName, Tensor>();
+    try {
+      generateSaeParams(config, rng, (name, data) => params.set(name, options.backend.fromArray(data, saeParamShapes(config).get(name)!)), true);
+    } catch (error) {
+      for (const t of params.values()) t.dispose();
+      throw error;
+    }
+    return new SparseAutoencoder(options.backend, config, params);
   }
 
   /** Build a model from parameter arrays (SAELens names and orientation). */
@@ -140,12 +165,19 @@ export class SparseAutoencoder {
     }
   }
 
-  async lossAndGrads(x: Tensor, options: LossOptions = {}): Promise<LossAndGrads> {
+  async lossAndGrads(x: Tensor, options: GradientOptions = {}): Promise<LossAndGrads> {
     const precision = options.precision ?? 'float32';
     const cache = this.#forward(x, precision, { training: true });
     try {
       // The loss terms first: the backward pass turns the residual into ∂xHat in place.
       const lossTensors = this.#lossTensors(cache, options.firing ?? false);
+      const { onGradient } = options;
+      if (onGradient) {
+        const losses = await this.#readLosses(cache, lossTensors);
+        options.beforeBackward?.(losses);
+        saeBackward(this.backend, this.config, this.#lookup, cache, precision, onGradient);
+        return { losses, grads: new Map() };
+      }
       let grads: Map<SaeParamName, Tensor>;
       try {
         grads = saeBackward(this.backend, this.config, this.#lookup, cache, precision);
