@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CONFIGS, ENCODER_ROWS, type BenchConfig } from './configs.js';
 
-interface Result { impl: string; config: string; tokensPerSec: number; stepSeconds: number; encoderGflops: number; peakRssMiB: number; idleRssMiB: number; kernels?: string; torch?: string; round?: number; medianTokensPerSec?: number; rounds?: number }
+interface Result { impl: string; config: string; tokensPerSec: number; stepSeconds: number; encoderGflops: number; peakRssMiB: number; idleRssMiB: number; kernels?: string; mode?: string; torch?: string; round?: number; medianTokensPerSec?: number; rounds?: number }
 
 const { values } = parseArgs({ options: { configs: { type: 'string', default: 'a,b,c' }, steps: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' }, render: { type: 'boolean', default: false } } });
 const rounds = Math.max(1, Number(values.rounds));
@@ -40,7 +40,7 @@ interface BenchData { machine: Record<string, unknown> & { cpu: string; cores: n
 function summarize(allRuns: Result[]): Result[] {
   const results: Result[] = [];
   for (const r of allRuns) {
-    const same = allRuns.filter((x) => x.impl === r.impl && x.config === r.config && x.kernels === r.kernels);
+    const same = allRuns.filter((x) => x.impl === r.impl && x.config === r.config && x.kernels === r.kernels && x.mode === r.mode);
     if (same[0] !== r) continue;
     const best = same.reduce((a, b) => (b.tokensPerSec > a.tokensPerSec ? b : a));
     const median = [...same].sort((a, b) => a.tokensPerSec - b.tokensPerSec)[Math.floor((same.length - 1) / 2)]!;
@@ -69,12 +69,14 @@ function measure(): BenchData {
     const cfg = CONFIGS[id];
     const steps = values.steps!;
     const runs: Array<{ label: string; run: () => Result | undefined }> = [];
-    for (const backend of cfg.k === null ? ['wasm', 'cpu'] : ['wasm', 'wasm-simd', 'cpu']) {
+    for (const backend of cfg.k === null ? ['wasm', 'wasm+oib', 'cpu'] : ['wasm', 'wasm+oib', 'wasm-simd', 'cpu']) {
       if (backend === 'cpu' && (cfg.batch > 256 || cfg.d * cfg.F > 10_000_000)) {
         notes.push(`cpu (reference backend, about 0.7 GFLOP/s) skipped for config ${id}: minutes per step; it is there to check other backends, not to train.`);
         continue;
       }
-      runs.push({ label: backend, run: () => runJson(process.execPath, ['--expose-gc', '--import', 'tsx', '--conditions=@deeplens/source', here('./train-step.ts'), '--backend', backend, '--config', id, '--steps', backend === 'cpu' ? '1' : steps]) });
+      // wasm+oib: the same backend with the optimiser applied during the backward pass (optimizerInBackward).
+      const [name, oib] = backend === 'wasm+oib' ? ['wasm', ['--optimizer-in-backward']] : [backend, []];
+      runs.push({ label: backend, run: () => runJson(process.execPath, ['--expose-gc', '--import', 'tsx', '--conditions=@deeplens/source', here('./train-step.ts'), '--backend', name, '--config', id, '--steps', backend === 'cpu' ? '1' : steps, ...oib]) });
     }
     if (torchOk) {
       for (const mode of cfg.k === null ? ['dense'] : ['dense', 'sparse']) {
@@ -125,7 +127,7 @@ for (const id of [...new Set(results.map((r) => r.config))]) {
   for (const r of results.filter((x) => x.config === id)) {
     const median = (x: Result) => x.medianTokensPerSec ?? x.tokensPerSec;
     const ratio = (ref?: Result) => (ref && !r.impl.startsWith('pytorch') ? `${(r.tokensPerSec / ref.tokensPerSec).toFixed(2)}× (${(median(r) / median(ref)).toFixed(2)}×)` : '');
-    const impl = r.kernels ? `${r.impl} (${r.kernels})` : r.impl;
+    const impl = `${r.impl}${r.kernels ? ` (${r.kernels})` : ''}${r.mode ? `, ${r.mode}` : ''}`;
     lines.push(`| ${cfg.label} | ${impl} | ${Math.round(r.tokensPerSec)} (${Math.round(median(r))}) | ${ratio(dense)} | ${ratio(sparse)} | ${r.encoderGflops.toFixed(1)} | ${Math.round(r.peakRssMiB)} | ${Math.round(r.idleRssMiB)} | ${((r.peakRssMiB - r.idleRssMiB) * 2 ** 20 / minBytes(cfg)).toFixed(2)} |`);
   }
 }

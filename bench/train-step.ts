@@ -1,6 +1,6 @@
 /**
  * One benchmark measurement in its own process (so peak RSS is this run's):
- *   tsx bench/train-step.ts --backend wasm --config a --steps 3 --warmup 1
+ *   tsx bench/train-step.ts --backend wasm --config a --steps 3 --warmup 1 [--optimizer-in-backward]
  * Prints one JSON line: tokens/s of full training steps (forward, backward, Adam, postStep),
  * encoder-matmul GFLOP/s, and peak RSS.
  */
@@ -9,7 +9,7 @@ import { Adam, cpuBackendPlugin, Rng, SparseAutoencoder, type BackendPlugin, typ
 import { WasmBackend, wasmBackendPlugin } from '@deeplens/backend-wasm';
 import { CONFIGS, ENCODER_ROWS } from './configs.js';
 
-const { values } = parseArgs({ options: { backend: { type: 'string' }, config: { type: 'string' }, steps: { type: 'string', default: '3' }, warmup: { type: 'string', default: '1' } } });
+const { values } = parseArgs({ options: { backend: { type: 'string' }, config: { type: 'string' }, steps: { type: 'string', default: '3' }, warmup: { type: 'string', default: '1' }, 'optimizer-in-backward': { type: 'boolean', default: false } } });
 const plugins: Record<string, BackendPlugin> = {
   cpu: cpuBackendPlugin,
   wasm: wasmBackendPlugin as BackendPlugin,
@@ -31,17 +31,33 @@ const x = randomTensor(cfg.batch);
 // the backend) is collected before training starts: the peak below is the training steps' own.
 (globalThis as { gc?: () => void }).gc?.();
 
+const inBackward = values['optimizer-in-backward'];
 const step = async () => {
-  const { grads } = await sae.lossAndGrads(x);
-  opt.step(grads);
+  if (inBackward) {
+    // The trainer's optimizerInBackward: each gradient is applied (and freed) as soon as it exists.
+    const update = opt.beginStep();
+    await sae.lossAndGrads(x, {
+      onGradient: (name, g) => {
+        update.update(name, g);
+        g.dispose();
+      },
+    });
+    update.finish();
+  } else {
+    const { grads } = await sae.lossAndGrads(x);
+    opt.step(grads);
+    for (const g of grads.values()) g.dispose();
+  }
   sae.postStep();
-  for (const g of grads.values()) g.dispose();
 };
 for (let i = 0; i < Number(values.warmup); i++) await step();
 const t0 = performance.now();
 const steps = Number(values.steps);
 for (let i = 0; i < steps; i++) await step();
 const stepSeconds = (performance.now() - t0) / 1000 / steps;
+// Peak RSS of set-up and training, read before the stand-alone matmul below allocates its own
+// [rows, F] output and packed copy of W_enc.
+const peakRssMiB = process.resourceUsage().maxRSS / 1024;
 
 // Encoder matmul alone: [1024, d] · W_enc [d, F] (the same shape on the PyTorch side).
 const a = randomTensor(ENCODER_ROWS);
@@ -52,8 +68,8 @@ const matmulSeconds = (performance.now() - m0) / 1000 / 3;
 
 console.log(JSON.stringify({
   impl: values.backend === 'wasm-simd' ? 'wasm' : backend.name, config: cfg.id, steps, stepSeconds, tokensPerSec: cfg.batch / stepSeconds,
-  encoderGflops: (2 * ENCODER_ROWS * cfg.d * cfg.F) / matmulSeconds / 1e9, peakRssMiB: process.resourceUsage().maxRSS / 1024, idleRssMiB,
-  kernels: backend instanceof WasmBackend ? backend.kernelFlavor : undefined,
+  encoderGflops: (2 * ENCODER_ROWS * cfg.d * cfg.F) / matmulSeconds / 1e9, peakRssMiB, idleRssMiB,
+  kernels: backend instanceof WasmBackend ? backend.kernelFlavor : undefined, mode: inBackward ? 'optimizer in backward' : undefined,
 }));
 backend.dispose();
 process.exit(0);
