@@ -36,7 +36,7 @@ function binaryLoop(op: i32, a: usize, b: usize, out: usize, i0: i32, i1: i32): 
   }
 }
 
-/** out = a (op) b element-wise; op 0 add, 1 sub, 2 mul. */
+/** out = a (op) b element-wise; op 0 add, 1 sub, 2 mul (out may be a: in place). */
 export function binary(op: i32, a: usize, b: usize, out: usize, i0: i32, i1: i32): void {
   if (op == OP_ADD) binaryLoop(OP_ADD, a, b, out, i0, i1);
   else if (op == OP_SUB) binaryLoop(OP_SUB, a, b, out, i0, i1);

@@ -206,10 +206,14 @@ function micro(pa: usize, pb: usize, bstride: usize, kc: i32, c0: usize, ldc: us
 /**
  * C rows [i0, i1) × panels [q0, q1) for one row block (i1 − i0 ≤ MC): C row i is at
  * c + (i − i0 + crow0)·ldc floats. B is packed (bPacked) or row-major [k, n] with n % 8 == 0.
+ * Only depths [pBegin, pEnd) are summed (pBegin a multiple of KC): C starts from zero or the bias
+ * at depth 0 and is accumulated into otherwise, and a packed B holds just those depths — so a
+ * large B can be packed and multiplied a depth chunk at a time, with the same sums as in one go.
  */
 export function gemm_block(
   a: usize, transA: i32, m: i32, k: i32, n: i32, b: usize, bPacked: i32, bias: usize,
   c: usize, ldc: i32, crow0: i32, i0: i32, i1: i32, q0: i32, q1: i32, scratch: usize, aoff: usize,
+  pBegin: i32, pEnd: i32,
 ): void {
   const apack = scratch;
   const tile = scratch + (<usize>(MC * KC) << 2);
@@ -217,14 +221,15 @@ export function gemm_block(
   // Unpacked B rows are n floats apart, so a deep block would touch one page per row for every
   // strip; a shallow one walks a few rows of B side by side (TLB- and prefetch-friendly).
   const depth = bPacked ? KC : KC_DIRECT;
-  for (let p0 = 0; p0 < k; p0 += depth) {
-    const kc = min(depth, k - p0);
+  const kb = pEnd - pBegin;
+  for (let p0 = pBegin; p0 < pEnd; p0 += depth) {
+    const kc = min(depth, pEnd - p0);
     pack_a(a, transA, m, k, i0, i1, p0, kc, apack, aoff);
     const first = p0 == 0;
     for (let q = q0; q < q1; q++) {
       const j = q * NR;
       const cols = min(NR, n - j);
-      const pb = bPacked ? b + ((<usize>q * k + p0) << 5) : b + ((<usize>p0 * n + j) << 2);
+      const pb = bPacked ? b + ((<usize>q * kb + (p0 - pBegin)) << 5) : b + ((<usize>p0 * n + j) << 2);
       const bstride: usize = bPacked ? 32 : <usize>n << 2;
       const biasJ = bias + (<usize>j << 2);
       for (let i = i0; i < i1; i += MR) {
@@ -255,18 +260,24 @@ export function gemm_block(
 /**
  * C[r0:r1, panels q0..q1] = op(A)·op(B) (+ bias) with A [m, k] (transA: stored [k, m]), B packed
  * by pack_b or row-major [k, n] (bPacked = 0, n % 8 == 0), C [m, n]. Threads split rows or panels.
- * aoff (0: none): a [k] vector subtracted from every row of op(A).
+ * aoff (0: none): a [k] vector subtracted from every row of op(A). Depths [pBegin, pEnd) only
+ * (see gemm_block): [0, k) for the whole product.
  */
 export function gemm(
   a: usize, transA: i32, m: i32, k: i32, n: i32, b: usize, bPacked: i32, bias: usize, c: usize,
-  scratch: usize, r0: i32, r1: i32, q0: i32, q1: i32, aoff: usize,
+  scratch: usize, r0: i32, r1: i32, q0: i32, q1: i32, aoff: usize, pBegin: i32, pEnd: i32,
 ): void {
   for (let i0 = r0; i0 < r1; i0 += MC) {
-    gemm_block(a, transA, m, k, n, b, bPacked, bias, c, n, i0, i0, min(r1, i0 + MC), q0, q1, scratch, aoff);
+    gemm_block(a, transA, m, k, n, b, bPacked, bias, c, n, i0, i0, min(r1, i0 + MC), q0, q1, scratch, aoff, pBegin, pEnd);
   }
 }
 
 /** Floats of per-thread scratch `gemm` needs (exported for the host). */
 export function gemm_scratch_floats(): i32 {
   return GEMM_SCRATCH_FLOATS;
+}
+
+/** The depth block KC: depth chunks of a product split by the host must start at its multiples. */
+export function gemm_depth_block(): i32 {
+  return KC;
 }

@@ -81,6 +81,20 @@ describe.each(flavours)('wasm kernels on threads (%s) match the reference backen
     }
   });
 
+  it('matmul with a B too large to pack at once: packed and multiplied a depth chunk at a time', () => {
+    // k · 129 panels · 32 bytes > 16 MiB: two chunks (the second partial), edge panel included.
+    const [m, k, n] = [64, 4100, 1030];
+    for (const tA of [false, true]) {
+      const [ac, aw] = both(rand(m * k), tA ? [k, m] : [m, k]);
+      const [bc, bw] = both(rand(k * n), [k, n]);
+      const used = wasm.wasmBytesInUse;
+      const got = wasm.matmul(aw, bw, { transposeA: tA });
+      expect(wasm.wasmBytesInUse - used).toBe(m * n * 4); // only the output is left
+      assertAllClose(read(wasm, got), read(cpu, cpu.matmul(ac, bc, { transposeA: tA })), TOLERANCES.float32, `chunked matmul tA=${tA}`);
+      for (const t of [ac, aw, bc, bw, got]) t.dispose();
+    }
+  });
+
   it('fused TopK encoder on many rows, packed and unpacked weights, relu and silu', () => {
     for (const [rows, d, cols, k, act] of [[300, 64, 1000, 20, 'relu'], [40, 48, 512, 30, 'relu'], [130, 32, 200, 7, 'silu']] as const) {
       const [xc, xw] = both(rand(rows * d), [rows, d]);

@@ -24,6 +24,11 @@ const BLOCK = 4096;
 const MIN_BLOCKS_PER_THREAD = 16;
 /** Below this many rows B is read in place (no packing) when its width allows. */
 const PACK_MIN_ROWS = 64;
+/**
+ * A packed copy of B larger than this is made a depth chunk at a time (B stored [k, n]): e.g.
+ * ∂W_enc = xinᵀ·∂pre in L1 training would otherwise copy the whole [batch, F] ∂pre.
+ */
+const PACK_CHUNK_BYTES = 16 * 2 ** 20;
 const ACT_CODE: Record<ActivationKind, number> = { relu: 1, silu: 2 };
 const REDUCE_CODE: Record<ReduceKind, number> = { sum: 0, sumAbs: 1, sumSquares: 2, countNonZero: 3, countNonFinite: 4 };
 const OP_CODE = { add: 0, sub: 1, mul: 2 } as const;
@@ -44,6 +49,7 @@ export class WasmBackend extends CpuBackend {
   readonly #k: Kernels;
   readonly #pool: WorkerPool;
   readonly #gemmScratch: number;
+  readonly #depthBlock: number;
 
   constructor(options: WasmBackendOptions = {}) {
     const mem = new WasmArrayMemory();
@@ -55,6 +61,7 @@ export class WasmBackend extends CpuBackend {
     this.#k = new WebAssembly.Instance(module, { env: { memory: mem.memory } }).exports as unknown as Kernels;
     this.#pool = new WorkerPool(module, mem.memory, this.threads);
     this.#gemmScratch = this.#k.gemm_scratch_floats();
+    this.#depthBlock = this.#k.gemm_depth_block();
   }
 
   /**
@@ -118,6 +125,11 @@ export class WasmBackend extends CpuBackend {
       return this.wrap(out, [m, n]);
     }
     const direct = !options.transposeB && n % 8 === 0 && m < PACK_MIN_ROWS;
+    const panelBytes = Math.ceil(n / 8) * 32;
+    if (!direct && !options.transposeB && k * panelBytes > PACK_CHUNK_BYTES) {
+      this.#chunkedMatmul(aPtr, options.transposeA ?? false, m, k, n, bPtr, out.byteOffset);
+      return this.wrap(out, [m, n]);
+    }
     const packed = direct ? undefined : this.#pack(bPtr, options.transposeB ?? false, k, n);
     const scratch = this.arrays.allocFloat32(this.threads * this.#gemmScratch);
     try {
@@ -129,17 +141,45 @@ export class WasmBackend extends CpuBackend {
     return this.wrap(out, [m, n]);
   }
 
-  /** gemm over threads: split rows, or (few rows, or `splitColumns`) 8-column panels. aoff: row offset of A (0: none). */
-  #gemm(a: number, transA: boolean, m: number, k: number, n: number, b: number, bPacked: boolean, bias: number, c: number, scratch: number, splitColumns = false, aoff = 0): void {
+  /**
+   * C = op(A)·B with B [k, n] packed and multiplied a chunk of depths at a time (whole multiples of
+   * the kernels' depth block, so every sum is formed in the same order as in one go).
+   */
+  #chunkedMatmul(a: number, transA: boolean, m: number, k: number, n: number, b: number, c: number): void {
+    const panels = Math.ceil(n / 8);
+    const chunk = Math.max(1, Math.floor(PACK_CHUNK_BYTES / (panels * 32) / this.#depthBlock)) * this.#depthBlock;
+    const packed = this.arrays.allocFloat32(panels * 8 * Math.min(chunk, k));
+    const scratch = this.arrays.allocFloat32(this.threads * this.#gemmScratch);
+    try {
+      for (let p0 = 0; p0 < k; p0 += chunk) {
+        const kc = Math.min(chunk, k - p0);
+        const src = b + p0 * n * 4;
+        this.#pool.run('pack_b', panels, (q0, q1) => [src, 0, kc, n, packed.byteOffset, q0, q1], this.#k.pack_b, 16);
+        this.#gemm(a, transA, m, k, n, packed.byteOffset, true, 0, c, scratch.byteOffset, false, 0, p0, p0 + kc);
+      }
+    } finally {
+      this.arrays.free(scratch);
+      this.arrays.free(packed);
+    }
+  }
+
+  /**
+   * gemm over threads: split rows, or (few rows, or `splitColumns`) 8-column panels. aoff: row
+   * offset of A (0: none); depths [pBegin, pEnd) only (a packed B then holds just those).
+   */
+  #gemm(
+    a: number, transA: boolean, m: number, k: number, n: number, b: number, bPacked: boolean, bias: number, c: number, scratch: number,
+    splitColumns = false, aoff = 0, pBegin = 0, pEnd = k,
+  ): void {
     const panels = Math.ceil(n / 8);
     const scratchBytes = this.#gemmScratch * 4;
     const common = [a, transA ? 1 : 0, m, k, n, b, bPacked ? 1 : 0, bias, c];
     if (!splitColumns && (m >= 2 * PACK_MIN_ROWS || panels < 2 * this.threads)) {
       // Rows in multiples of 4 (the micro-kernel's height).
       const strips = Math.ceil(m / 4);
-      this.#pool.run('gemm', strips, (s0, s1, slice) => [...common, scratch + slice * scratchBytes, s0 * 4, Math.min(m, s1 * 4), 0, panels, aoff], this.#k.gemm, 4);
+      this.#pool.run('gemm', strips, (s0, s1, slice) => [...common, scratch + slice * scratchBytes, s0 * 4, Math.min(m, s1 * 4), 0, panels, aoff, pBegin, pEnd], this.#k.gemm, 4);
     } else {
-      this.#pool.run('gemm', panels, (q0, q1, slice) => [...common, scratch + slice * scratchBytes, 0, m, q0, q1, aoff], this.#k.gemm, 8);
+      this.#pool.run('gemm', panels, (q0, q1, slice) => [...common, scratch + slice * scratchBytes, 0, m, q0, q1, aoff, pBegin, pEnd], this.#k.gemm, 8);
     }
   }
 
@@ -303,6 +343,12 @@ export class WasmBackend extends CpuBackend {
 
   override mul(a: Tensor, b: Tensor): Tensor {
     return this.#binaryOp('mul', a, b);
+  }
+
+  override addInPlace(a: Tensor, b: Tensor): void {
+    assertSameShape('addInPlace', a, b);
+    const [ap, bp] = [this.#f32ptr(a, 'addInPlace'), this.#f32ptr(b, 'addInPlace')];
+    this.#elementwise('binary', a.size, (i0, i1) => [OP_CODE.add, ap, bp, ap, i0, i1], true);
   }
 
   override scale(a: Tensor, s: number): Tensor {

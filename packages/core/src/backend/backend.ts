@@ -154,6 +154,11 @@ export interface Backend extends FusedSparseOps {
   scaleInPlace(x: Tensor, s: number): void;
   /** Overwrite `target`'s data with `source`'s (same shape). */
   assignInPlace(target: Tensor, source: Tensor): void;
+  /**
+   * Optional: a += b (same shape), without a new tensor. Core's `addInPlace` helper uses it, or
+   * add + assignInPlace (one temporary) for a backend without it.
+   */
+  addInPlace?(a: Tensor, b: Tensor): void;
 
   memory(): MemoryInfo;
   /** Release everything the backend holds (worker threads, GPU contexts). */

@@ -394,6 +394,12 @@ export class CpuBackend implements Backend {
     for (let i = 0; i < d.length; i++) d[i] *= s;
   }
 
+  addInPlace(a: Tensor, b: Tensor): void {
+    assertSameShape('addInPlace', a, b);
+    const [x, y] = [this.#f32(a, 'addInPlace'), this.#f32(b, 'addInPlace')];
+    for (let i = 0; i < x.length; i++) x[i] += y[i]!;
+  }
+
   assignInPlace(target: Tensor, source: Tensor): void {
     assertSameShape('assignInPlace', target, source);
     this.#f32(target, 'assignInPlace').set(this.#f32(source, 'assignInPlace'));

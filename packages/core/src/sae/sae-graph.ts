@@ -1,4 +1,5 @@
 import type { Backend, MatmulPrecision } from '../backend/backend.js';
+import { addInPlace } from '../backend/add-in-place.js';
 import { DisposeBag } from '../backend/dispose-bag.js';
 import { encodeTopK, sampledMatmul, sparseColumnSum, sparseMatmul, sparseTransposeMatmul } from '../backend/sparse-ops.js';
 import type { SparseRows, Tensor } from '../backend/tensor.js';
@@ -32,7 +33,10 @@ export interface ForwardCache {
    */
   readonly xin: Tensor | undefined;
   readonly lnStats: { mean: Tensor; rstd: Tensor } | undefined;
-  /** Dense pre-activations [B, F]; undefined when the TopK encoder ran as one op. */
+  /**
+   * Dense pre-activations [B, F]; undefined when the TopK encoder ran as one op, and after an
+   * L1 ReLU training pass (the backward pass takes ReLU's mask from zPre).
+   */
   readonly pre: Tensor | undefined;
   /** act(pre) [B, F]; undefined when the TopK encoder ran as one op. */
   readonly zPre: Tensor | undefined;
@@ -111,6 +115,12 @@ export function saeForward(
       if (c.k !== null) {
         sparseZ = bag.addSparse(backend.topKAbs(zPre, c.k));
         preAtK = bag.add(backend.gatherCols(pre, sparseZ.indices));
+      }
+      // ReLU's gradient mask is the same read from act(pre) (pre > 0 exactly where relu(pre) > 0),
+      // so a training pass frees the dense pre-activations: one [B, F] tensor fewer in L1 steps.
+      if (options.training && c.k === null && c.activation === 'relu') {
+        bag.release(pre);
+        pre = undefined;
       }
     }
     let decoded: Tensor;
@@ -235,7 +245,7 @@ export function saeBackward(
       if (c.inputNorm) dxin = bag.add(sparseMatmul(backend, dpre, p('W_enc'), true));
     } else {
       const z = cache.zPre!;
-      let dz = bag.add(c.tieWeights
+      const dz = bag.add(c.tieWeights
         ? backend.matmul(dxHat, p('W_enc'), { precision })
         : backend.matmul(dxHat, p('W_dec'), { transposeB: true, precision }));
       // The decoder's gradient first (W_dec is not read after ∂z), then ∂xHat is freed.
@@ -246,18 +256,17 @@ export function saeBackward(
         decoderGrad(dW_dec);
       }
       if (c.betaL1) {
-        // dz + betaL1/(B·F)·sign(z), with every [B, F] temporary freed as soon as it is used.
+        // dz += betaL1/(B·F)·sign(z) in place: one [B, F] temporary, freed at once.
         const l1Grad = backend.sign(z);
         try {
           backend.scaleInPlace(l1Grad, c.betaL1 / (rows * f));
-          const withL1 = backend.add(dz, l1Grad);
-          bag.release(dz);
-          dz = bag.add(withL1);
+          addInPlace(backend, dz, l1Grad);
         } finally {
           l1Grad.dispose();
         }
       }
-      const dpre = bag.add(backend.activationGrad(dz, cache.pre!, c.activation));
+      // ReLU: the mask from zPre when the training pass did not keep pre (see saeForward).
+      const dpre = bag.add(backend.activationGrad(dz, cache.pre ?? cache.zPre!, c.activation));
       bag.release(dz);
       dbEnc = backend.reduce(dpre, 'sum', 0);
       grads.set('b_enc', dbEnc);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../backend/backend.js';
 import type { BackendPlugin } from '../backend/backend-plugin.js';
-import { DeepLensError, UnsupportedOpError } from '../errors.js';
+import { addInPlace } from '../backend/add-in-place.js';
+import { DeepLensError, ShapeMismatchError, UnsupportedOpError } from '../errors.js';
 import { Rng } from '../random/rng.js';
 import { assertAllClose } from './all-close.js';
 import { declaredUnsupported, type ConformanceOptions } from './conformance-options.js';
@@ -292,6 +293,14 @@ export function describeBackendConformance(plugin: BackendPlugin, options: Confo
       assertAllClose(await f32(copy), Float64Array.from(x, (v) => 3 * v), TOLERANCES.float32, 'scaleInPlace');
       b.assignInPlace(xt, copy);
       assertAllClose(await f32(xt), Float64Array.from(x, (v) => 3 * v), TOLERANCES.float32, 'assignInPlace');
+      // a += b: the backend's addInPlace, or core's fallback for a backend without it.
+      const y = rand(4 * 6);
+      const yt = b.fromArray(y, [4, 6]);
+      addInPlace(b, copy, yt);
+      assertAllClose(await f32(copy), Float64Array.from(x, (v, i) => 3 * v + y[i]!), TOLERANCES.float32, 'addInPlace');
+      expect(await f32(yt)).toEqual(y);
+      expect(() => addInPlace(b, copy, b.zeros([6, 4]))).toThrow(ShapeMismatchError);
+      yt.dispose();
       const r = b.reshape(xt, [6, 4]);
       expect(r.shape).toEqual([6, 4]);
       assertAllClose(await f32(r), refTranspose(refTranspose(Float64Array.from(x, (v) => 3 * v), 4, 6), 6, 4), TOLERANCES.float32, 'reshape');
