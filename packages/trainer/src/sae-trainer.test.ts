@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  Adam, ActivationsDatasetBuilder, BackendRegistry, CpuBackend, cpuBackendPlugin, loadSae, SparseAutoencoder,
+  Adam, AdamW, ActivationsDatasetBuilder, BackendRegistry, CpuBackend, cpuBackendPlugin, loadSae, noDecayOnBiasesAndNorms, SparseAutoencoder,
   type Batch, type DataLoader,
 } from '@deeplens/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -138,6 +138,29 @@ describe('SAETrainer loop', () => {
     const registry = new BackendRegistry().register(cpuBackendPlugin);
     const t = new SAETrainer({ model, trainDataloader: train, epochs: 1, device: 'gpu', registry, saveCheckpoints: false, ...quiet });
     await expect(t.train()).rejects.toThrow(/unknown backend 'gpu'[\s\S]*known backends: cpu/);
+  });
+
+  it('moves the model to the configured device with an optimiser of the same kind and settings', async () => {
+    const other = { ...cpuBackendPlugin, name: 'cpu2', create: () => new CpuBackend({ name: 'cpu2' }) };
+    const registry = new BackendRegistry().register(cpuBackendPlugin).register(other);
+    const run = async (device: string) => {
+      const { train, model } = await smallSetup({ rows: 96 });
+      const optim = new AdamW(model, { lr: 0.01, weightDecay: 0.3, paramGroups: noDecayOnBiasesAndNorms() });
+      const trainer = new SAETrainer({ model, trainDataloader: train, optim, epochs: 1, device, registry, saveCheckpoints: false, ...quiet });
+      await trainer.train();
+      return trainer;
+    };
+    const moved = await run('cpu2');
+    const stayed = await run('cpu');
+    expect(moved.model.backend.name).toBe('cpu2');
+    expect(moved.optimizer.describe()).toEqual(stayed.optimizer.describe());
+    expect(moved.optimizer.type).toBe('adamw');
+    for (const [n, v] of await stayed.model.toArrays()) expect((await moved.model.toArrays()).get(n)!.data).toEqual(v.data);
+
+    const { train, model } = await smallSetup({ rows: 32 });
+    const fixed = { ...new Adam(model), type: 'custom', step: () => {}, forModel: undefined } as never;
+    const t = new SAETrainer({ model, trainDataloader: train, optim: fixed, epochs: 1, device: 'cpu2', registry, saveCheckpoints: false, ...quiet });
+    await expect(t.train()).rejects.toThrow(/optimiser 'custom' cannot follow it to 'cpu2'/);
   });
 
   it('rejects invalid options naming the key', async () => {

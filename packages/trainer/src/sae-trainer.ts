@@ -7,7 +7,7 @@ import {
 import { BEST_MODEL_FILE, epochModelFile, runDirFor, stepModelFile } from './checkpoint/run-dir.js';
 import { loadTrainingState, saveTrainingState, TRAINING_STATE_VERSION } from './checkpoint/training-state.js';
 import { configFromYaml } from './config/config-from-yaml.js';
-import { ResumeError, TrainingDivergedError } from './errors.js';
+import { ResumeError, TrainerOptionsError, TrainingDivergedError } from './errors.js';
 import { clipByGlobalNorm } from './gradients/clip-by-global-norm.js';
 import { globalNorm } from './gradients/global-norm.js';
 import { chainTransforms } from './gradients/gradient-transform.js';
@@ -298,12 +298,21 @@ export class SAETrainer {
     if (!registry || device === this.#model.backend.name) return;
     const backend = await registry.create(device);
     if (backend.name === this.#model.backend.name) return backend.dispose();
+    if (!this.#optimizer.forModel) {
+      backend.dispose();
+      throw new TrainerOptionsError(
+        `device: the model lives on '${this.#model.backend.name}', and optimiser '${this.#optimizer.type}' cannot follow it to '${device}' (it has no forModel)`,
+        { hint: `create the model on the '${device}' backend, or give the optimiser a forModel(model) method` },
+      );
+    }
     const moved = await this.#model.toBackend(backend);
     const state = this.#optimizer.stepCount > 0 ? await this.#optimizer.saveState() : undefined;
+    const optimizer = this.#optimizer.forModel(moved);
+    if (state) optimizer.loadState(state);
+    this.#optimizer.dispose();
     this.#model.dispose();
     this.#model = moved;
-    this.#optimizer = new Adam(moved, this.#optimizer.describe() as never);
-    if (state) this.#optimizer.loadState(state);
+    this.#optimizer = optimizer;
   }
 
   #precision(): MatmulPrecision {

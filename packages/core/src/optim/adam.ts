@@ -50,6 +50,11 @@ export class Adam implements Optimizer {
     }
   }
 
+  forModel(model: Parameterized): Adam {
+    const Kind = this.constructor as new (model: Parameterized, options: AdamOptions) => Adam;
+    return new Kind(model, { lr: this.learningRate, betas: this.betas, eps: this.eps, weightDecay: this.weightDecay, paramGroups: this.#groups });
+  }
+
   protected defaultWeightDecay(): number {
     return 0;
   }

@@ -40,6 +40,11 @@ export interface Optimizer {
    * `optimizerInBackward` needs it). The learning rate is the one set when the step begins.
    */
   beginStep?(): ParamwiseStep;
+  /**
+   * A new optimiser of the same kind and settings for another model (optional; the trainer uses
+   * it when it moves the model to the configured device, then loads this one's state into it).
+   */
+  forModel?(model: Parameterized): Optimizer;
   /** The hyperparameters, for logging and run configs. */
   describe(): Record<string, unknown>;
   saveState(): Promise<OptimizerState>;
