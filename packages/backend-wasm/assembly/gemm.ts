@@ -61,76 +61,29 @@ export function pack_b(b: usize, transB: i32, k: i32, n: i32, packed: usize, q0:
  * Pack rows [i0, i1) × depth [p0, p0 + kc) of A into 4-row strips: strip s holds, for each p, the
  * four values A[i0 + 4s .. i0 + 4s + 4, p] (rows past i1 are zero). transA: `a` holds Aᵀ, [k, m].
  * aoff (0: none): a [k] vector subtracted from every row of A as it is packed (A − 1·aoffᵀ, each
- * difference rounded as a separate subtraction would round it).
+ * difference rounded as a separate subtraction would round it; without it x − 0 = x exactly).
  */
 function pack_a(a: usize, transA: i32, m: i32, k: i32, i0: i32, i1: i32, p0: i32, kc: i32, out: usize, aoff: usize): void {
-  if (aoff) {
-    pack_a_offset(a, transA, m, k, i0, i1, p0, kc, out, aoff);
-    return;
-  }
+  const off = aoff ? aoff + (<usize>p0 << 2) : 0;
   for (let i = i0; i < i1; i += MR) {
     const rows = min(MR, i1 - i);
     let dst = out + ((<usize>((i - i0) >> 2) * kc) << 4);
-    if (transA) {
+    if (transA && rows == MR) {
+      // Aᵀ rows are depths: four consecutive values, all shifted by the same offset.
       let src = a + ((<usize>p0 * m + i) << 2);
       const stride = <usize>m << 2;
-      if (rows == MR) {
-        for (let p = 0; p < kc; p++) {
-          v128.store(dst, v128.load(src));
-          dst += 16;
-          src += stride;
-        }
-      } else {
-        for (let p = 0; p < kc; p++) {
-          for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), r < rows ? load<f32>(src + (<usize>r << 2)) : 0);
-          dst += 16;
-          src += stride;
-        }
+      for (let p = 0; p < kc; p++) {
+        v128.store(dst, f32x4.sub(v128.load(src), f32x4.splat(offsetAt(off, p))));
+        dst += 16;
+        src += stride;
       }
-    } else if (rows == MR) {
+    } else if (!transA && rows == MR) {
       // Four rows, transposed 4×4 at a time.
       const stride = <usize>k << 2;
       let s0 = a + ((<usize>i * k + p0) << 2);
       let p = 0;
       for (; p + 4 <= kc; p += 4) {
-        const r0 = v128.load(s0), r1 = v128.load(s0 + stride), r2 = v128.load(s0 + 2 * stride), r3 = v128.load(s0 + 3 * stride);
-        const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
-        const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-        const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-        const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-        v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-        v128.store(dst, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
-        v128.store(dst, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
-        v128.store(dst, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
-        dst += 64;
-        s0 += 16;
-      }
-      for (; p < kc; p++) {
-        for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), load<f32>(s0 + <usize>r * stride));
-        dst += 16;
-        s0 += 4;
-      }
-    } else {
-      for (let p = 0; p < kc; p++) {
-        for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), r < rows ? load<f32>(a + ((<usize>(i + r) * k + p0 + p) << 2)) : 0);
-        dst += 16;
-      }
-    }
-  }
-}
-
-/** pack_a with the row offset subtracted (the encoder's x − b_dec without a copy of x). */
-function pack_a_offset(a: usize, transA: i32, m: i32, k: i32, i0: i32, i1: i32, p0: i32, kc: i32, out: usize, aoff: usize): void {
-  const off = aoff + (<usize>p0 << 2);
-  for (let i = i0; i < i1; i += MR) {
-    const rows = min(MR, i1 - i);
-    let dst = out + ((<usize>((i - i0) >> 2) * kc) << 4);
-    if (!transA && rows == MR) {
-      const stride = <usize>k << 2;
-      let s0 = a + ((<usize>i * k + p0) << 2);
-      let p = 0;
-      for (; p + 4 <= kc; p += 4) {
-        const o = v128.load(off + (<usize>p << 2));
+        const o = off ? v128.load(off + (<usize>p << 2)) : f32x4.splat(0);
         const r0 = f32x4.sub(v128.load(s0), o), r1 = f32x4.sub(v128.load(s0 + stride), o);
         const r2 = f32x4.sub(v128.load(s0 + 2 * stride), o), r3 = f32x4.sub(v128.load(s0 + 3 * stride), o);
         const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
@@ -145,15 +98,15 @@ function pack_a_offset(a: usize, transA: i32, m: i32, k: i32, i0: i32, i1: i32, 
         s0 += 16;
       }
       for (; p < kc; p++) {
-        const o = load<f32>(off + (<usize>p << 2));
+        const o = offsetAt(off, p);
         for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), load<f32>(s0 + <usize>r * stride) - o);
         dst += 16;
         s0 += 4;
       }
     } else {
-      // Edge strips and Aᵀ: element by element (A[i, p] is a[p·m + i] when transposed).
+      // Edge strip: element by element (A[i, p] is a[p·m + i] when transposed), zeros past i1.
       for (let p = 0; p < kc; p++) {
-        const o = load<f32>(off + (<usize>p << 2));
+        const o = offsetAt(off, p);
         for (let r = 0; r < MR; r++) {
           let v: f32 = 0;
           if (r < rows) v = (transA ? load<f32>(a + ((<usize>(p0 + p) * m + i + r) << 2)) : load<f32>(a + ((<usize>(i + r) * k + p0 + p) << 2))) - o;
@@ -163,6 +116,13 @@ function pack_a_offset(a: usize, transA: i32, m: i32, k: i32, i0: i32, i1: i32, 
       }
     }
   }
+}
+
+/** The offset at depth p of a block (off: its first value, 0: no offset). */
+// @ts-ignore: decorator
+@inline
+function offsetAt(off: usize, p: i32): f32 {
+  return off ? load<f32>(off + (<usize>p << 2)) : 0;
 }
 
 /**
