@@ -2,7 +2,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeWandb } from './fake-wandb-server.test-helper.js';
+import { startFakeWandb, type Recorded } from './fake-wandb-server.test-helper.js';
 import { syncOfflineRun } from './sync-offline-run.js';
 import { createWandbLogger } from './wandb-logger.js';
 import { netrcPassword, resolveWandbSettings } from './wandb-settings.js';
@@ -15,20 +15,27 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 const env = (url: string, extra: Record<string, string> = {}) => ({ WANDB_BASE_URL: url, WANDB_API_KEY: 'test-key', ...extra });
+// Short backoff everywhere; the short per-request timeout only where a test is about timeouts
+// (elsewhere a slow first request on a loaded machine would be sent twice and shift the record).
 const fast = { retry: { attempts: 3, backoffMs: 10, timeoutMs: 300 }, flushIntervalMs: 10 };
+const steady = { ...fast, retry: { ...fast.retry, timeoutMs: 10_000 } };
+const graphql = (srv: { requests: Recorded[] }, has: string) =>
+  srv.requests.filter((r) => r.path === '/graphql' && String(r.body['query']).includes(has));
 
 describe('W&B logger against a loopback W&B server', () => {
   it('creates the run, sends config, history in order and the summary, and finishes it', async () => {
     const srv = await startFakeWandb();
     try {
-      const log = await createWandbLogger({ modelName: 'gpt2_layer3_sae', env: env(srv.url), report: () => {}, ...fast });
+      const log = await createWandbLogger({ modelName: 'gpt2_layer3_sae', env: env(srv.url), report: () => {}, ...steady });
       expect(log.runName).toMatch(/^run-gpt2_layer3_sae-\d{8}_\d{6}$/);
       await log.logHyperparams({ model: { k: 32 }, run_dir: dir });
       for (let s = 1; s <= 5; s++) log.logMetrics({ 'train/loss': 1 / s, 'train/non_zero_frac': 0.03, 'train/lr': 3e-4 }, s);
       await log.flush();
       log.logMetrics({ 'eval/loss': 0.2 }, 5);
       await log.close('completed');
-      const [viewer, create, config] = srv.requests;
+      const [viewer] = graphql(srv, 'Viewer');
+      const [create, config] = graphql(srv, 'upsertBucket');
+      expect(srv.requests[0]).toBe(viewer);
       expect(viewer!.auth).toBe(`Basic ${Buffer.from('api:test-key').toString('base64')}`);
       expect(String(viewer!.body['query'])).toContain('viewer');
       expect(create!.body['variables']).toMatchObject({ project: 'sparse-autoencoder', entity: 'alice', displayName: log.runName, name: log.runId });
@@ -48,8 +55,8 @@ describe('W&B logger against a loopback W&B server', () => {
   it('fails at start with a clear message for a missing or rejected key', async () => {
     const srv = await startFakeWandb();
     try {
-      await expect(createWandbLogger({ modelName: 'm', env: { WANDB_BASE_URL: srv.url, HOME: dir }, ...fast })).rejects.toThrow(/needs an API key[\s\S]*WANDB_API_KEY/);
-      await expect(createWandbLogger({ modelName: 'm', env: env(srv.url, { WANDB_API_KEY: 'wrong' }), ...fast })).rejects.toThrow(/rejected the API key \(HTTP 401/);
+      await expect(createWandbLogger({ modelName: 'm', env: { WANDB_BASE_URL: srv.url, HOME: dir }, ...steady })).rejects.toThrow(/needs an API key[\s\S]*WANDB_API_KEY/);
+      await expect(createWandbLogger({ modelName: 'm', env: env(srv.url, { WANDB_API_KEY: 'wrong' }), ...steady })).rejects.toThrow(/rejected the API key \(HTTP 401/);
     } finally {
       await srv.close();
     }
@@ -58,7 +65,7 @@ describe('W&B logger against a loopback W&B server', () => {
   it('retries 500s with backoff and delivers every metric in order', async () => {
     const srv = await startFakeWandb({ fail: (r, n) => (r.path.endsWith('file_stream') && n % 2 === 1 ? 500 : undefined) });
     try {
-      const log = await createWandbLogger({ modelName: 'm', env: env(srv.url), report: () => {}, ...fast });
+      const log = await createWandbLogger({ modelName: 'm', env: env(srv.url), report: () => {}, ...steady });
       for (let s = 1; s <= 3; s++) log.logMetrics({ 'train/loss': s }, s);
       await log.flush();
       for (let s = 4; s <= 6; s++) log.logMetrics({ 'train/loss': s }, s);
