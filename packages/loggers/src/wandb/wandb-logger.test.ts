@@ -86,9 +86,8 @@ describe('W&B logger against a loopback W&B server', () => {
     try {
       const log = await createWandbLogger({ modelName: 'm', env: env(srv.url), report: (m) => void reports.push(m), ...fast });
       await log.logHyperparams({ run_dir: dir });
-      const t0 = performance.now();
-      for (let s = 1; s <= 4; s++) log.logMetrics({ 'train/loss': s }, s);
-      expect(performance.now() - t0).toBeLessThan(50);
+      // logMetrics only queues: it returns nothing to wait for while every upload hangs.
+      for (let s = 1; s <= 4; s++) expect(log.logMetrics({ 'train/loss': s }, s)).toBeUndefined();
       await log.flush();
       const unsent = join(dir, 'wandb', `unsent-${log.runId}.jsonl`);
       const lines = (await readFile(unsent, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
