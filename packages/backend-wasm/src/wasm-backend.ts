@@ -103,10 +103,14 @@ export class WasmBackend extends CpuBackend {
 
   /** B [k, n] (transB: stored [n, k]) packed into 8-column panels, in fresh wasm memory. */
   #pack(b: number, transB: boolean, k: number, n: number): Float32Array {
-    const panels = Math.ceil(n / 8);
-    const packed = this.arrays.allocFloat32(Math.max(4, panels * 8 * k));
-    this.#pool.run('pack_b', panels, (q0, q1) => [b, transB ? 1 : 0, k, n, packed.byteOffset, q0, q1], this.#k.pack_b, 16);
+    const packed = this.arrays.allocFloat32(Math.max(4, Math.ceil(n / 8) * 8 * k));
+    this.#packInto(b, transB, k, n, packed.byteOffset);
     return packed;
+  }
+
+  /** Pack B [k, n] (transB: stored [n, k]) into 8-column panels at `dst` (⌈n/8⌉·8·k floats). */
+  #packInto(b: number, transB: boolean, k: number, n: number, dst: number): void {
+    this.#pool.run('pack_b', Math.ceil(n / 8), (q0, q1) => [b, transB ? 1 : 0, k, n, dst, q0, q1], this.#k.pack_b, 16);
   }
 
   override matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
@@ -154,7 +158,7 @@ export class WasmBackend extends CpuBackend {
       for (let p0 = 0; p0 < k; p0 += chunk) {
         const kc = Math.min(chunk, k - p0);
         const src = b + p0 * n * 4;
-        this.#pool.run('pack_b', panels, (q0, q1) => [src, 0, kc, n, packed.byteOffset, q0, q1], this.#k.pack_b, 16);
+        this.#packInto(src, false, kc, n, packed.byteOffset);
         this.#gemm(a, transA, m, k, n, packed.byteOffset, true, 0, c, scratch.byteOffset, false, 0, p0, p0 + kc);
       }
     } finally {

@@ -96,9 +96,10 @@ export class SparseAutoencoder {
     const rng = options.rng ?? new Rng(options.seed ?? 42);
     // Each parameter is uploaded as it is made, through one reused array: a model of a few hundred
     // MiB does not also exist whole in JavaScript memory while the backend fills up.
+    const shapes = saeParamShapes(config);
     const params = new Map<SaeParamName, Tensor>();
     try {
-      generateSaeParams(config, rng, (name, data) => params.set(name, options.backend.fromArray(data, saeParamShapes(config).get(name)!)), true);
+      generateSaeParams(config, rng, (name, data) => params.set(name, options.backend.fromArray(data, shapes.get(name)!)), true);
     } catch (error) {
       for (const t of params.values()) t.dispose();
       throw error;
