@@ -169,11 +169,12 @@ function micro(pa: usize, pb: usize, bstride: usize, kc: i32, c0: usize, ldc: us
  * Only depths [pBegin, pEnd) are summed (pBegin a multiple of KC): C starts from zero or the bias
  * at depth 0 and is accumulated into otherwise, and a packed B holds just those depths — so a
  * large B can be packed and multiplied a depth chunk at a time, with the same sums as in one go.
+ * acc ≠ 0: C is accumulated into from depth 0 too (C += op(A)·op(B); bias ignored).
  */
 export function gemm_block(
   a: usize, transA: i32, m: i32, k: i32, n: i32, b: usize, bPacked: i32, bias: usize,
   c: usize, ldc: i32, crow0: i32, i0: i32, i1: i32, q0: i32, q1: i32, scratch: usize, aoff: usize,
-  pBegin: i32, pEnd: i32,
+  pBegin: i32, pEnd: i32, acc: i32,
 ): void {
   const apack = scratch;
   const tile = scratch + (<usize>(MC * KC) << 2);
@@ -185,7 +186,7 @@ export function gemm_block(
   for (let p0 = pBegin; p0 < pEnd; p0 += depth) {
     const kc = min(depth, pEnd - p0);
     pack_a(a, transA, m, k, i0, i1, p0, kc, apack, aoff);
-    const first = p0 == 0;
+    const first = p0 == 0 && !acc;
     for (let q = q0; q < q1; q++) {
       const j = q * NR;
       const cols = min(NR, n - j);
@@ -221,14 +222,14 @@ export function gemm_block(
  * C[r0:r1, panels q0..q1] = op(A)·op(B) (+ bias) with A [m, k] (transA: stored [k, m]), B packed
  * by pack_b or row-major [k, n] (bPacked = 0, n % 8 == 0), C [m, n]. Threads split rows or panels.
  * aoff (0: none): a [k] vector subtracted from every row of op(A). Depths [pBegin, pEnd) only
- * (see gemm_block): [0, k) for the whole product.
+ * (see gemm_block): [0, k) for the whole product. acc ≠ 0: C += op(A)·op(B).
  */
 export function gemm(
   a: usize, transA: i32, m: i32, k: i32, n: i32, b: usize, bPacked: i32, bias: usize, c: usize,
-  scratch: usize, r0: i32, r1: i32, q0: i32, q1: i32, aoff: usize, pBegin: i32, pEnd: i32,
+  scratch: usize, r0: i32, r1: i32, q0: i32, q1: i32, aoff: usize, pBegin: i32, pEnd: i32, acc: i32,
 ): void {
   for (let i0 = r0; i0 < r1; i0 += MC) {
-    gemm_block(a, transA, m, k, n, b, bPacked, bias, c, n, i0, i0, min(r1, i0 + MC), q0, q1, scratch, aoff, pBegin, pEnd);
+    gemm_block(a, transA, m, k, n, b, bPacked, bias, c, n, i0, i0, min(r1, i0 + MC), q0, q1, scratch, aoff, pBegin, pEnd, acc);
   }
 }
 

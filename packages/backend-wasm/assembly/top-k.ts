@@ -194,7 +194,7 @@ export function encode_top_k(
   const panels = (cols + 7) >> 3;
   for (let i0 = r0; i0 < r1; i0 += ENC_ROWS) {
     const i1 = min(r1, i0 + ENC_ROWS);
-    gemm_block(x, 0, m, d, cols, w, wPacked, bias, block, cols, 0, i0, i1, 0, panels, scratch, xoff, 0, d);
+    gemm_block(x, 0, m, d, cols, w, wPacked, bias, block, cols, 0, i0, i1, 0, panels, scratch, xoff, 0, d, 0);
     for (let i = i0; i < i1; i++) {
       const o = <usize>i * k << 2;
       top_k_row(block + (<usize>(i - i0) * cols << 2), cols, k, act, values + o, indices + o, preAtK + o, heap);

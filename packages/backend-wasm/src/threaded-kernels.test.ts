@@ -76,7 +76,13 @@ describe.each(flavours)('wasm kernels on threads (%s) match the reference backen
         const [ac, aw] = both(a, tA ? [k, m] : [m, k]);
         const [bc, bw] = both(b, tB ? [n, k] : [k, n]);
         const opts = { transposeA: tA, transposeB: tB };
-        assertAllClose(read(wasm, wasm.matmul(aw, bw, opts)), read(cpu, cpu.matmul(ac, bc, opts)), TOLERANCES.float32, `matmul ${m}×${k}×${n} tA=${tA} tB=${tB}`);
+        const expected = read(cpu, cpu.matmul(ac, bc, opts));
+        assertAllClose(read(wasm, wasm.matmul(aw, bw, opts)), expected, TOLERANCES.float32, `matmul ${m}×${k}×${n} tA=${tA} tB=${tB}`);
+        // out += op(a)·op(b) through the same paths.
+        const start = rand(m * n);
+        const acc = wasm.fromArray(start, [m, n]);
+        wasm.matmulAccumulate(acc, aw, bw, opts);
+        assertAllClose(read(wasm, acc), Float32Array.from(expected, (v, i) => v + start[i]!), TOLERANCES.float32, `matmulAccumulate ${m}×${k}×${n} tA=${tA} tB=${tB}`);
       }
     }
   });
@@ -90,7 +96,13 @@ describe.each(flavours)('wasm kernels on threads (%s) match the reference backen
       const used = wasm.wasmBytesInUse;
       const got = wasm.matmul(aw, bw, { transposeA: tA });
       expect(wasm.wasmBytesInUse - used).toBe(m * n * 4); // only the output is left
-      assertAllClose(read(wasm, got), read(cpu, cpu.matmul(ac, bc, { transposeA: tA })), TOLERANCES.float32, `chunked matmul tA=${tA}`);
+      const expected = read(cpu, cpu.matmul(ac, bc, { transposeA: tA }));
+      assertAllClose(read(wasm, got), expected, TOLERANCES.float32, `chunked matmul tA=${tA}`);
+      // Accumulating through the chunks: every chunk, the first included, adds to what is there.
+      const before = wasm.wasmBytesInUse;
+      wasm.matmulAccumulate(got, aw, bw, { transposeA: tA });
+      expect(wasm.wasmBytesInUse).toBe(before);
+      assertAllClose(read(wasm, got), Float32Array.from(expected, (v) => 2 * v), TOLERANCES.float32, `chunked matmulAccumulate tA=${tA}`);
       for (const t of [ac, aw, bc, bw, got]) t.dispose();
     }
   });

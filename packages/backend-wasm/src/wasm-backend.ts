@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import {
-  assertRank, assertSameShape, CpuBackend, featureMatrixWidth, InvalidArgumentError, matmulDims, shapeToString,
+  assertRank, assertSameShape, CpuBackend, featureMatrixWidth, InvalidArgumentError, matmulAccumulateDims, matmulDims, shapeToString,
   ShapeMismatchError, sparseDims,
   type ActivationKind, type AdamHyperparams, type BackendCapabilities, type EncodedTopK, type MatmulOptions,
   type ReduceAxis, type ReduceKind, type SparseRows, type Tensor,
@@ -115,41 +115,57 @@ export class WasmBackend extends CpuBackend {
 
   override matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
     const { m, k, n } = matmulDims('matmul', a, b, options);
-    const aPtr = this.#f32ptr(a, 'matmul');
-    const bPtr = this.#f32ptr(b, 'matmul');
     const out = this.arrays.allocFloat32(m * n);
-    if (m === 0 || n === 0) return this.wrap(out, [m, n]);
-    if (k === 0) {
-      out.fill(0);
-      return this.wrap(out, [m, n]);
-    }
-    if (n === 1 && !options.transposeA) {
-      // Matrix · vector (b is [k, 1] or its transpose [1, k]: the same k contiguous values).
-      this.#pool.run('matvec', m, (r0, r1) => [aPtr, bPtr, k, out.byteOffset, r0, r1], this.#k.matvec, Math.max(4, Math.ceil(MIN_BLOCKS_PER_THREAD * BLOCK / k)));
-      return this.wrap(out, [m, n]);
-    }
-    const direct = !options.transposeB && n % 8 === 0 && m < PACK_MIN_ROWS;
-    const panelBytes = Math.ceil(n / 8) * 32;
-    if (!direct && !options.transposeB && k * panelBytes > PACK_CHUNK_BYTES) {
-      this.#chunkedMatmul(aPtr, options.transposeA ?? false, m, k, n, bPtr, out.byteOffset);
-      return this.wrap(out, [m, n]);
-    }
-    const packed = direct ? undefined : this.#pack(bPtr, options.transposeB ?? false, k, n);
-    const scratch = this.arrays.allocFloat32(this.threads * this.#gemmScratch);
     try {
-      this.#gemm(aPtr, options.transposeA ?? false, m, k, n, packed ? packed.byteOffset : bPtr, !direct, 0, out.byteOffset, scratch.byteOffset);
-    } finally {
-      this.arrays.free(scratch);
-      if (packed) this.arrays.free(packed);
+      if (m > 0 && n > 0 && k === 0) out.fill(0);
+      else this.#matmulInto(out.byteOffset, a, b, options, false);
+    } catch (error) {
+      this.arrays.free(out);
+      throw error;
     }
     return this.wrap(out, [m, n]);
   }
 
+  override matmulAccumulate(out: Tensor, a: Tensor, b: Tensor, options: MatmulOptions = {}): void {
+    const { k } = matmulAccumulateDims('matmulAccumulate', out, a, b, options);
+    const outPtr = this.#f32ptr(out, 'matmulAccumulate');
+    if (k > 0) this.#matmulInto(outPtr, a, b, options, true);
+  }
+
+  /** C (at byte offset c) = op(a)·op(b), or C += op(a)·op(b) with `accumulate`; k > 0. */
+  #matmulInto(c: number, a: Tensor, b: Tensor, options: MatmulOptions, accumulate: boolean): void {
+    const { m, k, n } = matmulDims('matmul', a, b, options);
+    const aPtr = this.#f32ptr(a, 'matmul');
+    const bPtr = this.#f32ptr(b, 'matmul');
+    if (m === 0 || n === 0) return;
+    if (n === 1 && !options.transposeA && !accumulate) {
+      // Matrix · vector (b is [k, 1] or its transpose [1, k]: the same k contiguous values).
+      this.#pool.run('matvec', m, (r0, r1) => [aPtr, bPtr, k, c, r0, r1], this.#k.matvec, Math.max(4, Math.ceil(MIN_BLOCKS_PER_THREAD * BLOCK / k)));
+      return;
+    }
+    const transA = options.transposeA ?? false;
+    const direct = !options.transposeB && n % 8 === 0 && m < PACK_MIN_ROWS;
+    const panelBytes = Math.ceil(n / 8) * 32;
+    if (!direct && !options.transposeB && k * panelBytes > PACK_CHUNK_BYTES) {
+      this.#chunkedMatmul(aPtr, transA, m, k, n, bPtr, c, accumulate);
+      return;
+    }
+    const packed = direct ? undefined : this.#pack(bPtr, options.transposeB ?? false, k, n);
+    const scratch = this.arrays.allocFloat32(this.threads * this.#gemmScratch);
+    try {
+      this.#gemm(aPtr, transA, m, k, n, packed ? packed.byteOffset : bPtr, !direct, 0, c, scratch.byteOffset, false, 0, 0, k, accumulate);
+    } finally {
+      this.arrays.free(scratch);
+      if (packed) this.arrays.free(packed);
+    }
+  }
+
   /**
-   * C = op(A)·B with B [k, n] packed and multiplied a chunk of depths at a time (whole multiples of
-   * the kernels' depth block, so every sum is formed in the same order as in one go).
+   * C = op(A)·B (accumulate: C += op(A)·B) with B [k, n] packed and multiplied a chunk of depths at
+   * a time (whole multiples of the kernels' depth block, so every sum is formed in the same order
+   * as in one go).
    */
-  #chunkedMatmul(a: number, transA: boolean, m: number, k: number, n: number, b: number, c: number): void {
+  #chunkedMatmul(a: number, transA: boolean, m: number, k: number, n: number, b: number, c: number, accumulate: boolean): void {
     const panels = Math.ceil(n / 8);
     const chunk = Math.max(1, Math.floor(PACK_CHUNK_BYTES / (panels * 32) / this.#depthBlock)) * this.#depthBlock;
     const packed = this.arrays.allocFloat32(panels * 8 * Math.min(chunk, k));
@@ -159,7 +175,7 @@ export class WasmBackend extends CpuBackend {
         const kc = Math.min(chunk, k - p0);
         const src = b + p0 * n * 4;
         this.#packInto(src, false, kc, n, packed.byteOffset);
-        this.#gemm(a, transA, m, k, n, packed.byteOffset, true, 0, c, scratch.byteOffset, false, 0, p0, p0 + kc);
+        this.#gemm(a, transA, m, k, n, packed.byteOffset, true, 0, c, scratch.byteOffset, false, 0, p0, p0 + kc, accumulate);
       }
     } finally {
       this.arrays.free(scratch);
@@ -169,11 +185,12 @@ export class WasmBackend extends CpuBackend {
 
   /**
    * gemm over threads: split rows, or (few rows, or `splitColumns`) 8-column panels. aoff: row
-   * offset of A (0: none); depths [pBegin, pEnd) only (a packed B then holds just those).
+   * offset of A (0: none); depths [pBegin, pEnd) only (a packed B then holds just those);
+   * accumulate: C += op(A)·op(B).
    */
   #gemm(
     a: number, transA: boolean, m: number, k: number, n: number, b: number, bPacked: boolean, bias: number, c: number, scratch: number,
-    splitColumns = false, aoff = 0, pBegin = 0, pEnd = k,
+    splitColumns = false, aoff = 0, pBegin = 0, pEnd = k, accumulate = false,
   ): void {
     const panels = Math.ceil(n / 8);
     const scratchBytes = this.#gemmScratch * 4;
@@ -181,9 +198,9 @@ export class WasmBackend extends CpuBackend {
     if (!splitColumns && (m >= 2 * PACK_MIN_ROWS || panels < 2 * this.threads)) {
       // Rows in multiples of 4 (the micro-kernel's height).
       const strips = Math.ceil(m / 4);
-      this.#pool.run('gemm', strips, (s0, s1, slice) => [...common, scratch + slice * scratchBytes, s0 * 4, Math.min(m, s1 * 4), 0, panels, aoff, pBegin, pEnd], this.#k.gemm, 4);
+      this.#pool.run('gemm', strips, (s0, s1, slice) => [...common, scratch + slice * scratchBytes, s0 * 4, Math.min(m, s1 * 4), 0, panels, aoff, pBegin, pEnd, accumulate ? 1 : 0], this.#k.gemm, 4);
     } else {
-      this.#pool.run('gemm', panels, (q0, q1, slice) => [...common, scratch + slice * scratchBytes, 0, m, q0, q1, aoff, pBegin, pEnd], this.#k.gemm, 8);
+      this.#pool.run('gemm', panels, (q0, q1, slice) => [...common, scratch + slice * scratchBytes, 0, m, q0, q1, aoff, pBegin, pEnd, accumulate ? 1 : 0], this.#k.gemm, 8);
     }
   }
 

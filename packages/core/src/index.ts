@@ -17,9 +17,10 @@ export { BackendRegistry } from './backend/backend-registry.js';
 export type { BackendStatus } from './backend/backend-registry.js';
 export { DisposeBag, readScalar } from './backend/dispose-bag.js';
 export { addInPlace } from './backend/add-in-place.js';
+export { matmulAccumulate } from './backend/matmul-accumulate.js';
 export { encodeTopK, sampledMatmul, sparseColumnSum, sparseMatmul, sparseTransposeMatmul } from './backend/sparse-ops.js';
 export {
-  assertDType, assertRank, assertSameShape, featureMatrixWidth, matmulDims, sparseDims,
+  assertDType, assertRank, assertSameShape, featureMatrixWidth, matmulAccumulateDims, matmulDims, sparseDims,
 } from './backend/shape-checks.js';
 export type { MatmulDims } from './backend/shape-checks.js';
 export { roundToBf16 } from './backend/bf16.js';

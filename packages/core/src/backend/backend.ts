@@ -159,6 +159,12 @@ export interface Backend extends FusedSparseOps {
    * add + assignInPlace (one temporary) for a backend without it.
    */
   addInPlace?(a: Tensor, b: Tensor): void;
+  /**
+   * Optional: out += op(a)·op(b) (out [m, n]), without a new [m, n] tensor — gradients summed over
+   * the micro-batches of one step. Core's `matmulAccumulate` helper uses it, or matmul +
+   * addInPlace (one [m, n] temporary) for a backend without it.
+   */
+  matmulAccumulate?(out: Tensor, a: Tensor, b: Tensor, options?: MatmulOptions): void;
 
   memory(): MemoryInfo;
   /** Release everything the backend holds (worker threads, GPU contexts). */

@@ -45,6 +45,15 @@ export function matmulDims(op: string, a: Tensor, b: Tensor, options: MatmulOpti
   return { m, k, n };
 }
 
+/** matmulDims, plus: `out` (accumulated into) must be the product's [m, n]. */
+export function matmulAccumulateDims(op: string, out: Tensor, a: Tensor, b: Tensor, options: MatmulOptions = {}): MatmulDims {
+  const dims = matmulDims(op, a, b, options);
+  if (out.shape.length !== 2 || out.shape[0] !== dims.m || out.shape[1] !== dims.n) {
+    throw new ShapeMismatchError(`${op}: the product is [${dims.m}, ${dims.n}] but the output it is added to is ${shapeToString(out.shape)}`);
+  }
+  return dims;
+}
+
 /** rows and k of a [rows, k] values/indices pair, checked against each other. */
 export function sparseDims(op: string, values: Tensor, indices: Tensor): { rows: number; k: number } {
   assertRank(op, 'values', values, 2);

@@ -4,7 +4,7 @@ import type {
   MatmulOptions, MemoryInfo, ReduceAxis, ReduceKind,
 } from '../backend/backend.js';
 import {
-  assertDType, assertRank, assertSameShape, featureMatrixWidth, matmulDims, sparseDims,
+  assertDType, assertRank, assertSameShape, featureMatrixWidth, matmulAccumulateDims, matmulDims, sparseDims,
 } from '../backend/shape-checks.js';
 import { shapeToString, sizeOf, type DType, type Shape, type SparseRows, type Tensor } from '../backend/tensor.js';
 import { CpuTensor } from './cpu-tensor.js';
@@ -153,6 +153,18 @@ export class CpuBackend implements Backend {
   }
 
   matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+    const { m, n } = matmulDims('matmul', a, b, options);
+    const out = this.#f(m * n);
+    this.#matmulInto(out, a, b, options, false);
+    return this.#make(out, [m, n]);
+  }
+
+  matmulAccumulate(out: Tensor, a: Tensor, b: Tensor, options: MatmulOptions = {}): void {
+    matmulAccumulateDims('matmulAccumulate', out, a, b, options);
+    this.#matmulInto(this.#f32(out, 'matmulAccumulate'), a, b, options, true);
+  }
+
+  #matmulInto(out: Float32Array, a: Tensor, b: Tensor, options: MatmulOptions, accumulate: boolean): void {
     const { m, k, n } = matmulDims('matmul', a, b, options);
     let ad = this.#f32(a, 'matmul');
     let bd = this.#f32(b, 'matmul');
@@ -162,9 +174,7 @@ export class CpuBackend implements Backend {
       ad = bf16Copy(ad);
       bd = bf16Copy(bd);
     }
-    const out = this.#f(m * n);
-    matmulKernel(ad, bd, out, m, k, n);
-    return this.#make(out, [m, n]);
+    matmulKernel(ad, bd, out, m, k, n, accumulate);
   }
 
   #binary(op: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {

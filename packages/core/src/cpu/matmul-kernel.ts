@@ -6,11 +6,11 @@ const COL_BLOCK = 1024;
 const DEPTH_BLOCK = 128;
 
 /**
- * C[M,N] = A[M,K] · B[K,N], all row-major float32, C overwritten. Cache-blocked i-k-j loop; runs of
- * zeros in A are skipped, which makes products with ReLU latents cheaper for free.
+ * C[M,N] = A[M,K] · B[K,N] (accumulate: C += A·B), all row-major float32. Cache-blocked i-k-j
+ * loop; runs of zeros in A are skipped, which makes products with ReLU latents cheaper for free.
  */
-export function matmulKernel(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number): void {
-  c.fill(0);
+export function matmulKernel(a: Float32Array, b: Float32Array, c: Float32Array, m: number, k: number, n: number, accumulate = false): void {
+  if (!accumulate) c.fill(0);
   for (let j0 = 0; j0 < n; j0 += COL_BLOCK) {
     const j1 = Math.min(n, j0 + COL_BLOCK);
     for (let p0 = 0; p0 < k; p0 += DEPTH_BLOCK) {

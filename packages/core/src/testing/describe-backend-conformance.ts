@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../backend/backend.js';
 import type { BackendPlugin } from '../backend/backend-plugin.js';
 import { addInPlace } from '../backend/add-in-place.js';
+import { matmulAccumulate } from '../backend/matmul-accumulate.js';
 import { DeepLensError, ShapeMismatchError, UnsupportedOpError } from '../errors.js';
 import { Rng } from '../random/rng.js';
 import { assertAllClose } from './all-close.js';
@@ -84,6 +85,29 @@ export function describeBackendConformance(plugin: BackendPlugin, options: Confo
         });
       }
     }
+
+    supportedIt('matmul', 'matmulAccumulate adds op(a)·op(b) into its output (the backend\'s op or core\'s fallback)', async () => {
+      const b = ctx.backend;
+      for (const [m, k, n] of [[5, 7, 3], [37, 130, 1100]] as const) {
+        for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+          const a = rand(m * k);
+          const w = rand(k * n);
+          const start = rand(m * n);
+          const at = b.fromArray(a, tA ? [k, m] : [m, k]);
+          const bt = b.fromArray(w, tB ? [n, k] : [k, n]);
+          const out = b.fromArray(start, [m, n]);
+          matmulAccumulate(b, out, at, bt, { transposeA: tA, transposeB: tB });
+          matmulAccumulate(b, out, at, bt, { transposeA: tA, transposeB: tB });
+          const ref = refMatmul(a, w, m, k, n, tA, tB);
+          assertAllClose(await f32(out), Float64Array.from(ref, (v, i) => start[i]! + 2 * v), TOLERANCES.float32, `matmulAccumulate tA=${tA} tB=${tB}`);
+          expect(await f32(at)).toEqual(a);
+          for (const x of [at, bt, out]) x.dispose();
+        }
+      }
+      const [a, w, wrong] = [b.zeros([2, 3]), b.zeros([3, 4]), b.zeros([4, 2])];
+      expect(() => matmulAccumulate(b, wrong, a, w)).toThrow(expect.objectContaining({ code: 'DEEPLENS_SHAPE_MISMATCH' }));
+      for (const x of [a, w, wrong]) x.dispose();
+    });
 
     supportedIt('matmul', 'matmul rejects mismatched inner dimensions with ShapeMismatchError', () => {
       const b = ctx.backend;
