@@ -14,4 +14,15 @@ describe('DisposeBag', () => {
     bag.dispose();
     expect(b.isDisposed).toBe(true);
   });
+
+  it('hands a taken tensor to the caller: the bag no longer disposes it', () => {
+    const backend = new CpuBackend();
+    const bag = new DisposeBag();
+    const kept = bag.take(bag.add(backend.zeros([2])));
+    const other = bag.add(backend.zeros([2]));
+    bag.dispose();
+    expect(other.isDisposed).toBe(true);
+    expect(kept.isDisposed).toBe(false);
+    kept.dispose();
+  });
 });

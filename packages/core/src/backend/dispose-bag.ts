@@ -21,6 +21,13 @@ export class DisposeBag {
     t.dispose();
   }
 
+  /** Take `t` out of the bag without disposing it: the caller owns it from now on. */
+  take<T extends Tensor>(t: T): T {
+    const i = this.#items.indexOf(t);
+    if (i >= 0) this.#items.splice(i, 1);
+    return t;
+  }
+
   dispose(): void {
     for (const t of this.#items) t.dispose();
     this.#items.length = 0;

@@ -1,5 +1,6 @@
 import type { Backend, MatmulPrecision } from '../backend/backend.js';
 import { addInPlace } from '../backend/add-in-place.js';
+import { matmulAccumulate } from '../backend/matmul-accumulate.js';
 import { DisposeBag } from '../backend/dispose-bag.js';
 import { encodeTopK, sampledMatmul, sparseColumnSum, sparseMatmul, sparseTransposeMatmul } from '../backend/sparse-ops.js';
 import type { SparseRows, Tensor } from '../backend/tensor.js';
@@ -192,31 +193,62 @@ export function firingCounts(backend: Backend, cache: ForwardCache): Tensor {
  */
 export type GradientSink = (name: SaeParamName, grad: Tensor) => void;
 
+export interface BackwardOptions {
+  precision?: MatmulPrecision;
+  /**
+   * Every gradient goes here instead of the returned (then empty) map: the decoder weights' as
+   * soon as it is made (untied), before the encoder weights' exists, so an optimiser applied in the
+   * sink keeps one weight-sized gradient alive instead of two; the others at the end.
+   */
+  sink?: GradientSink;
+  /**
+   * Rows of the whole batch when this forward pass was one micro-batch of it (default: its own
+   * rows): the loss is a mean over the whole batch, so the gradients are scaled by it.
+   */
+  batchRows?: number;
+  /**
+   * Add this pass's gradients into these tensors (one per parameter) instead of returning new
+   * ones; the weight products are accumulated in place (`matmulAccumulate`), so no weight-sized
+   * temporary is made. Not with `sink`.
+   */
+  into?: ReadonlyMap<SaeParamName, Tensor>;
+}
+
 /**
  * Analytic gradients of the loss with respect to every parameter. The caller owns the result.
  * The residual is scaled into ∂xHat in place, so the cache's residual is gone afterwards: take the
  * loss tensors (`saeLossTensors`) first.
- *
- * With `sink`, every gradient goes to it instead of the returned (then empty) map: the decoder
- * weights' as soon as it is made (untied), before the encoder weights' exists, so an optimiser
- * applied in the sink keeps one weight-sized gradient alive instead of two; the others at the end.
  */
 export function saeBackward(
-  backend: Backend, c: SaeConfig, p: ParamLookup, cache: ForwardCache, precision: MatmulPrecision = 'float32', sink?: GradientSink,
+  backend: Backend, c: SaeConfig, p: ParamLookup, cache: ForwardCache, options: BackwardOptions = {},
 ): Map<SaeParamName, Tensor> {
+  const { precision = 'float32', sink, into } = options;
+  if (sink && into) throw new InvalidArgumentError('saeBackward: a gradient sink and accumulation into existing gradients cannot be combined');
   const [rows, d] = cache.x.shape as [number, number];
+  const batchRows = options.batchRows ?? rows;
   const f = c.nFeatures;
   const bag = new DisposeBag();
   const grads = new Map<SaeParamName, Tensor>();
-  /** The decoder weights' gradient: to the sink at once, or kept for the map. */
-  const decoderGrad = (g: Tensor) => (sink ? sink('W_dec', g) : grads.set('W_dec', g));
+  /** A finished gradient (or this micro-batch's share of it): added into `into`, the decoder weights' to the sink at once, or kept. */
+  const put = (name: SaeParamName, g: Tensor): void => {
+    if (into) {
+      try {
+        addInPlace(backend, target(into, name), g);
+      } finally {
+        g.dispose();
+      }
+    } else if (sink && name === 'W_dec') {
+      sink(name, g);
+    } else {
+      grads.set(name, g);
+    }
+  };
   try {
     // ∂loss/∂xHat = 2·(xHat − x)/(B·d), made from the residual in place (one [B, d] tensor fewer).
     const dxHat = residual(backend, cache);
     cache.diff = undefined;
-    backend.scaleInPlace(dxHat, 2 / (rows * d));
-    const bDecFromOutput = backend.reduce(dxHat, 'sum', 0);
-    let dW_enc: Tensor;
+    backend.scaleInPlace(dxHat, 2 / (batchRows * d));
+    const bDecFromOutput = bag.add(backend.reduce(dxHat, 'sum', 0));
     // The gradient reaching xin = x − b_dec is only needed whole for the LayerNorm backward;
     // otherwise only its column sum is, and Σ_rows dpre·W_encᵀ = W_enc·(Σ_rows dpre) = W_enc·∂b_enc.
     let dxin: Tensor | undefined;
@@ -227,39 +259,43 @@ export function saeBackward(
         ? sampledMatmul(backend, dxHat, p('W_enc'), sp.indices, true)
         : sampledMatmul(backend, dxHat, p('W_dec'), sp.indices));
       const dpre: SparseRows = { values: bag.add(backend.activationGrad(dz, cache.preAtK!, c.activation)), indices: sp.indices, cols: f };
-      dbEnc = sparseColumnSum(backend, dpre);
-      grads.set('b_enc', dbEnc);
+      dbEnc = bag.add(sparseColumnSum(backend, dpre));
       // The decoder's gradient first: after it ∂xHat is not needed and is freed, so next to the two
       // gradients only the batch itself is alive.
       const fromDecoder = c.tieWeights ? bag.add(sparseTransposeMatmul(backend, sp, dxHat, true)) : undefined;
       const dW_dec = c.tieWeights ? undefined : sparseTransposeMatmul(backend, sp, dxHat);
       cache.bag.release(dxHat);
-      if (dW_dec) decoderGrad(dW_dec);
+      if (dW_dec) put('W_dec', dW_dec);
       // After a training forward x − b_dec is gone: the product subtracts b_dec from x's rows itself
       // (core makes the shifted copy for a backend that cannot).
-      dW_enc = cache.xin ? sparseTransposeMatmul(backend, dpre, cache.xin, true) : sparseTransposeMatmul(backend, dpre, cache.x, true, p('b_dec'));
+      let dW_enc = cache.xin ? sparseTransposeMatmul(backend, dpre, cache.xin, true) : sparseTransposeMatmul(backend, dpre, cache.x, true, p('b_dec'));
       if (fromDecoder) {
         const encoderOnly = bag.add(dW_enc);
         dW_enc = backend.add(encoderOnly, fromDecoder);
       }
+      put('W_enc', dW_enc);
       if (c.inputNorm) dxin = bag.add(sparseMatmul(backend, dpre, p('W_enc'), true));
     } else {
       const z = cache.zPre!;
       const dz = bag.add(c.tieWeights
         ? backend.matmul(dxHat, p('W_enc'), { precision })
         : backend.matmul(dxHat, p('W_dec'), { transposeB: true, precision }));
-      // The decoder's gradient first (W_dec is not read after ∂z), then ∂xHat is freed.
-      const fromDecoder = c.tieWeights ? bag.add(backend.matmul(dxHat, z, { transposeA: true, precision })) : undefined;
-      if (!c.tieWeights) {
-        const dW_dec = backend.matmul(z, dxHat, { transposeA: true, precision });
+      // The decoder's gradient first (W_dec is not read after ∂z), then ∂xHat is freed. With
+      // `into`, both weight products are added to the running sums in place.
+      let fromDecoder: Tensor | undefined;
+      if (c.tieWeights) {
+        if (into) matmulAccumulate(backend, target(into, 'W_enc'), dxHat, z, { transposeA: true, precision });
+        else fromDecoder = bag.add(backend.matmul(dxHat, z, { transposeA: true, precision }));
+      } else {
+        if (into) matmulAccumulate(backend, target(into, 'W_dec'), z, dxHat, { transposeA: true, precision });
+        else put('W_dec', backend.matmul(z, dxHat, { transposeA: true, precision }));
         cache.bag.release(dxHat);
-        decoderGrad(dW_dec);
       }
       if (c.betaL1) {
         // dz += betaL1/(B·F)·sign(z) in place: one [B, F] temporary, freed at once.
         const l1Grad = backend.sign(z);
         try {
-          backend.scaleInPlace(l1Grad, c.betaL1 / (rows * f));
+          backend.scaleInPlace(l1Grad, c.betaL1 / (batchRows * f));
           addInPlace(backend, dz, l1Grad);
         } finally {
           l1Grad.dispose();
@@ -268,32 +304,35 @@ export function saeBackward(
       // ReLU: the mask from zPre when the training pass did not keep pre (see saeForward).
       const dpre = bag.add(backend.activationGrad(dz, cache.pre ?? cache.zPre!, c.activation));
       bag.release(dz);
-      dbEnc = backend.reduce(dpre, 'sum', 0);
-      grads.set('b_enc', dbEnc);
+      dbEnc = bag.add(backend.reduce(dpre, 'sum', 0));
       const xin = encoderInput(backend, p, cache, bag);
-      dW_enc = backend.matmul(xin, dpre, { transposeA: true, precision });
-      if (xin !== cache.xin) bag.release(xin);
-      if (fromDecoder) {
-        const encoderOnly = bag.add(dW_enc);
-        dW_enc = backend.add(encoderOnly, fromDecoder);
+      if (into) {
+        matmulAccumulate(backend, target(into, 'W_enc'), xin, dpre, { transposeA: true, precision });
+      } else {
+        let dW_enc = backend.matmul(xin, dpre, { transposeA: true, precision });
+        if (fromDecoder) {
+          const encoderOnly = bag.add(dW_enc);
+          dW_enc = backend.add(encoderOnly, fromDecoder);
+        }
+        put('W_enc', dW_enc);
       }
+      if (xin !== cache.xin) bag.release(xin);
       if (c.inputNorm) dxin = bag.add(backend.matmul(dpre, p('W_enc'), { transposeB: true, precision }));
     }
-    grads.set('W_enc', dW_enc);
     if (c.inputNorm) {
       const { mean, rstd } = cache.lnStats!;
       const ln = backend.layerNormGrad(dxin!, cache.x, mean, rstd, p('ln.weight'));
       ln.dx.dispose();
-      grads.set('ln.weight', ln.dGamma);
-      grads.set('ln.bias', ln.dBeta);
-      grads.set('b_dec', bDecFromOutput);
+      put('ln.weight', ln.dGamma);
+      put('ln.bias', ln.dBeta);
+      put('b_dec', bag.take(bDecFromOutput));
     } else {
       const dbEncCol = bag.add(backend.reshape(dbEnc, [f, 1]));
       const throughInputCol = bag.add(backend.matmul(p('W_enc'), dbEncCol));
       const throughInput = bag.add(backend.reshape(throughInputCol, [d]));
-      bag.add(bDecFromOutput);
-      grads.set('b_dec', backend.sub(bDecFromOutput, throughInput));
+      put('b_dec', backend.sub(bDecFromOutput, throughInput));
     }
+    put('b_enc', bag.take(dbEnc));
     if (sink) {
       for (const [name, g] of [...grads]) {
         grads.delete(name);
@@ -307,4 +346,11 @@ export function saeBackward(
   } finally {
     bag.dispose();
   }
+}
+
+/** The running gradient of `name` a micro-batch's share is added to. */
+function target(into: ReadonlyMap<SaeParamName, Tensor>, name: SaeParamName): Tensor {
+  const t = into.get(name);
+  if (!t) throw new InvalidArgumentError(`saeBackward: no running gradient for '${name}' to add this micro-batch's share to`);
+  return t;
 }

@@ -83,6 +83,78 @@ describe('SparseAutoencoder', () => {
     });
   }
 
+  for (const config of [
+    { inputDims: 10, nFeatures: 40, k: null, betaL1: 0.01 },
+    { inputDims: 10, nFeatures: 40, k: null, betaL1: 0.01, activation: 'silu' as const },
+    { inputDims: 10, nFeatures: 40, k: null, betaL1: 0.01, tieWeights: true, inputNorm: true },
+    { inputDims: 10, nFeatures: 40, k: 4 },
+    { inputDims: 10, nFeatures: 40, k: 4, tieWeights: true },
+  ]) {
+    for (const backend of [new CpuBackend(), unfusedCpu()]) {
+      it(`micro-batches: the same losses and gradients as the batch in one piece (${JSON.stringify(config)}, ${Object.getOwnPropertyDescriptor(backend, 'sparseMatmul') ? 'fallback' : 'fused'} ops)`, async () => {
+        const sae = SparseAutoencoder.create({ backend, config, seed: 3 });
+        const whole = backend.fromArray(data, [12, 10]);
+        // Uneven row blocks: 5 + 4 + 3 rows.
+        const parts = [[0, 5], [5, 9], [9, 12]].map(([r0, r1]) => backend.fromArray(data.subarray(r0! * 10, r1! * 10), [r1! - r0!, 10]));
+        const live = backend.memory().tensors;
+        const one = await sae.lossAndGrads(whole, { firing: true });
+        const split = await sae.lossAndGrads(parts, { firing: true });
+        expect(split.losses.rows).toBe(12);
+        expect(Array.from(split.losses.firing!)).toEqual(Array.from(one.losses.firing!));
+        expect(split.losses.nonZeroFrac).toBeCloseTo(one.losses.nonZeroFrac, 12);
+        for (const key of ['total', 'mse', 'l1', 'sumSquaredError'] as const) {
+          assertAllClose([split.losses[key]], [one.losses[key]], TOLERANCES.float32, key);
+        }
+        expect([...split.grads.keys()].sort()).toEqual([...one.grads.keys()].sort());
+        for (const [name, g] of one.grads) {
+          assertAllClose(await backend.read(split.grads.get(name)!) as Float32Array, await backend.read(g) as Float32Array, TOLERANCES.float32, name);
+        }
+        for (const g of [...one.grads.values(), ...split.grads.values()]) g.dispose();
+        expect(backend.memory().tensors).toBe(live);
+        const eval1 = await sae.loss(whole);
+        const eval3 = await sae.loss(parts);
+        assertAllClose([eval3.mse], [eval1.mse], TOLERANCES.float32, 'loss() mse');
+        expect(backend.memory().tensors).toBe(live);
+      });
+    }
+  }
+
+  it('micro-batches with onGradient: every gradient after the last block, beforeBackward first', async () => {
+    const backend = new CpuBackend();
+    const config = { inputDims: 10, nFeatures: 40, k: null, betaL1: 0.01 };
+    const [a, b] = [1, 2].map(() => SparseAutoencoder.create({ backend, config, seed: 8 }));
+    const parts = [0, 6].map((r0) => backend.fromArray(data.subarray(r0 * 10, (r0 + 6) * 10), [6, 10]));
+    const [optA, optB] = [new Adam(a!, { lr: 0.01 }), new Adam(b!, { lr: 0.01 })];
+    const outA = await a!.lossAndGrads(parts);
+    optA.step(outA.grads);
+    for (const g of outA.grads.values()) g.dispose();
+    const events: string[] = [];
+    const step = optB.beginStep();
+    const outB = await b!.lossAndGrads(parts, {
+      beforeBackward: () => void events.push('losses'),
+      onGradient: (name, g) => {
+        events.push(name);
+        try {
+          step.update(name, g);
+        } finally {
+          g.dispose();
+        }
+      },
+    });
+    step.finish();
+    expect(events[0]).toBe('losses');
+    expect(new Set(events.slice(1))).toEqual(new Set(a!.params.keys()));
+    expect(outB.losses).toEqual(outA.losses);
+    for (const [n, t] of a!.params) expect(await backend.read(b!.param(n))).toEqual(await backend.read(t));
+    // A step stopped in beforeBackward leaves nothing behind.
+    const live = backend.memory().tensors;
+    await expect(b!.lossAndGrads(parts, { beforeBackward: () => { throw new Error('diverged'); }, onGradient: (_, g) => g.dispose() })).rejects.toThrow('diverged');
+    expect(backend.memory().tensors).toBe(live);
+    await expect(b!.lossAndGrads([])).rejects.toThrow(/empty list of micro-batches/);
+    await expect(b!.lossAndGrads([parts[0]!, backend.zeros([2, 9])])).rejects.toThrow(ShapeMismatchError);
+    expect(backend.memory().tensors).toBe(live + 1);
+  });
+
   it('beforeBackward can stop the step before any gradient exists', async () => {
     const backend = new CpuBackend();
     const sae = SparseAutoencoder.create({ backend, config: { inputDims: 10, nFeatures: 40, k: 4 } });

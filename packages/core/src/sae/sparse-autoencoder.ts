@@ -1,3 +1,4 @@
+import { addInPlace } from '../backend/add-in-place.js';
 import type { Backend, MatmulPrecision } from '../backend/backend.js';
 import { shapeToString, type Shape, type Tensor } from '../backend/tensor.js';
 import { InvalidArgumentError, ModelFileError, ShapeMismatchError } from '../errors.js';
@@ -157,43 +158,110 @@ export class SparseAutoencoder {
     }
   }
 
-  async loss(x: Tensor, options: LossOptions = {}): Promise<LossTerms> {
-    const cache = this.#forward(x, options.precision ?? 'float32', { training: true });
+  /**
+   * The loss terms of a batch, without gradients. `x` may be given as micro-batches (row blocks of
+   * one batch, see `lossAndGrads`): the terms are those of the whole batch.
+   */
+  async loss(x: Tensor | readonly Tensor[], options: LossOptions = {}): Promise<LossTerms> {
+    const parts = this.#parts(x);
+    const precision = options.precision ?? 'float32';
+    let sums: LossSums | undefined;
     try {
-      return await this.#readLosses(cache, this.#lossTensors(cache, options.firing ?? false));
+      for (const part of parts) {
+        const cache = this.#forward(part, precision, { training: true });
+        try {
+          sums = this.#addLossTensors(sums, this.#lossTensors(cache, options.firing ?? false));
+        } finally {
+          cache.bag.dispose();
+        }
+      }
+      const s = sums!;
+      sums = undefined;
+      return await this.#readLosses(batchRowsOf(parts), s);
     } finally {
-      cache.bag.dispose();
+      if (sums) disposeLossTensors(sums);
     }
   }
 
-  async lossAndGrads(x: Tensor, options: GradientOptions = {}): Promise<LossAndGrads> {
+  /**
+   * The loss terms and the gradient of `losses.total` for every parameter.
+   *
+   * `x` may be an array of micro-batches: row blocks that together are one batch. The forward and
+   * backward passes then run one block at a time and add each block's share into one set of
+   * gradients (in place, `matmulAccumulate`), so only one block's [rows, F] intermediates are ever
+   * alive — what an L1 step's memory is made of. Losses and gradients are those of the whole batch
+   * (the same as passing it in one piece, up to float32 rounding of the sums); with `onGradient`
+   * the gradients go to it after the last block, once `beforeBackward` has seen the losses.
+   */
+  async lossAndGrads(x: Tensor | readonly Tensor[], options: GradientOptions = {}): Promise<LossAndGrads> {
+    const parts = this.#parts(x);
+    if (parts.length > 1) return this.#lossAndGradsInParts(parts, options);
     const precision = options.precision ?? 'float32';
-    const cache = this.#forward(x, precision, { training: true });
+    const cache = this.#forward(parts[0]!, precision, { training: true });
     try {
       // The loss terms first: the backward pass turns the residual into ∂xHat in place.
       const lossTensors = this.#lossTensors(cache, options.firing ?? false);
+      const rows = cache.x.shape[0]!;
       const { onGradient } = options;
       if (onGradient) {
-        const losses = await this.#readLosses(cache, lossTensors);
+        const losses = await this.#readLosses(rows, lossTensors);
         options.beforeBackward?.(losses);
-        saeBackward(this.backend, this.config, this.#lookup, cache, precision, onGradient);
+        saeBackward(this.backend, this.config, this.#lookup, cache, { precision, sink: onGradient });
         return { losses, grads: new Map() };
       }
       let grads: Map<SaeParamName, Tensor>;
       try {
-        grads = saeBackward(this.backend, this.config, this.#lookup, cache, precision);
+        grads = saeBackward(this.backend, this.config, this.#lookup, cache, { precision });
       } catch (error) {
         disposeLossTensors(lossTensors);
         throw error;
       }
       try {
-        return { losses: await this.#readLosses(cache, lossTensors), grads };
+        return { losses: await this.#readLosses(rows, lossTensors), grads };
       } catch (error) {
         for (const g of grads.values()) g.dispose();
         throw error;
       }
     } finally {
       cache.bag.dispose();
+    }
+  }
+
+  async #lossAndGradsInParts(parts: readonly Tensor[], options: GradientOptions): Promise<LossAndGrads> {
+    const precision = options.precision ?? 'float32';
+    const batchRows = batchRowsOf(parts);
+    let sums: LossSums | undefined;
+    let grads: Map<SaeParamName, Tensor> | undefined;
+    try {
+      for (const part of parts) {
+        const cache = this.#forward(part, precision, { training: true });
+        try {
+          sums = this.#addLossTensors(sums, this.#lossTensors(cache, options.firing ?? false));
+          // The first block's gradients are the running sums the others are added into.
+          if (grads) saeBackward(this.backend, this.config, this.#lookup, cache, { precision, batchRows, into: grads });
+          else grads = saeBackward(this.backend, this.config, this.#lookup, cache, { precision, batchRows });
+        } finally {
+          cache.bag.dispose();
+        }
+      }
+      const s = sums!;
+      sums = undefined;
+      const losses = await this.#readLosses(batchRows, s);
+      const { onGradient } = options;
+      if (!onGradient) {
+        const out = grads!;
+        grads = undefined;
+        return { losses, grads: out };
+      }
+      options.beforeBackward?.(losses);
+      for (const [name, g] of [...grads!]) {
+        grads!.delete(name);
+        onGradient(name, g);
+      }
+      return { losses, grads: new Map() };
+    } finally {
+      if (sums) disposeLossTensors(sums);
+      for (const g of grads?.values() ?? []) g.dispose();
     }
   }
 
@@ -239,7 +307,14 @@ export class SparseAutoencoder {
     return saeForward(this.backend, this.config, this.#lookup, x, precision, options);
   }
 
-  #lossTensors(cache: ForwardCache, withFiring: boolean): LossTensors & { firing?: Tensor } {
+  /** x as micro-batches: one tensor, or a non-empty array of row blocks of the same width. */
+  #parts(x: Tensor | readonly Tensor[]): readonly Tensor[] {
+    const parts: readonly Tensor[] = Array.isArray(x) ? x : [x as Tensor];
+    if (parts.length === 0) throw new InvalidArgumentError('the batch was given as an empty list of micro-batches; pass at least one [rows, input_dims] tensor');
+    return parts;
+  }
+
+  #lossTensors(cache: ForwardCache, withFiring: boolean): LossSums {
     const t = saeLossTensors(this.backend, cache);
     try {
       return withFiring ? { ...t, firing: firingCounts(this.backend, cache) } : t;
@@ -249,11 +324,24 @@ export class SparseAutoencoder {
     }
   }
 
-  /** Reads (and disposes) the loss tensors. */
-  async #readLosses(cache: ForwardCache, t: LossTensors & { firing?: Tensor }): Promise<LossTerms> {
+  /** Adds a block's loss tensors into the running sums (disposing them); the first block's are the sums. */
+  #addLossTensors(sums: LossSums | undefined, t: LossSums): LossSums {
+    if (!sums) return t;
+    try {
+      addInPlace(this.backend, sums.sumSquaredError, t.sumSquaredError);
+      addInPlace(this.backend, sums.sumAbsZ, t.sumAbsZ);
+      addInPlace(this.backend, sums.nonZero, t.nonZero);
+      if (sums.firing && t.firing) addInPlace(this.backend, sums.firing, t.firing);
+      return sums;
+    } finally {
+      disposeLossTensors(t);
+    }
+  }
+
+  /** Reads (and disposes) the loss tensors of a batch of `rows` rows. */
+  async #readLosses(rows: number, t: LossSums): Promise<LossTerms> {
     try {
       const [sse, sabs, nz] = await Promise.all([t.sumSquaredError, t.sumAbsZ, t.nonZero].map((s) => this.backend.read(s)));
-      const rows = cache.x.shape[0]!;
       const mse = sse![0]! / (rows * this.config.inputDims);
       const l1 = sabs![0]! / (rows * this.config.nFeatures);
       const total = this.config.k === null && this.config.betaL1 ? mse + this.config.betaL1 * l1 : mse;
@@ -266,7 +354,14 @@ export class SparseAutoencoder {
   }
 }
 
-function disposeLossTensors(t: LossTensors & { firing?: Tensor }): void {
+/** The loss tensors of a forward pass, or their running sums over micro-batches. */
+type LossSums = LossTensors & { firing?: Tensor };
+
+function batchRowsOf(parts: readonly Tensor[]): number {
+  return parts.reduce((a, t) => a + (t.shape[0] ?? 0), 0);
+}
+
+function disposeLossTensors(t: LossSums): void {
   t.sumSquaredError.dispose();
   t.sumAbsZ.dispose();
   t.nonZero.dispose();
