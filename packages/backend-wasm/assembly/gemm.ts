@@ -13,8 +13,8 @@ const KC_DIRECT: i32 = 16;
 const MR: i32 = 4;
 const NR: i32 = 8;
 
-/** Floats of per-thread scratch gemm needs: the packed A block and one edge tile. */
-export const GEMM_SCRATCH_FLOATS: i32 = MC * KC + MR * NR;
+/** Floats of per-thread scratch gemm needs: the packed A block, one edge tile and one B panel strip. */
+export const GEMM_SCRATCH_FLOATS: i32 = MC * KC + MR * NR + KC * NR;
 
 // @ts-ignore: decorator
 @inline
@@ -26,35 +26,64 @@ export function madd(a: v128, b: v128, c: v128): v128 {
 /**
  * Pack panels [q0, q1) of B (k × n) into `packed`: panel q is k rows of the 8 columns 8q..8q+8,
  * contiguous (k·8 floats), zero-padded past column n. transB: `b` holds Bᵀ, i.e. [n, k].
+ * ld: floats between consecutive stored rows (n, or k when transposed, for a whole matrix; larger
+ * when `b` points at a depth range of a bigger one).
  */
-export function pack_b(b: usize, transB: i32, k: i32, n: i32, packed: usize, q0: i32, q1: i32): void {
-  for (let q = q0; q < q1; q++) {
-    const j0 = q * NR;
-    const cols = min(NR, n - j0);
-    let dst = packed + ((<usize>q * k) << 5);
-    if (!transB && cols == NR) {
-      let src = b + (<usize>j0 << 2);
-      const stride = <usize>n << 2;
-      for (let p = 0; p < k; p++) {
-        v128.store(dst, v128.load(src));
-        v128.store(dst, v128.load(src, 16), 16);
-        dst += 32;
-        src += stride;
-      }
-    } else if (!transB) {
-      for (let p = 0; p < k; p++) {
-        const src = b + ((<usize>p * n + j0) << 2);
-        for (let c = 0; c < NR; c++) store<f32>(dst + (<usize>c << 2), c < cols ? load<f32>(src + (<usize>c << 2)) : 0);
-        dst += 32;
-      }
-    } else {
-      // Bᵀ rows j0..j0+8 are contiguous in p: walk them side by side.
-      for (let p = 0; p < k; p++) {
-        for (let c = 0; c < NR; c++) store<f32>(dst + (<usize>c << 2), c < cols ? load<f32>(b + ((<usize>(j0 + c) * k + p) << 2)) : 0);
-        dst += 32;
+export function pack_b(b: usize, transB: i32, k: i32, n: i32, ld: i32, packed: usize, q0: i32, q1: i32): void {
+  for (let q = q0; q < q1; q++) pack_panel(b, transB, k, n, ld, q * NR, packed + ((<usize>q * k) << 5));
+}
+
+/** One panel of pack_b: depths 0..k of the 8 columns j0..j0+8 into dst (k·8 floats). */
+function pack_panel(b: usize, transB: i32, k: i32, n: i32, ld: i32, j0: i32, dst: usize): void {
+  const stride = <usize>ld << 2;
+  const cols = min(NR, n - j0);
+  if (!transB && cols == NR) {
+    let src = b + (<usize>j0 << 2);
+    for (let p = 0; p < k; p++) {
+      v128.store(dst, v128.load(src));
+      v128.store(dst, v128.load(src, 16), 16);
+      dst += 32;
+      src += stride;
+    }
+  } else if (!transB) {
+    for (let p = 0; p < k; p++) {
+      const src = b + <usize>p * stride + (<usize>j0 << 2);
+      for (let c = 0; c < NR; c++) store<f32>(dst + (<usize>c << 2), c < cols ? load<f32>(src + (<usize>c << 2)) : 0);
+      dst += 32;
+    }
+  } else {
+    // Bᵀ rows j0..j0+8 are contiguous in p: four depths of all eight at a time, transposed in
+    // registers (two 4×4 blocks), then the rest one by one.
+    const r0 = b + <usize>j0 * stride;
+    let p = 0;
+    if (cols == NR) {
+      for (; p + 4 <= k; p += 4) {
+        const o = <usize>p << 2;
+        transpose4(r0 + o, stride, dst, 32);
+        transpose4(r0 + 4 * stride + o, stride, dst + 16, 32);
+        dst += 128;
       }
     }
+    for (; p < k; p++) {
+      for (let c = 0; c < NR; c++) store<f32>(dst + (<usize>c << 2), c < cols ? load<f32>(r0 + <usize>c * stride + (<usize>p << 2)) : 0);
+      dst += 32;
+    }
   }
+}
+
+/** Four rows of four floats (`src`, rows `stride` bytes apart) stored transposed: row i of the result at dst + i·dstStride. */
+// @ts-ignore: decorator
+@inline
+function transpose4(src: usize, stride: usize, dst: usize, dstStride: usize): void {
+  const a = v128.load(src), b = v128.load(src + stride), c = v128.load(src + 2 * stride), d = v128.load(src + 3 * stride);
+  const t0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(c, d, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(a, b, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(c, d, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + dstStride, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + 2 * dstStride, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + 3 * dstStride, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
 }
 
 /**
@@ -165,7 +194,10 @@ function micro(pa: usize, pb: usize, bstride: usize, kc: i32, c0: usize, ldc: us
 
 /**
  * C rows [i0, i1) × panels [q0, q1) for one row block (i1 − i0 ≤ MC): C row i is at
- * c + (i − i0 + crow0)·ldc floats. B is packed (bPacked) or row-major [k, n] with n % 8 == 0.
+ * c + (i − i0 + crow0)·ldc floats. bPacked: 1 B packed by pack_b; 0 B row-major [k, n] with
+ * n % 8 == 0, read in place; 2 (B row-major [k, n]) or 3 (Bᵀ stored [n, k]) each panel's depth
+ * block packed into scratch as it is reached — for a single row block, where a packed copy of the
+ * whole of B would be used once and only cost memory.
  * Only depths [pBegin, pEnd) are summed (pBegin a multiple of KC): C starts from zero or the bias
  * at depth 0 and is accumulated into otherwise, and a packed B holds just those depths — so a
  * large B can be packed and multiplied a depth chunk at a time, with the same sums as in one go.
@@ -178,10 +210,11 @@ export function gemm_block(
 ): void {
   const apack = scratch;
   const tile = scratch + (<usize>(MC * KC) << 2);
+  const panelBuf = tile + (<usize>(MR * NR) << 2);
   const ldcb = <usize>ldc << 2;
   // Unpacked B rows are n floats apart, so a deep block would touch one page per row for every
   // strip; a shallow one walks a few rows of B side by side (TLB- and prefetch-friendly).
-  const depth = bPacked ? KC : KC_DIRECT;
+  const depth = bPacked != 0 ? KC : KC_DIRECT;
   const kb = pEnd - pBegin;
   for (let p0 = pBegin; p0 < pEnd; p0 += depth) {
     const kc = min(depth, pEnd - p0);
@@ -190,8 +223,15 @@ export function gemm_block(
     for (let q = q0; q < q1; q++) {
       const j = q * NR;
       const cols = min(NR, n - j);
-      const pb = bPacked ? b + ((<usize>q * kb + (p0 - pBegin)) << 5) : b + ((<usize>p0 * n + j) << 2);
-      const bstride: usize = bPacked ? 32 : <usize>n << 2;
+      let pb: usize;
+      if (bPacked >= 2) {
+        const tb = bPacked == 3;
+        pack_panel(tb ? b + (<usize>p0 << 2) : b + (<usize>p0 * n << 2), tb ? 1 : 0, kc, n, tb ? k : n, j, panelBuf);
+        pb = panelBuf;
+      } else {
+        pb = bPacked ? b + ((<usize>q * kb + (p0 - pBegin)) << 5) : b + ((<usize>p0 * n + j) << 2);
+      }
+      const bstride: usize = bPacked != 0 ? 32 : <usize>n << 2;
       const biasJ = bias + (<usize>j << 2);
       for (let i = i0; i < i1; i += MR) {
         const rows = min(MR, i1 - i);
@@ -219,8 +259,8 @@ export function gemm_block(
 }
 
 /**
- * C[r0:r1, panels q0..q1] = op(A)·op(B) (+ bias) with A [m, k] (transA: stored [k, m]), B packed
- * by pack_b or row-major [k, n] (bPacked = 0, n % 8 == 0), C [m, n]. Threads split rows or panels.
+ * C[r0:r1, panels q0..q1] = op(A)·op(B) (+ bias) with A [m, k] (transA: stored [k, m]), B as
+ * gemm_block's bPacked says, C [m, n]. Threads split rows or panels.
  * aoff (0: none): a [k] vector subtracted from every row of op(A). Depths [pBegin, pEnd) only
  * (see gemm_block): [0, k) for the whole product. acc ≠ 0: C += op(A)·op(B).
  */
@@ -236,6 +276,11 @@ export function gemm(
 /** Floats of per-thread scratch `gemm` needs (exported for the host). */
 export function gemm_scratch_floats(): i32 {
   return GEMM_SCRATCH_FLOATS;
+}
+
+/** The row block MC: a product of at most this many rows is one row block per thread. */
+export function gemm_row_block(): i32 {
+  return MC;
 }
 
 /** The depth block KC: depth chunks of a product split by the host must start at its multiples. */

@@ -5,8 +5,9 @@ import { setFlagsFromString } from 'node:v8';
 export interface Kernels {
   gemm_scratch_floats(): number;
   gemm_depth_block(): number;
+  gemm_row_block(): number;
   encode_scratch_floats(cols: number, k: number): number;
-  pack_b(b: number, transB: number, k: number, n: number, packed: number, q0: number, q1: number): void;
+  pack_b(b: number, transB: number, k: number, n: number, ld: number, packed: number, q0: number, q1: number): void;
   gemm(a: number, transA: number, m: number, k: number, n: number, b: number, bPacked: number, bias: number, c: number, scratch: number, r0: number, r1: number, q0: number, q1: number, aoff: number, pBegin: number, pEnd: number, acc: number): void;
   encode_top_k(x: number, m: number, d: number, cols: number, w: number, wPacked: number, bias: number, k: number, act: number, values: number, indices: number, preAtK: number, scratch: number, r0: number, r1: number, xoff: number): void;
   top_k_abs(x: number, cols: number, k: number, act: number, values: number, indices: number, preOut: number, scratch: number, r0: number, r1: number): void;

@@ -1,4 +1,4 @@
-import { CpuBackend, encodeTopK, Rng, type Tensor } from '@deeplens/core';
+import { CpuBackend, encodeTopK, Rng, SparseAutoencoder, type Tensor } from '@deeplens/core';
 import { assertAllClose, TOLERANCES } from '@deeplens/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WasmBackend } from './wasm-backend.js';
@@ -68,8 +68,8 @@ describe.each(flavours)('wasm kernels on threads (%s) match the reference backen
     }
   });
 
-  it('matmul: row-split and column-split, packed and unpacked, with transposes and edge tiles', () => {
-    for (const [m, k, n] of [[301, 77, 203], [16, 300, 2048], [40, 129, 70], [5, 3, 9]] as const) {
+  it('matmul: row-split and column-split, packed, unpacked and packed panel by panel (one row block), with transposes and edge tiles', () => {
+    for (const [m, k, n] of [[301, 77, 203], [16, 300, 2048], [40, 129, 70], [5, 3, 9], [100, 770, 203], [128, 390, 1024]] as const) {
       for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
         const a = rand(m * k);
         const b = rand(k * n);
@@ -88,21 +88,23 @@ describe.each(flavours)('wasm kernels on threads (%s) match the reference backen
   });
 
   it('matmul with a B too large to pack at once: packed and multiplied a depth chunk at a time', () => {
-    // k · 129 panels · 32 bytes > 16 MiB: two chunks (the second partial), edge panel included.
-    const [m, k, n] = [64, 4100, 1030];
-    for (const tA of [false, true]) {
+    // k · 129 panels · 32 bytes > 8 MiB: several chunks (the last partial), edge panel included;
+    // Bᵀ stored [n, k] is packed a range of its columns at a time.
+    const [m, k, n] = [136, 2100, 1030]; // more than one row block (one is packed panel by panel)
+    for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const opts = { transposeA: tA, transposeB: tB };
       const [ac, aw] = both(rand(m * k), tA ? [k, m] : [m, k]);
-      const [bc, bw] = both(rand(k * n), [k, n]);
+      const [bc, bw] = both(rand(k * n), tB ? [n, k] : [k, n]);
       const used = wasm.wasmBytesInUse;
-      const got = wasm.matmul(aw, bw, { transposeA: tA });
+      const got = wasm.matmul(aw, bw, opts);
       expect(wasm.wasmBytesInUse - used).toBe(m * n * 4); // only the output is left
-      const expected = read(cpu, cpu.matmul(ac, bc, { transposeA: tA }));
-      assertAllClose(read(wasm, got), expected, TOLERANCES.float32, `chunked matmul tA=${tA}`);
+      const expected = read(cpu, cpu.matmul(ac, bc, opts));
+      assertAllClose(read(wasm, got), expected, TOLERANCES.float32, `chunked matmul tA=${tA} tB=${tB}`);
       // Accumulating through the chunks: every chunk, the first included, adds to what is there.
       const before = wasm.wasmBytesInUse;
-      wasm.matmulAccumulate(got, aw, bw, { transposeA: tA });
+      wasm.matmulAccumulate(got, aw, bw, opts);
       expect(wasm.wasmBytesInUse).toBe(before);
-      assertAllClose(read(wasm, got), Float32Array.from(expected, (v) => 2 * v), TOLERANCES.float32, `chunked matmulAccumulate tA=${tA}`);
+      assertAllClose(read(wasm, got), Float32Array.from(expected, (v) => 2 * v), TOLERANCES.float32, `chunked matmulAccumulate tA=${tA} tB=${tB}`);
       for (const t of [ac, aw, bc, bw, got]) t.dispose();
     }
   });
@@ -205,5 +207,20 @@ describe.each(flavours)('wasm kernels on threads (%s) match the reference backen
     cpu.normalizeRowsInPlace(pc);
     wasm.normalizeRowsInPlace(pw);
     assertAllClose(read(wasm, pw), read(cpu, pc), TOLERANCES.float32, 'normalizeRowsInPlace');
+  });
+
+  it('an L1 step in micro-batches (one row block each, accumulated in place) matches the whole batch on the reference', async () => {
+    const [d, F, rows] = [64, 512, 300];
+    const data = rand(rows * d);
+    const config = { inputDims: d, nFeatures: F, k: null, betaL1: 1e-3 };
+    const ref = SparseAutoencoder.create({ backend: cpu, config, seed: 2 });
+    const sae = SparseAutoencoder.create({ backend: wasm, config, seed: 2 });
+    const whole = await ref.lossAndGrads(cpu.fromArray(data, [rows, d]));
+    const parts = [[0, 128], [128, 256], [256, 300]].map(([r0, r1]) => wasm.fromArray(data.subarray(r0! * d, r1! * d), [r1! - r0!, d]));
+    const split = await sae.lossAndGrads(parts);
+    assertAllClose([split.losses.total], [whole.losses.total], TOLERANCES.float32, 'loss');
+    for (const [name, g] of whole.grads) assertAllClose(read(wasm, split.grads.get(name)!), read(cpu, g), TOLERANCES.float32, name);
+    for (const g of [...whole.grads.values(), ...split.grads.values(), ...parts]) g.dispose();
+    sae.dispose();
   });
 });

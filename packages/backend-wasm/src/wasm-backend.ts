@@ -25,10 +25,18 @@ const MIN_BLOCKS_PER_THREAD = 16;
 /** Below this many rows B is read in place (no packing) when its width allows. */
 const PACK_MIN_ROWS = 64;
 /**
- * A packed copy of B larger than this is made a depth chunk at a time (B stored [k, n]): e.g.
- * ∂W_enc = xinᵀ·∂pre in L1 training would otherwise copy the whole [batch, F] ∂pre.
+ * A packed copy of B larger than this is made a depth chunk at a time (at least one depth block):
+ * e.g. ∂W_enc = xinᵀ·∂pre in L1 training would otherwise copy the whole [batch, F] ∂pre, and each
+ * micro-batch of an L1 step would hold a whole packed copy of W_dec.
  */
-const PACK_CHUNK_BYTES = 16 * 2 ** 20;
+const PACK_CHUNK_BYTES = 8 * 2 ** 20;
+
+/** How gemm reads B (its bPacked argument): in place, packed by pack_b, or packed panel by panel as it goes. */
+const B_IN_PLACE = 0;
+const B_PACKED = 1;
+const B_RAW = 2;
+const B_RAW_TRANSPOSED = 3;
+type BLayout = typeof B_IN_PLACE | typeof B_PACKED | typeof B_RAW | typeof B_RAW_TRANSPOSED;
 const ACT_CODE: Record<ActivationKind, number> = { relu: 1, silu: 2 };
 const REDUCE_CODE: Record<ReduceKind, number> = { sum: 0, sumAbs: 1, sumSquares: 2, countNonZero: 3, countNonFinite: 4 };
 const OP_CODE = { add: 0, sub: 1, mul: 2 } as const;
@@ -49,6 +57,7 @@ export class WasmBackend extends CpuBackend {
   readonly #k: Kernels;
   readonly #pool: WorkerPool;
   readonly #gemmScratch: number;
+  readonly #rowBlock: number;
   readonly #depthBlock: number;
 
   constructor(options: WasmBackendOptions = {}) {
@@ -61,6 +70,7 @@ export class WasmBackend extends CpuBackend {
     this.#k = new WebAssembly.Instance(module, { env: { memory: mem.memory } }).exports as unknown as Kernels;
     this.#pool = new WorkerPool(module, mem.memory, this.threads);
     this.#gemmScratch = this.#k.gemm_scratch_floats();
+    this.#rowBlock = this.#k.gemm_row_block();
     this.#depthBlock = this.#k.gemm_depth_block();
   }
 
@@ -108,9 +118,12 @@ export class WasmBackend extends CpuBackend {
     return packed;
   }
 
-  /** Pack B [k, n] (transB: stored [n, k]) into 8-column panels at `dst` (⌈n/8⌉·8·k floats). */
-  #packInto(b: number, transB: boolean, k: number, n: number, dst: number): void {
-    this.#pool.run('pack_b', Math.ceil(n / 8), (q0, q1) => [b, transB ? 1 : 0, k, n, dst, q0, q1], this.#k.pack_b, 16);
+  /**
+   * Pack B [k, n] (transB: stored [n, k]) into 8-column panels at `dst` (⌈n/8⌉·8·k floats). ld:
+   * floats between stored rows, when `b` is a depth range of a larger matrix.
+   */
+  #packInto(b: number, transB: boolean, k: number, n: number, dst: number, ld = transB ? k : n): void {
+    this.#pool.run('pack_b', Math.ceil(n / 8), (q0, q1) => [b, transB ? 1 : 0, k, n, ld, dst, q0, q1], this.#k.pack_b, 16);
   }
 
   override matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
@@ -144,16 +157,28 @@ export class WasmBackend extends CpuBackend {
       return;
     }
     const transA = options.transposeA ?? false;
-    const direct = !options.transposeB && n % 8 === 0 && m < PACK_MIN_ROWS;
-    const panelBytes = Math.ceil(n / 8) * 32;
-    if (!direct && !options.transposeB && k * panelBytes > PACK_CHUNK_BYTES) {
-      this.#chunkedMatmul(aPtr, transA, m, k, n, bPtr, c, accumulate);
+    const transB = options.transposeB ?? false;
+    const direct = !transB && n % 8 === 0 && m < PACK_MIN_ROWS;
+    if (!direct && m <= this.#rowBlock) {
+      // One row block (a micro-batch): a packed copy of B would be read once, so each thread packs
+      // the depth blocks of its own panels into its scratch as it reaches them — no B-sized buffer.
+      const scratch = this.arrays.allocFloat32(this.threads * this.#gemmScratch);
+      try {
+        this.#gemm(aPtr, transA, m, k, n, bPtr, transB ? B_RAW_TRANSPOSED : B_RAW, 0, c, scratch.byteOffset, true, 0, 0, k, accumulate);
+      } finally {
+        this.arrays.free(scratch);
+      }
       return;
     }
-    const packed = direct ? undefined : this.#pack(bPtr, options.transposeB ?? false, k, n);
+    const panelBytes = Math.ceil(n / 8) * 32;
+    if (!direct && k * panelBytes > PACK_CHUNK_BYTES) {
+      this.#chunkedMatmul(aPtr, transA, m, k, n, bPtr, transB, c, accumulate);
+      return;
+    }
+    const packed = direct ? undefined : this.#pack(bPtr, transB, k, n);
     const scratch = this.arrays.allocFloat32(this.threads * this.#gemmScratch);
     try {
-      this.#gemm(aPtr, transA, m, k, n, packed ? packed.byteOffset : bPtr, !direct, 0, c, scratch.byteOffset, false, 0, 0, k, accumulate);
+      this.#gemm(aPtr, transA, m, k, n, packed ? packed.byteOffset : bPtr, direct ? B_IN_PLACE : B_PACKED, 0, c, scratch.byteOffset, false, 0, 0, k, accumulate);
     } finally {
       this.arrays.free(scratch);
       if (packed) this.arrays.free(packed);
@@ -161,11 +186,11 @@ export class WasmBackend extends CpuBackend {
   }
 
   /**
-   * C = op(A)·B (accumulate: C += op(A)·B) with B [k, n] packed and multiplied a chunk of depths at
-   * a time (whole multiples of the kernels' depth block, so every sum is formed in the same order
-   * as in one go).
+   * C = op(A)·op(B) (accumulate: C += …) with B [k, n] (transB: stored [n, k]) packed and
+   * multiplied a chunk of depths at a time (whole multiples of the kernels' depth block, so every
+   * sum is formed in the same order as in one go).
    */
-  #chunkedMatmul(a: number, transA: boolean, m: number, k: number, n: number, b: number, c: number, accumulate: boolean): void {
+  #chunkedMatmul(a: number, transA: boolean, m: number, k: number, n: number, b: number, transB: boolean, c: number, accumulate: boolean): void {
     const panels = Math.ceil(n / 8);
     const chunk = Math.max(1, Math.floor(PACK_CHUNK_BYTES / (panels * 32) / this.#depthBlock)) * this.#depthBlock;
     const packed = this.arrays.allocFloat32(panels * 8 * Math.min(chunk, k));
@@ -173,9 +198,10 @@ export class WasmBackend extends CpuBackend {
     try {
       for (let p0 = 0; p0 < k; p0 += chunk) {
         const kc = Math.min(chunk, k - p0);
-        const src = b + p0 * n * 4;
-        this.#packInto(src, false, kc, n, packed.byteOffset);
-        this.#gemm(a, transA, m, k, n, packed.byteOffset, true, 0, c, scratch.byteOffset, false, 0, p0, p0 + kc, accumulate);
+        // Depths p0.. are rows p0.. of B, or columns p0.. of the stored Bᵀ (rows k floats apart).
+        const src = transB ? b + p0 * 4 : b + p0 * n * 4;
+        this.#packInto(src, transB, kc, n, packed.byteOffset, transB ? k : n);
+        this.#gemm(a, transA, m, k, n, packed.byteOffset, B_PACKED, 0, c, scratch.byteOffset, false, 0, p0, p0 + kc, accumulate);
       }
     } finally {
       this.arrays.free(scratch);
@@ -189,12 +215,12 @@ export class WasmBackend extends CpuBackend {
    * accumulate: C += op(A)·op(B).
    */
   #gemm(
-    a: number, transA: boolean, m: number, k: number, n: number, b: number, bPacked: boolean, bias: number, c: number, scratch: number,
+    a: number, transA: boolean, m: number, k: number, n: number, b: number, bLayout: BLayout, bias: number, c: number, scratch: number,
     splitColumns = false, aoff = 0, pBegin = 0, pEnd = k, accumulate = false,
   ): void {
     const panels = Math.ceil(n / 8);
     const scratchBytes = this.#gemmScratch * 4;
-    const common = [a, transA ? 1 : 0, m, k, n, b, bPacked ? 1 : 0, bias, c];
+    const common = [a, transA ? 1 : 0, m, k, n, b, bLayout, bias, c];
     if (!splitColumns && (m >= 2 * PACK_MIN_ROWS || panels < 2 * this.threads)) {
       // Rows in multiples of 4 (the micro-kernel's height).
       const strips = Math.ceil(m / 4);
@@ -228,7 +254,7 @@ export class WasmBackend extends CpuBackend {
       const packed = direct ? undefined : this.#pack(wPtr, false, d, cols);
       const scratch = this.arrays.allocFloat32(this.threads * Math.max(this.#gemmScratch, 2 * k));
       try {
-        this.#gemm(xPtr, false, rows, d, cols, packed ? packed.byteOffset : wPtr, !direct, bPtr, pre.byteOffset, scratch.byteOffset, true, xoff);
+        this.#gemm(xPtr, false, rows, d, cols, packed ? packed.byteOffset : wPtr, direct ? B_IN_PLACE : B_PACKED, bPtr, pre.byteOffset, scratch.byteOffset, true, xoff);
         const per = Math.max(this.#gemmScratch, 2 * k) * 4;
         this.#pool.run('top_k_abs', rows, (r0, r1, slice) => [pre.byteOffset, cols, k, ACT_CODE[activation], values.byteOffset, indices.byteOffset, preAtK.byteOffset, scratch.byteOffset + slice * per, r0, r1], this.#k.top_k_abs, 1);
       } finally {
