@@ -95,7 +95,7 @@ describe('deeplens train / eval / info / export', () => {
     expect(files).toEqual(expect.arrayContaining(['best_model.safetensors', 'config.json', 'metrics.jsonl', 'training_state.safetensors']));
   });
 
-  it('--optimizer-in-backward prints the same losses as the default loop', () => {
+  it('--optimizer-in-backward and --micro-batch-size print the same losses as the default loop', () => {
     const run = (...extra: string[]) => {
       const r = deeplens('train', '--config', join(FIX, 'small-config.yaml'), '--activations', join(FIX, 'small-acts.pt'), '--save-checkpoints', 'false', ...extra);
       expect(r.code, r.err).toBe(0);
@@ -104,6 +104,8 @@ describe('deeplens train / eval / info / export', () => {
     const plain = run();
     expect(plain.length).toBeGreaterThan(10);
     expect(run('--optimizer-in-backward')).toEqual(plain);
+    // Blocks of 5 rows: the same steps, losses equal at the printed precision.
+    expect(run('--micro-batch-size', '5')).toEqual(plain);
     const clash = deeplens('train', '--config', join(FIX, 'small-config.yaml'), '--activations', join(FIX, 'small-acts.pt'), '--optimizer-in-backward', '--grad-clip-norm', '1');
     expect(clash.code).toBe(1);
     expect(clash.err).toMatch(/trainer.optimizer_in_backward: cannot be combined with grad_clip_norm/);

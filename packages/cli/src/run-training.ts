@@ -49,6 +49,7 @@ export async function runTraining(run: TrainingRun): Promise<TrainResult> {
       lrsType: c.trainer.lrs_type, evalSteps: c.trainer.eval_steps, warmupFraction: c.trainer.warmup_fraction,
       saveBestOnly: c.trainer.save_best_only, logToWandb: c.trainer.log_to_wandb, outputDir: c.trainer.output_dir,
       loggers: [new FanOutLogger(loggers)], logEverySteps: c.trainer.log_every_steps, optimizerInBackward: c.trainer.optimizer_in_backward,
+      microBatchSize: c.trainer.micro_batch_size,
       hooks: run.quiet ? [] : progressBarHooks(),
       warn: (m) => console.error(`warning: ${m}`),
     });

@@ -230,6 +230,48 @@ describe('SAETrainer optimizerInBackward', () => {
   });
 });
 
+describe('SAETrainer microBatchSize', () => {
+  for (const config of [{ k: null, betaL1: 1e-3 }, { k: 4 }]) {
+    it(`trains like the whole batch at once, within float32 rounding (${JSON.stringify(config)})`, async () => {
+      const runs = [];
+      // 7-row blocks do not divide the batch: the last block of each batch is shorter.
+      for (const microBatchSize of [null, 7]) {
+        const { train, eval: ev, model } = await smallSetup({ rows: 160, config });
+        const metrics: Array<Record<string, number>> = [];
+        const evals: number[] = [];
+        const trainer = new SAETrainer({
+          model, trainDataloader: train, evalDataloader: ev, evalSteps: 3, epochs: 2, lrsType: 'cosine', microBatchSize, saveCheckpoints: false, ...quiet,
+          hooks: [{ onStepEnd: (_s, m) => void metrics.push({ loss: m.loss, gradNorm: m.gradNorm, rows: m.rows }), onEvalEnd: (_s, m) => void evals.push(m.mse) }],
+        });
+        await trainer.train();
+        expect(model.backend.memory().tensors).toBe(3 * model.params.size);
+        runs.push({ metrics, evals, params: await model.toArrays() });
+      }
+      const [whole, split] = runs;
+      expect(split!.metrics.length).toBe(whole!.metrics.length);
+      expect(split!.metrics.map((m) => m.rows)).toEqual(whole!.metrics.map((m) => m.rows));
+      split!.metrics.forEach((m, i) => {
+        expect(m.loss).toBeCloseTo(whole!.metrics[i]!.loss, 5);
+        expect(m.gradNorm / whole!.metrics[i]!.gradNorm).toBeCloseTo(1, 4);
+      });
+      split!.evals.forEach((mse, i) => expect(mse / whole!.evals[i]!).toBeCloseTo(1, 4));
+      for (const [n, v] of whole!.params) {
+        const got = split!.params.get(n)!.data;
+        let worst = 0;
+        v.data.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - got[i]!))));
+        expect(worst, n).toBeLessThan(1e-5);
+      }
+    });
+  }
+
+  it('rejects a block size that is not a positive integer, naming the key', async () => {
+    const { train, model } = await smallSetup({ rows: 64 });
+    for (const microBatchSize of [0, -4, 2.5]) {
+      expect(() => new SAETrainer({ model, trainDataloader: train, microBatchSize, ...quiet })).toThrow(/micro_batch_size: must be a positive integer/);
+    }
+  });
+});
+
 describe('SAETrainer checkpoints and resume', () => {
   it('names runs saved_models/{modelName}/run_{YYYYmmdd_HHMMSS} and keeps step/epoch files when saveBestOnly is false', async () => {
     const { train, eval: ev, model } = await smallSetup({ rows: 200 });

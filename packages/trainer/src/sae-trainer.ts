@@ -18,6 +18,7 @@ import { evaluate } from './metrics/evaluate.js';
 import { FeatureActivity } from './metrics/feature-activity.js';
 import { buildSchedule } from './schedules/build-schedule.js';
 import { plateauInit, plateauUpdate, type PlateauState } from './schedules/plateau.js';
+import { uploadBatch } from './upload-batch.js';
 import { describeOptions, resolveTrainerOptions, type ResolvedTrainerOptions, type SAETrainerOptions } from './trainer-options.js';
 
 export interface TrainOptions {
@@ -132,7 +133,7 @@ export class SAETrainer {
     batch: Batch, lr: number, precision: MatmulPrecision, transform: ReturnType<typeof chainTransforms>, hooks: HookRunner, control: TrainerControl,
   ): Promise<StepMetrics> {
     const { backend } = this.#model;
-    const x = backend.fromArray(batch.data, [batch.rows, batch.cols]);
+    const x = uploadBatch(backend, batch, this.options.microBatchSize);
     let grads: Map<string, Tensor> | undefined;
     try {
       if (this.options.optimizerInBackward) return await this.#stepInBackward(x, batch, lr, precision);
@@ -149,7 +150,7 @@ export class SAETrainer {
       this.#optimizer.step(grads);
       return this.#afterUpdate(out.losses, batch, lr, gradNorm);
     } finally {
-      x.dispose();
+      for (const t of x) t.dispose();
       for (const g of grads?.values() ?? []) g.dispose();
     }
   }
@@ -158,7 +159,7 @@ export class SAETrainer {
    * optimizerInBackward: the loss is checked before the backward pass; each gradient is checked
    * (backends with synchronous reads) and applied as it arrives, then freed.
    */
-  async #stepInBackward(x: Tensor, batch: Batch, lr: number, precision: MatmulPrecision): Promise<StepMetrics> {
+  async #stepInBackward(x: readonly Tensor[], batch: Batch, lr: number, precision: MatmulPrecision): Promise<StepMetrics> {
     const { backend } = this.#model;
     const step = this.#s.globalStep + 1;
     this.#optimizer.learningRate = lr;
@@ -227,7 +228,7 @@ export class SAETrainer {
     this.#wantEval = false;
     const loader = this.options.evalDataloader;
     if (!loader) return undefined;
-    const m = await evaluate(this.#model, loader, { precision, activity: this.#activity, trigger });
+    const m = await evaluate(this.#model, loader, { precision, activity: this.#activity, trigger, microBatchSize: this.options.microBatchSize });
     this.#lastEval = m;
     this.#lastEvalStep = this.#s.globalStep;
     await hooks.call('onEvalEnd', this.#state(), m, control);

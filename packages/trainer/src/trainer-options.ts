@@ -60,6 +60,15 @@ export interface SAETrainerOptions {
    * onBeforeOptimizerStep hook, which all need every gradient before the first update.
    */
   optimizerInBackward?: boolean;
+  /**
+   * Run each batch through the model in row blocks of at most this many rows and add their
+   * gradients up before the one optimiser step (default null: the whole batch at once). The
+   * step, its losses and its metrics are those of the whole batch (up to float32 rounding); only
+   * one block's [rows, n_features] intermediates are alive at a time, which is most of an L1
+   * step's memory. Smaller blocks use less memory; below the backend's row block (128 rows for
+   * wasm) they also get slower.
+   */
+  microBatchSize?: number | null;
   /** Warnings (default: console.warn). */
   warn?: (message: string) => void;
 }
@@ -81,12 +90,14 @@ export const TRAINER_DEFAULTS = {
   outputDir: 'saved_models',
   handleSignals: true,
   optimizerInBackward: false,
+  microBatchSize: null,
 } as const;
 
 export type ResolvedTrainerOptions = Omit<SAETrainerOptions, keyof typeof TRAINER_DEFAULTS> & {
   modelName: string; epochs: number; bf16: boolean; randomSeed: number; saveCheckpoints: boolean; device: string;
   gradClipNorm: number | null; lrsType: LrsType; evalSteps: number; warmupFraction: number; saveBestOnly: boolean;
   logToWandb: boolean; logEverySteps: number; outputDir: string; handleSignals: boolean; optimizerInBackward: boolean;
+  microBatchSize: number | null;
 };
 
 export function resolveTrainerOptions(o: SAETrainerOptions): ResolvedTrainerOptions {
@@ -102,6 +113,9 @@ export function resolveTrainerOptions(o: SAETrainerOptions): ResolvedTrainerOpti
   if (!(r.warmupFraction >= 0 && r.warmupFraction < 1)) bad('warmup_fraction', `must be in [0, 1), got ${r.warmupFraction}`);
   if (r.lrsType !== null && !['cosine', 'linear', 'plateau'].includes(r.lrsType)) bad('lrs_type', `must be cosine, linear, plateau or null, got ${String(r.lrsType)}`);
   if (r.gradClipNorm !== null && !(r.gradClipNorm > 0)) bad('grad_clip_norm', `must be a positive number or null, got ${r.gradClipNorm}`);
+  if (r.microBatchSize !== null && !(Number.isInteger(r.microBatchSize) && r.microBatchSize >= 1)) {
+    bad('micro_batch_size', `must be a positive integer (rows per block) or null, got ${r.microBatchSize}`);
+  }
   if (r.optimizerInBackward) {
     const why = 'which needs every gradient before the first update; set optimizer_in_backward: false to use it';
     if (r.gradClipNorm !== null) bad('optimizer_in_backward', `cannot be combined with grad_clip_norm (clipping by the global norm), ${why}`);
@@ -124,6 +138,6 @@ export function describeOptions(r: ResolvedTrainerOptions): Record<string, unkno
     model_name: r.modelName, epochs: r.epochs, bf16: r.bf16, random_seed: r.randomSeed, save_checkpoints: r.saveCheckpoints,
     device: r.device, grad_clip_norm: r.gradClipNorm, lrs_type: r.lrsType, eval_steps: r.evalSteps,
     warmup_fraction: r.warmupFraction, save_best_only: r.saveBestOnly, log_to_wandb: r.logToWandb,
-    optimizer_in_backward: r.optimizerInBackward,
+    optimizer_in_backward: r.optimizerInBackward, micro_batch_size: r.microBatchSize,
   };
 }

@@ -20,6 +20,7 @@ Flags override the file:
   --eval-activations FILE              --init-from MODEL          --resume RUN_FOLDER
   --key NAME (tensor in a .pt dict)    --flatten                  --skip-non-finite
   --optimizer-in-backward (update each parameter as its gradient is made: less memory, no clipping)
+  --micro-batch-size N (run each batch in blocks of N rows, one optimiser step: less memory)
   --bf16    --wandb    --quiet    --dry-run (print the resolved configuration and exit)`,
   options: {
     config: { type: 'string', short: 'c' },
@@ -49,6 +50,7 @@ Flags override the file:
     flatten: { type: 'boolean' },
     'skip-non-finite': { type: 'boolean' },
     'optimizer-in-backward': { type: 'boolean' },
+    'micro-batch-size': { type: 'string' },
     bf16: { type: 'boolean' },
     wandb: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },

@@ -41,5 +41,11 @@ describe('train config', () => {
     expect(() => resolveTrainConfig({ ...tutorial, trainer: { optimizer_in_backward: true, grad_clip_norm: 1 } }, 'c.yaml'))
       .toThrow(/trainer.optimizer_in_backward: cannot be combined with grad_clip_norm/);
   });
-});
 
+  it('takes micro_batch_size from the file or the flag (default null), and rejects a non-positive one', () => {
+    expect(resolveTrainConfig(tutorial, 'c.yaml').trainer.micro_batch_size).toBeNull();
+    expect(resolveTrainConfig({ ...tutorial, trainer: { micro_batch_size: 256 } }, 'c.yaml').trainer.micro_batch_size).toBe(256);
+    expect(resolveTrainConfig(applyFlags(tutorial, { 'micro-batch-size': '128' }), 'c.yaml').trainer.micro_batch_size).toBe(128);
+    expect(() => resolveTrainConfig({ ...tutorial, trainer: { micro_batch_size: 0 } }, 'c.yaml')).toThrow(/trainer.micro_batch_size/);
+  });
+});

@@ -52,6 +52,8 @@ export const trainerSectionSchema = z
     output_dir: z.string().default('saved_models'),
     /** Update each parameter as soon as its gradient is made (one weight-sized gradient alive, not two). */
     optimizer_in_backward: z.boolean().default(false),
+    /** Rows per block when a batch is run in pieces with one optimiser step (null: the whole batch). */
+    micro_batch_size: positiveInt.nullable().default(null),
   })
   .strict()
   .refine((t) => !(t.optimizer_in_backward && t.grad_clip_norm !== null), {

@@ -1,5 +1,6 @@
 import type { DataLoader, MatmulPrecision, SparseAutoencoder } from '@deeplens/core';
 import type { EvalMetrics } from '../hooks/trainer-hooks.js';
+import { uploadBatch } from '../upload-batch.js';
 import { densityHistogram, type FeatureActivity } from './feature-activity.js';
 
 export interface EvaluateOptions {
@@ -7,6 +8,8 @@ export interface EvaluateOptions {
   /** Training activity for the dead-latent window; without it, dead means silent on the eval set. */
   activity?: FeatureActivity;
   trigger?: EvalMetrics['trigger'];
+  /** Run each batch in row blocks of at most this many rows (the trainer's microBatchSize). */
+  microBatchSize?: number | null;
 }
 
 /**
@@ -28,7 +31,7 @@ export async function evaluate(model: SparseAutoencoder, loader: DataLoader, opt
   const sumSq = new Float64Array(d);
   const firing = new Float64Array(F);
   for await (const batch of loader.epoch(0)) {
-    const x = backend.fromArray(batch.data, [batch.rows, batch.cols]);
+    const x = uploadBatch(backend, batch, options.microBatchSize ?? null);
     try {
       const l = await model.loss(x, { firing: true, precision: options.precision ?? 'float32' });
       rows += batch.rows;
@@ -37,7 +40,7 @@ export async function evaluate(model: SparseAutoencoder, loader: DataLoader, opt
       nonZero += l.nonZeroFrac * batch.rows * F;
       for (let f = 0; f < F; f++) firing[f]! += l.firing![f]!;
     } finally {
-      x.dispose();
+      for (const t of x) t.dispose();
     }
     for (let r = 0; r < batch.rows; r++) {
       for (let j = 0; j < d; j++) {
