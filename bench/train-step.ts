@@ -1,6 +1,6 @@
 /**
  * One benchmark measurement in its own process (so peak RSS is this run's):
- *   tsx bench/train-step.ts --backend wasm --config a --steps 3 --warmup 1 [--optimizer-in-backward]
+ *   tsx bench/train-step.ts --backend wasm --config a --steps 3 --warmup 1 [--optimizer-in-backward] [--micro-batch N]
  * Prints one JSON line: tokens/s of full training steps (forward, backward, Adam, postStep),
  * encoder-matmul GFLOP/s, and peak RSS.
  */
@@ -9,7 +9,7 @@ import { Adam, cpuBackendPlugin, Rng, SparseAutoencoder, type BackendPlugin, typ
 import { WasmBackend, wasmBackendPlugin } from '@deeplens/backend-wasm';
 import { CONFIGS, ENCODER_ROWS } from './configs.js';
 
-const { values } = parseArgs({ options: { backend: { type: 'string' }, config: { type: 'string' }, steps: { type: 'string', default: '3' }, warmup: { type: 'string', default: '1' }, 'optimizer-in-backward': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { backend: { type: 'string' }, config: { type: 'string' }, steps: { type: 'string', default: '3' }, warmup: { type: 'string', default: '1' }, 'optimizer-in-backward': { type: 'boolean', default: false }, 'micro-batch': { type: 'string' } } });
 const plugins: Record<string, BackendPlugin> = {
   cpu: cpuBackendPlugin,
   wasm: wasmBackendPlugin as BackendPlugin,
@@ -26,7 +26,10 @@ const sae = SparseAutoencoder.create({ backend, config: { inputDims: cfg.d, nFea
 const opt = new Adam(sae, { lr: 1e-4 });
 // Made inside a function: a temporary of the module's top level stays reachable from its frame.
 const randomTensor = (rows: number): Tensor => backend.fromArray(Float32Array.from({ length: rows * cfg.d }, () => rng.normal()), [rows, cfg.d]);
-const x = randomTensor(cfg.batch);
+// --micro-batch N: the batch as row blocks of N rows (the trainer's micro_batch_size), one set of
+// gradients accumulated over them.
+const microRows = values['micro-batch'] ? Number(values['micro-batch']) : cfg.batch;
+const x: Tensor[] = Array.from({ length: Math.ceil(cfg.batch / microRows) }, (_, i) => randomTensor(Math.min(microRows, cfg.batch - i * microRows)));
 // The set-up's JavaScript garbage (the initial weights and this batch, generated in JS and copied to
 // the backend) is collected before training starts: the peak below is the training steps' own.
 (globalThis as { gc?: () => void }).gc?.();
@@ -69,7 +72,8 @@ const matmulSeconds = (performance.now() - m0) / 1000 / 3;
 console.log(JSON.stringify({
   impl: values.backend === 'wasm-simd' ? 'wasm' : backend.name, config: cfg.id, steps, stepSeconds, tokensPerSec: cfg.batch / stepSeconds,
   encoderGflops: (2 * ENCODER_ROWS * cfg.d * cfg.F) / matmulSeconds / 1e9, peakRssMiB, idleRssMiB,
-  kernels: backend instanceof WasmBackend ? backend.kernelFlavor : undefined, mode: inBackward ? 'optimizer in backward' : undefined,
+  kernels: backend instanceof WasmBackend ? backend.kernelFlavor : undefined,
+  mode: [inBackward ? 'optimizer in backward' : '', x.length > 1 ? `micro-batches of ${microRows}` : ''].filter(Boolean).join(', ') || undefined,
 }));
 backend.dispose();
 process.exit(0);
