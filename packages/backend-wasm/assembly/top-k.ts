@@ -2,14 +2,14 @@
 // reference): per row the k entries of largest |a| (NaN counts as +Inf), ties broken by the lower
 // column; output = the entries above the k-th magnitude in column order, then the tied ones in
 // column order.
-import { gemm_block, GEMM_SCRATCH_FLOATS } from './gemm';
+import { gemm_block, GEMM_SCRATCH_FLOATS, MC, NR } from './gemm';
 
 /**
  * Rows the fused encoder handles at a time (its pre-activation block is ENC_ROWS × cols floats per
  * thread). Equal to gemm's row block MC: every block streams the whole packed W once, so 64-row
- * blocks read W twice as often as a plain matmul does — measured 10–20% slower than 128.
+ * blocks read W twice as often as a plain matmul does — measured 10–20% slower than 128-row ones.
  */
-const ENC_ROWS: i32 = 128;
+const ENC_ROWS: i32 = MC;
 
 /** Activation codes shared with the host: 0 none (identity), 1 relu, 2 silu. */
 export const ACT_RELU: i32 = 1;
@@ -180,7 +180,7 @@ export function encode_scratch_floats(cols: i32, k: i32): i32 {
 
 /**
  * The TopK encoder for rows [r0, r1) of x [m, d]: pre = x·W + bias (W packed by pack_b, or
- * row-major [d, cols] with cols % 8 == 0), a = act(pre), and per row the top-k of |a| into
+ * row-major [d, cols] with cols % NR == 0), a = act(pre), and per row the top-k of |a| into
  * values/indices [m, k] and pre at those entries into preAtK. Rows go ENC_ROWS at a time through
  * per-thread scratch, so the [m, cols] pre-activations never exist as a whole. xoff (0: none): a
  * [d] vector subtracted from every row of x as it is packed (x − b_dec without a copy of x).
@@ -191,7 +191,7 @@ export function encode_top_k(
 ): void {
   const block = scratch + (<usize>GEMM_SCRATCH_FLOATS << 2);
   const heap = block + (<usize>(ENC_ROWS * cols) << 2);
-  const panels = (cols + 7) >> 3;
+  const panels = (cols + NR - 1) / NR;
   for (let i0 = r0; i0 < r1; i0 += ENC_ROWS) {
     const i1 = min(r1, i0 + ENC_ROWS);
     gemm_block(x, 0, m, d, cols, w, wPacked, bias, block, cols, 0, i0, i1, 0, panels, scratch, xoff, 0, d, 0);

@@ -6,6 +6,8 @@ export interface Kernels {
   gemm_scratch_floats(): number;
   gemm_depth_block(): number;
   gemm_row_block(): number;
+  gemm_strip_rows(): number;
+  gemm_panel_cols(): number;
   encode_scratch_floats(cols: number, k: number): number;
   pack_b(b: number, transB: number, k: number, n: number, ld: number, packed: number, q0: number, q1: number): void;
   gemm(a: number, transA: number, m: number, k: number, n: number, b: number, bPacked: number, bias: number, c: number, scratch: number, r0: number, r1: number, q0: number, q1: number, aoff: number, pBegin: number, pEnd: number, acc: number): void;

@@ -58,6 +58,9 @@ export class WasmBackend extends CpuBackend {
   readonly #pool: WorkerPool;
   readonly #gemmScratch: number;
   readonly #rowBlock: number;
+  /** The micro-kernel's strip height and panel width (rows of A, columns of B). */
+  readonly #mr: number;
+  readonly #nr: number;
   readonly #depthBlock: number;
 
   constructor(options: WasmBackendOptions = {}) {
@@ -71,6 +74,8 @@ export class WasmBackend extends CpuBackend {
     this.#pool = new WorkerPool(module, mem.memory, this.threads);
     this.#gemmScratch = this.#k.gemm_scratch_floats();
     this.#rowBlock = this.#k.gemm_row_block();
+    this.#mr = this.#k.gemm_strip_rows();
+    this.#nr = this.#k.gemm_panel_cols();
     this.#depthBlock = this.#k.gemm_depth_block();
   }
 
@@ -111,19 +116,19 @@ export class WasmBackend extends CpuBackend {
     return out;
   }
 
-  /** B [k, n] (transB: stored [n, k]) packed into 8-column panels, in fresh wasm memory. */
+  /** B [k, n] (transB: stored [n, k]) packed into NR-column panels, in fresh wasm memory. */
   #pack(b: number, transB: boolean, k: number, n: number): Float32Array {
-    const packed = this.arrays.allocFloat32(Math.max(4, Math.ceil(n / 8) * 8 * k));
+    const packed = this.arrays.allocFloat32(Math.max(4, Math.ceil(n / this.#nr) * this.#nr * k));
     this.#packInto(b, transB, k, n, packed.byteOffset);
     return packed;
   }
 
   /**
-   * Pack B [k, n] (transB: stored [n, k]) into 8-column panels at `dst` (⌈n/8⌉·8·k floats). ld:
+   * Pack B [k, n] (transB: stored [n, k]) into NR-column panels at `dst` (⌈n/NR⌉·NR·k floats). ld:
    * floats between stored rows, when `b` is a depth range of a larger matrix.
    */
   #packInto(b: number, transB: boolean, k: number, n: number, dst: number, ld = transB ? k : n): void {
-    this.#pool.run('pack_b', Math.ceil(n / 8), (q0, q1) => [b, transB ? 1 : 0, k, n, ld, dst, q0, q1], this.#k.pack_b, 16);
+    this.#pool.run('pack_b', Math.ceil(n / this.#nr), (q0, q1) => [b, transB ? 1 : 0, k, n, ld, dst, q0, q1], this.#k.pack_b, 16);
   }
 
   override matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
@@ -158,7 +163,7 @@ export class WasmBackend extends CpuBackend {
     }
     const transA = options.transposeA ?? false;
     const transB = options.transposeB ?? false;
-    const direct = !transB && n % 8 === 0 && m < PACK_MIN_ROWS;
+    const direct = !transB && n % this.#nr === 0 && m < PACK_MIN_ROWS;
     if (!direct && m <= this.#rowBlock) {
       // One row block (a micro-batch): a packed copy of B would be read once, so each thread packs
       // the depth blocks of its own panels into its scratch as it reaches them — no B-sized buffer.
@@ -170,7 +175,7 @@ export class WasmBackend extends CpuBackend {
       }
       return;
     }
-    const panelBytes = Math.ceil(n / 8) * 32;
+    const panelBytes = Math.ceil(n / this.#nr) * this.#nr * 4;
     if (!direct && k * panelBytes > PACK_CHUNK_BYTES) {
       this.#chunkedMatmul(aPtr, transA, m, k, n, bPtr, transB, c, accumulate);
       return;
@@ -191,9 +196,9 @@ export class WasmBackend extends CpuBackend {
    * sum is formed in the same order as in one go).
    */
   #chunkedMatmul(a: number, transA: boolean, m: number, k: number, n: number, b: number, transB: boolean, c: number, accumulate: boolean): void {
-    const panels = Math.ceil(n / 8);
-    const chunk = Math.max(1, Math.floor(PACK_CHUNK_BYTES / (panels * 32) / this.#depthBlock)) * this.#depthBlock;
-    const packed = this.arrays.allocFloat32(panels * 8 * Math.min(chunk, k));
+    const panels = Math.ceil(n / this.#nr);
+    const chunk = Math.max(1, Math.floor(PACK_CHUNK_BYTES / (panels * this.#nr * 4) / this.#depthBlock)) * this.#depthBlock;
+    const packed = this.arrays.allocFloat32(panels * this.#nr * Math.min(chunk, k));
     const scratch = this.arrays.allocFloat32(this.threads * this.#gemmScratch);
     try {
       for (let p0 = 0; p0 < k; p0 += chunk) {
@@ -210,7 +215,7 @@ export class WasmBackend extends CpuBackend {
   }
 
   /**
-   * gemm over threads: split rows, or (few rows, or `splitColumns`) 8-column panels. aoff: row
+   * gemm over threads: split rows (in whole strips), or (few rows, or `splitColumns`) panels. aoff: row
    * offset of A (0: none); depths [pBegin, pEnd) only (a packed B then holds just those);
    * accumulate: C += op(A)·op(B).
    */
@@ -218,13 +223,14 @@ export class WasmBackend extends CpuBackend {
     a: number, transA: boolean, m: number, k: number, n: number, b: number, bLayout: BLayout, bias: number, c: number, scratch: number,
     splitColumns = false, aoff = 0, pBegin = 0, pEnd = k, accumulate = false,
   ): void {
-    const panels = Math.ceil(n / 8);
+    const panels = Math.ceil(n / this.#nr);
     const scratchBytes = this.#gemmScratch * 4;
     const common = [a, transA ? 1 : 0, m, k, n, b, bLayout, bias, c];
     if (!splitColumns && (m >= 2 * PACK_MIN_ROWS || panels < 2 * this.threads)) {
-      // Rows in multiples of 4 (the micro-kernel's height).
-      const strips = Math.ceil(m / 4);
-      this.#pool.run('gemm', strips, (s0, s1, slice) => [...common, scratch + slice * scratchBytes, s0 * 4, Math.min(m, s1 * 4), 0, panels, aoff, pBegin, pEnd, accumulate ? 1 : 0], this.#k.gemm, 4);
+      // Rows in whole strips (the micro-kernel's height).
+      const mr = this.#mr;
+      const strips = Math.ceil(m / mr);
+      this.#pool.run('gemm', strips, (s0, s1, slice) => [...common, scratch + slice * scratchBytes, s0 * mr, Math.min(m, s1 * mr), 0, panels, aoff, pBegin, pEnd, accumulate ? 1 : 0], this.#k.gemm, 4);
     } else {
       this.#pool.run('gemm', panels, (q0, q1, slice) => [...common, scratch + slice * scratchBytes, 0, m, q0, q1, aoff, pBegin, pEnd, accumulate ? 1 : 0], this.#k.gemm, 8);
     }
@@ -249,7 +255,7 @@ export class WasmBackend extends CpuBackend {
       // Few rows: the product is bound by reading W, so threads split W's columns (each reads its
       // half once) into a small [rows, cols] block; then top-k per row.
       const pre = this.arrays.allocFloat32(rows * cols);
-      const direct = cols % 8 === 0;
+      const direct = cols % this.#nr === 0;
       const wPtr = this.#f32ptr(w, 'encodeTopK');
       const packed = direct ? undefined : this.#pack(wPtr, false, d, cols);
       const scratch = this.arrays.allocFloat32(this.threads * Math.max(this.#gemmScratch, 2 * k));
@@ -275,7 +281,9 @@ export class WasmBackend extends CpuBackend {
           xPtr, rows, d, cols, wPtr, 1, bPtr, k, ACT_CODE[activation], values.byteOffset, indices.byteOffset,
           preAtK.byteOffset, scratch.byteOffset + slice * per * 4, r0, r1, xoff,
         ];
-        this.#pool.run('encode_top_k', rows, args, this.#k.encode_top_k, 4);
+        // Threads take whole strips of rows, so only the last block of all has a partial strip.
+        const mr = this.#mr;
+        this.#pool.run('encode_top_k', Math.ceil(rows / mr), (s0, s1, slice) => args(s0 * mr, Math.min(rows, s1 * mr), slice), this.#k.encode_top_k, 2);
       } finally {
         this.arrays.free(scratch);
         this.arrays.free(packed);
