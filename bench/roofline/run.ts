@@ -2,7 +2,8 @@
  * `pnpm bench:roofline`: what this machine lets 128-bit SIMD code reach, next to the wasm backend's
  * matmul and PyTorch/OpenBLAS, in one run with the measurements taking turns (best of each):
  *   - native micro-kernels (micro-kernels.c, compiled here with the system C compiler, skipped with a
- *     message when there is none): our 4×8 128-bit kernel, a 256-bit 6×16 one, bare FMA issue rate —
+ *     message when there is none): our 3×12 128-bit kernel (and the earlier 4×8), a 256-bit 6×16
+ *     one, bare FMA issue rate —
  *     on one core, and on every core at once (one process each, GFLOP/s summed);
  *   - the wasm backend's [1024, 768]·[768, 6144] product on 1 thread and on all cores;
  *   - the same product in PyTorch (OpenBLAS) on 1 and 2 threads, when /usr/bin/python3 has torch.

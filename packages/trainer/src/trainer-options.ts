@@ -65,8 +65,8 @@ export interface SAETrainerOptions {
    * gradients up before the one optimiser step (default null: the whole batch at once). The
    * step, its losses and its metrics are those of the whole batch (up to float32 rounding); only
    * one block's [rows, n_features] intermediates are alive at a time, which is most of an L1
-   * step's memory. Smaller blocks use less memory; below the backend's row block (128 rows for
-   * wasm) they also get slower.
+   * step's memory. Smaller blocks use less memory; blocks much smaller than the backend's row
+   * block (132 rows for wasm) are slower.
    */
   microBatchSize?: number | null;
   /** Warnings (default: console.warn). */
