@@ -212,6 +212,12 @@ export interface BackwardOptions {
    * temporary is made. Not with `sink`.
    */
   into?: ReadonlyMap<SaeParamName, Tensor>;
+  /**
+   * Leave out of b_dec's gradient its part through the encoder input, −W_enc·∂b_enc (no input
+   * norm): it is linear in ∂b_enc, so over micro-batches it is added once, from the summed ∂b_enc
+   * (`addBDecInputTerm`), instead of reading all of W_enc for every block.
+   */
+  deferBDecInputTerm?: boolean;
 }
 
 /**
@@ -326,10 +332,10 @@ export function saeBackward(
       put('ln.weight', ln.dGamma);
       put('ln.bias', ln.dBeta);
       put('b_dec', bag.take(bDecFromOutput));
+    } else if (options.deferBDecInputTerm) {
+      put('b_dec', bag.take(bDecFromOutput));
     } else {
-      const dbEncCol = bag.add(backend.reshape(dbEnc, [f, 1]));
-      const throughInputCol = bag.add(backend.matmul(p('W_enc'), dbEncCol));
-      const throughInput = bag.add(backend.reshape(throughInputCol, [d]));
+      const throughInput = bag.add(bDecInputTerm(backend, p, dbEnc));
       put('b_dec', backend.sub(bDecFromOutput, throughInput));
     }
     put('b_enc', bag.take(dbEnc));
@@ -345,6 +351,37 @@ export function saeBackward(
     throw error;
   } finally {
     bag.dispose();
+  }
+}
+
+/** W_enc·∂b_enc → [d]: what b_dec's gradient loses through the encoder input x − b_dec. */
+function bDecInputTerm(backend: Backend, p: ParamLookup, dbEnc: Tensor): Tensor {
+  const w = p('W_enc');
+  const col = backend.reshape(dbEnc, [w.shape[1]!, 1]);
+  try {
+    const product = backend.matmul(w, col);
+    try {
+      return backend.reshape(product, [w.shape[0]!]);
+    } finally {
+      product.dispose();
+    }
+  } finally {
+    col.dispose();
+  }
+}
+
+/**
+ * Completes gradients summed over micro-batches with `deferBDecInputTerm`: b_dec −= W_enc·∂b_enc
+ * (nothing to do with input norm, where b_dec is not subtracted from the input).
+ */
+export function addBDecInputTerm(backend: Backend, c: SaeConfig, p: ParamLookup, grads: ReadonlyMap<SaeParamName, Tensor>): void {
+  if (c.inputNorm) return;
+  const term = bDecInputTerm(backend, p, target(grads, 'b_enc'));
+  try {
+    backend.scaleInPlace(term, -1);
+    addInPlace(backend, target(grads, 'b_dec'), term);
+  } finally {
+    term.dispose();
   }
 }
 

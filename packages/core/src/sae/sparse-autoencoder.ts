@@ -5,7 +5,7 @@ import { InvalidArgumentError, ModelFileError, ShapeMismatchError } from '../err
 import { Rng } from '../random/rng.js';
 import { generateSaeParams } from './init-params.js';
 import { resolveSaeConfig, type SaeConfig, type SaeConfigInput } from './sae-config.js';
-import { firingCounts, saeBackward, saeForward, saeLossTensors, type ForwardCache, type ForwardOptions, type LossTensors } from './sae-graph.js';
+import { addBDecInputTerm, firingCounts, saeBackward, saeForward, saeLossTensors, type ForwardCache, type ForwardOptions, type LossTensors } from './sae-graph.js';
 import { saeParamShapes, type SaeParamName } from './sae-params.js';
 
 export interface ForwardOutput {
@@ -237,13 +237,16 @@ export class SparseAutoencoder {
         const cache = this.#forward(part, precision, { training: true });
         try {
           sums = this.#addLossTensors(sums, this.#lossTensors(cache, options.firing ?? false));
-          // The first block's gradients are the running sums the others are added into.
-          if (grads) saeBackward(this.backend, this.config, this.#lookup, cache, { precision, batchRows, into: grads });
-          else grads = saeBackward(this.backend, this.config, this.#lookup, cache, { precision, batchRows });
+          // The first block's gradients are the running sums the others are added into; b_dec's
+          // term through the encoder input is added once at the end, from the summed ∂b_enc.
+          const backward = { precision, batchRows, deferBDecInputTerm: true };
+          if (grads) saeBackward(this.backend, this.config, this.#lookup, cache, { ...backward, into: grads });
+          else grads = saeBackward(this.backend, this.config, this.#lookup, cache, backward);
         } finally {
           cache.bag.dispose();
         }
       }
+      addBDecInputTerm(this.backend, this.config, this.#lookup, grads!);
       const s = sums!;
       sums = undefined;
       const losses = await this.#readLosses(batchRows, s);
