@@ -163,27 +163,18 @@ export class WasmBackend extends CpuBackend {
     }
     const transA = options.transposeA ?? false;
     const transB = options.transposeB ?? false;
-    const direct = !transB && n % this.#nr === 0 && m < PACK_MIN_ROWS;
-    if (!direct && m <= this.#rowBlock) {
-      // One row block (a micro-batch): a packed copy of B would be read once, so each thread packs
-      // the depth blocks of its own panels into its scratch as it reaches them — no B-sized buffer.
-      const scratch = this.arrays.allocFloat32(this.threads * this.#gemmScratch);
-      try {
-        this.#gemm(aPtr, transA, m, k, n, bPtr, transB ? B_RAW_TRANSPOSED : B_RAW, 0, c, scratch.byteOffset, true, 0, 0, k, accumulate);
-      } finally {
-        this.arrays.free(scratch);
-      }
-      return;
-    }
-    const panelBytes = Math.ceil(n / this.#nr) * this.#nr * 4;
-    if (!direct && k * panelBytes > PACK_CHUNK_BYTES) {
+    // B read in place (few rows, whole panels); packed panel by panel as each thread reaches it
+    // (one row block, e.g. a micro-batch: a packed copy of B would be read once); else packed.
+    const layout: BLayout = !transB && n % this.#nr === 0 && m < PACK_MIN_ROWS ? B_IN_PLACE
+      : m <= this.#rowBlock ? (transB ? B_RAW_TRANSPOSED : B_RAW) : B_PACKED;
+    if (layout === B_PACKED && k * Math.ceil(n / this.#nr) * this.#nr * 4 > PACK_CHUNK_BYTES) {
       this.#chunkedMatmul(aPtr, transA, m, k, n, bPtr, transB, c, accumulate);
       return;
     }
-    const packed = direct ? undefined : this.#pack(bPtr, transB, k, n);
+    const packed = layout === B_PACKED ? this.#pack(bPtr, transB, k, n) : undefined;
     const scratch = this.arrays.allocFloat32(this.threads * this.#gemmScratch);
     try {
-      this.#gemm(aPtr, transA, m, k, n, packed ? packed.byteOffset : bPtr, direct ? B_IN_PLACE : B_PACKED, 0, c, scratch.byteOffset, false, 0, 0, k, accumulate);
+      this.#gemm(aPtr, transA, m, k, n, packed ? packed.byteOffset : bPtr, layout, 0, c, scratch.byteOffset, layout === B_RAW || layout === B_RAW_TRANSPOSED, 0, 0, k, accumulate);
     } finally {
       this.arrays.free(scratch);
       if (packed) this.arrays.free(packed);
