@@ -3,6 +3,8 @@ import { CpuBackend } from '../cpu/cpu-backend.js';
 import { ShapeMismatchError } from '../errors.js';
 import { Rng } from '../random/rng.js';
 import { Adam } from '../optim/adam.js';
+import type { ParamwiseStep } from '../optim/optimizer.js';
+import type { Tensor } from '../backend/tensor.js';
 import { SparseAutoencoder } from './sparse-autoencoder.js';
 import { assertAllClose } from '../testing/all-close.js';
 import { TOLERANCES } from '../testing/tolerances.js';
@@ -14,6 +16,18 @@ function unfusedCpu(): CpuBackend {
     Object.defineProperty(b, op, { value: undefined });
   }
   return b;
+}
+
+/** An onGradient that applies each gradient with the optimiser step and records its name. */
+function applyAsItArrives(step: ParamwiseStep, names: string[]) {
+  return (name: string, g: Tensor): void => {
+    names.push(name);
+    try {
+      step.update(name, g);
+    } finally {
+      g.dispose();
+    }
+  };
 }
 
 describe('SparseAutoencoder', () => {
@@ -62,14 +76,7 @@ describe('SparseAutoencoder', () => {
         const outB = await b!.lossAndGrads(x, {
           firing: true,
           beforeBackward: (losses) => void (seen = losses),
-          onGradient: (name, g) => {
-            order.push(name);
-            try {
-              step.update(name, g);
-            } finally {
-              g.dispose();
-            }
-          },
+          onGradient: applyAsItArrives(step, order),
         });
         step.finish();
         expect(outB.grads.size).toBe(0);
@@ -132,14 +139,7 @@ describe('SparseAutoencoder', () => {
     const step = optB.beginStep();
     const outB = await b!.lossAndGrads(parts, {
       beforeBackward: () => void events.push('losses'),
-      onGradient: (name, g) => {
-        events.push(name);
-        try {
-          step.update(name, g);
-        } finally {
-          g.dispose();
-        }
-      },
+      onGradient: applyAsItArrives(step, events),
     });
     step.finish();
     expect(events[0]).toBe('losses');
