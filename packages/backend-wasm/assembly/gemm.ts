@@ -82,7 +82,7 @@ function pack_panel(b: usize, transB: i32, k: i32, n: i32, ld: i32, j0: i32, dst
 /** Four rows of four floats (`src`, rows `stride` bytes apart) stored transposed: row i of the result at dst + i·dstStride. */
 // @ts-ignore: decorator
 @inline
-function transpose4(src: usize, stride: usize, dst: usize, dstStride: usize): void {
+export function transpose4(src: usize, stride: usize, dst: usize, dstStride: usize): void {
   const a = v128.load(src), b = v128.load(src + stride), c = v128.load(src + 2 * stride), d = v128.load(src + 3 * stride);
   const t0 = v128.shuffle<f32>(a, b, 0, 4, 1, 5);
   const t1 = v128.shuffle<f32>(c, d, 0, 4, 1, 5);

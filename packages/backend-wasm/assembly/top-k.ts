@@ -105,8 +105,10 @@ function sift_max(a: usize, n: i32, start: i32): void {
 /**
  * Top-k of one row: `row` holds pre-activations [cols]; a = act(pre). Writes a's signed values,
  * the columns and (when preOut != 0) pre at those columns. `heap` has room for 2·k values.
+ * colIdx ≠ 0: the row is a list of candidates, entry c being column colIdx[c] (ascending), and
+ * the columns written are those.
  */
-function top_k_row(row: usize, cols: i32, k: i32, act: i32, vo: usize, io: usize, preOut: usize, heap: usize): void {
+export function top_k_row(row: usize, cols: i32, k: i32, act: i32, vo: usize, io: usize, preOut: usize, heap: usize, colIdx: usize): void {
   const hm = heap;
   const hc = heap + (<usize>k << 2);
   for (let c = 0; c < k; c++) {
@@ -154,7 +156,7 @@ function top_k_row(row: usize, cols: i32, k: i32, act: i32, vo: usize, io: usize
       const m = magOf(a);
       if (pass == 0 ? m > thr : m == thr) {
         store<f32>(vo + (<usize>taken << 2), a);
-        store<i32>(io + (<usize>taken << 2), col);
+        store<i32>(io + (<usize>taken << 2), colIdx ? load<i32>(colIdx + (<usize>col << 2)) : col);
         if (preOut) store<f32>(preOut + (<usize>taken << 2), pre);
         taken++;
       }
@@ -169,7 +171,7 @@ function top_k_row(row: usize, cols: i32, k: i32, act: i32, vo: usize, io: usize
 export function top_k_abs(x: usize, cols: i32, k: i32, act: i32, values: usize, indices: usize, preOut: usize, scratch: usize, r0: i32, r1: i32): void {
   for (let r = r0; r < r1; r++) {
     const o = <usize>r * k << 2;
-    top_k_row(x + (<usize>r * cols << 2), cols, k, act, values + o, indices + o, preOut ? preOut + o : 0, scratch);
+    top_k_row(x + (<usize>r * cols << 2), cols, k, act, values + o, indices + o, preOut ? preOut + o : 0, scratch, 0);
   }
 }
 
@@ -197,7 +199,7 @@ export function encode_top_k(
     gemm_block(x, 0, m, d, cols, w, wPacked, bias, block, cols, 0, i0, i1, 0, panels, scratch, xoff, 0, d, 0);
     for (let i = i0; i < i1; i++) {
       const o = <usize>i * k << 2;
-      top_k_row(block + (<usize>(i - i0) * cols << 2), cols, k, act, values + o, indices + o, preAtK + o, heap);
+      top_k_row(block + (<usize>(i - i0) * cols << 2), cols, k, act, values + o, indices + o, preAtK + o, heap, 0);
     }
   }
 }

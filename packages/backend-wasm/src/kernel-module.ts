@@ -12,6 +12,12 @@ export interface Kernels {
   pack_b(b: number, transB: number, k: number, n: number, ld: number, packed: number, q0: number, q1: number): void;
   gemm(a: number, transA: number, m: number, k: number, n: number, b: number, bPacked: number, bias: number, c: number, scratch: number, r0: number, r1: number, q0: number, q1: number, aoff: number, pBegin: number, pEnd: number, acc: number): void;
   encode_top_k(x: number, m: number, d: number, cols: number, w: number, wPacked: number, bias: number, k: number, act: number, values: number, indices: number, preAtK: number, scratch: number, r0: number, r1: number, xoff: number): void;
+  quant_w_bytes(d: number, cols: number): number;
+  screen_scratch_bytes(d: number, cols: number, k: number): number;
+  screen_stats_offset(d: number, cols: number, k: number): number;
+  quantize_scratch_floats(): number;
+  quantize_w(w: number, d: number, cols: number, out: number, scale: number, err: number, flag: number, q0: number, q1: number, tmp: number): void;
+  encode_top_k_screened(x: number, m: number, d: number, cols: number, w: number, wq: number, wscale: number, werr: number, bias: number, k: number, act: number, values: number, indices: number, preAtK: number, scratch: number, r0: number, r1: number, xoff: number): void;
   top_k_abs(x: number, cols: number, k: number, act: number, values: number, indices: number, preOut: number, scratch: number, r0: number, r1: number): void;
   matvec(a: number, x: number, n: number, out: number, r0: number, r1: number): void;
   sparse_matmul(values: number, indices: number, k: number, w: number, n: number, out: number, r0: number, r1: number): void;
@@ -34,7 +40,7 @@ export interface Kernels {
 
 /** Kernels the worker threads can run (by index in this list). */
 export const KERNEL_NAMES = [
-  'gemm', 'pack_b', 'encode_top_k', 'top_k_abs', 'sparse_matmul', 'sampled_matmul', 'sparse_transpose_matmul',
+  'gemm', 'pack_b', 'encode_top_k', 'quantize_w', 'encode_top_k_screened', 'top_k_abs', 'sparse_matmul', 'sampled_matmul', 'sparse_transpose_matmul',
   'matvec', 'add_row_vector', 'binary', 'scale', 'sign', 'activation', 'activation_grad', 'reduce_all', 'reduce_rows',
   'reduce_cols', 'adam', 'normalize_rows', 'transpose',
 ] as const satisfies ReadonlyArray<keyof Kernels>;

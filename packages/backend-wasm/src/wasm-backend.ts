@@ -17,11 +17,19 @@ export interface WasmBackendOptions {
    * them; false forces the plain SIMD build; true fails where unsupported.
    */
   relaxedSimd?: boolean;
+  /**
+   * Rows from which the ReLU TopK encoder screens in int16 before selecting (default 512; below it,
+   * quantising W would cost more than it saves). The result is the same exact top-k either way;
+   * Infinity always encodes in float32, 1 screens every call (for tests).
+   */
+  screenMinRows?: number;
 }
 
 /** Elements per work unit of element-wise kernels, and units a thread needs before splitting. */
 const BLOCK = 4096;
 const MIN_BLOCKS_PER_THREAD = 16;
+/** Rows from which the TopK encoder screens in int16 by default. */
+const SCREEN_MIN_ROWS = 512;
 /** Below this many rows B is read in place (no packing) when its width allows. */
 const PACK_MIN_ROWS = 64;
 /**
@@ -62,6 +70,13 @@ export class WasmBackend extends CpuBackend {
   readonly #mr: number;
   readonly #nr: number;
   readonly #depthBlock: number;
+  readonly #screenMinRows: number;
+  /**
+   * The last int16-screened TopK encode: its rows, and how many of them the screen could not
+   * settle and were encoded in float32 (rows with NaN/Inf, ReLU rows with fewer than k surely
+   * positive values, too many candidates). undefined until a call screens.
+   */
+  lastScreen: { rows: number; float32Rows: number } | undefined;
 
   constructor(options: WasmBackendOptions = {}) {
     const mem = new WasmArrayMemory();
@@ -77,6 +92,8 @@ export class WasmBackend extends CpuBackend {
     this.#mr = this.#k.gemm_strip_rows();
     this.#nr = this.#k.gemm_panel_cols();
     this.#depthBlock = this.#k.gemm_depth_block();
+    this.#screenMinRows = options.screenMinRows ?? SCREEN_MIN_ROWS;
+    if (!(this.#screenMinRows >= 1)) throw new InvalidArgumentError(`wasm backend: screenMinRows must be ≥ 1 (Infinity: never), got ${options.screenMinRows}`);
   }
 
   /**
@@ -242,7 +259,11 @@ export class WasmBackend extends CpuBackend {
     const preAtK = this.arrays.allocFloat32(rows * k);
     const xPtr = this.#f32ptr(x, 'encodeTopK');
     const bPtr = this.#f32ptr(bias, 'encodeTopK');
-    if (rows > 0 && rows < PACK_MIN_ROWS) {
+    const screened = rows > 0 && activation === 'relu' && rows >= this.#screenMinRows
+      && this.#encodeScreened(xPtr, rows, d, cols, this.#f32ptr(w, 'encodeTopK'), bPtr, k, xoff, values, indices, preAtK);
+    if (screened) {
+      // done
+    } else if (rows > 0 && rows < PACK_MIN_ROWS) {
       // Few rows: the product is bound by reading W, so threads split W's columns (each reads its
       // half once) into a small [rows, cols] block; then top-k per row.
       const pre = this.arrays.allocFloat32(rows * cols);
@@ -284,6 +305,55 @@ export class WasmBackend extends CpuBackend {
       z: { values: this.wrap(values, [rows, k]), indices: this.wrap(indices, [rows, k], 'int32'), cols },
       preAtK: this.wrap(preAtK, [rows, k]),
     };
+  }
+
+  /**
+   * The int16-screened TopK encoder (ReLU): W quantised per column into int16 panels (threads split
+   * the panels), then each thread screens, recomputes and selects its rows. False (nothing written)
+   * when W has a non-finite value: the caller encodes in float32, which gives NaN its +Inf rank.
+   */
+  #encodeScreened(
+    xPtr: number, rows: number, d: number, cols: number, wPtr: number, bPtr: number, k: number, xoff: number,
+    values: Float32Array, indices: Int32Array, preAtK: Float32Array,
+  ): boolean {
+    const padded = Math.ceil(cols / this.#nr) * this.#nr;
+    const wq = this.arrays.allocInt32(Math.ceil(this.#k.quant_w_bytes(d, cols) / 4));
+    const scale = this.arrays.allocFloat32(padded);
+    const err = this.arrays.allocFloat32(padded);
+    const flag = this.arrays.allocInt32(4);
+    const qPer = this.#k.quantize_scratch_floats();
+    let scratch: Float32Array | undefined = this.arrays.allocFloat32(this.threads * qPer);
+    try {
+      flag[0] = 0;
+      const qBase = scratch.byteOffset;
+      this.#pool.run('quantize_w', padded / this.#nr, (q0, q1, slice) => [wPtr, d, cols, wq.byteOffset, scale.byteOffset, err.byteOffset, flag.byteOffset, q0, q1, qBase + slice * qPer * 4], this.#k.quantize_w, 16);
+      this.arrays.free(scratch);
+      scratch = undefined;
+      if (Atomics.load(flag, 0) !== 0) {
+        this.lastScreen = { rows, float32Rows: rows };
+        return false;
+      }
+      const per = Math.ceil(this.#k.screen_scratch_bytes(d, cols, k) / 64) * 64;
+      scratch = this.arrays.allocFloat32((this.threads * per) / 4);
+      const base = scratch.byteOffset;
+      const stats = this.#k.screen_stats_offset(d, cols, k);
+      const i32 = new Int32Array(scratch.buffer);
+      for (let t = 0; t < this.threads; t++) i32[(base + t * per + stats) / 4] = 0;
+      this.#pool.run('encode_top_k_screened', rows, (r0, r1, slice) => [
+        xPtr, rows, d, cols, wPtr, wq.byteOffset, scale.byteOffset, err.byteOffset, bPtr, k, ACT_CODE.relu, values.byteOffset,
+        indices.byteOffset, preAtK.byteOffset, base + slice * per, r0, r1, xoff,
+      ], this.#k.encode_top_k_screened, 64);
+      let float32Rows = 0;
+      for (let t = 0; t < this.threads; t++) float32Rows += i32[(base + t * per + stats) / 4]!;
+      this.lastScreen = { rows, float32Rows };
+      return true;
+    } finally {
+      if (scratch) this.arrays.free(scratch);
+      this.arrays.free(flag);
+      this.arrays.free(err);
+      this.arrays.free(scale);
+      this.arrays.free(wq);
+    }
   }
 
   override topKAbs(x: Tensor, k: number): SparseRows {

@@ -1,0 +1,134 @@
+import { CpuBackend, encodeTopK, Rng, type Tensor } from '@deeplens/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { WasmBackend } from './wasm-backend.js';
+
+// The int16-screened ReLU TopK encoder must select exactly what the float32 encoder selects (and
+// the reference backend): same columns in the same order, pre-activations equal to float32
+// rounding. Each case runs both wasm paths on 2 threads and the reference backend.
+const screened = new WasmBackend({ threads: 2, screenMinRows: 1 });
+const screened1 = new WasmBackend({ threads: 1, screenMinRows: 1 });
+const screenedPlain = new WasmBackend({ threads: 2, screenMinRows: 1, relaxedSimd: false });
+const float32 = new WasmBackend({ threads: 2, screenMinRows: Infinity });
+const cpu = new CpuBackend();
+afterAll(() => [screened, screened1, screenedPlain, float32].forEach((b) => b.dispose()));
+
+interface Case { x: Float32Array; w: Float32Array; b: Float32Array; off?: Float32Array; rows: number; d: number; cols: number; k: number }
+
+function encode(backend: CpuBackend, c: Case) {
+  const t = (data: Float32Array, shape: number[]) => backend.fromArray(data, shape);
+  const r = encodeTopK(backend, t(c.x, [c.rows, c.d]), t(c.w, [c.d, c.cols]), t(c.b, [c.cols]), c.k, 'relu', c.off ? t(c.off, [c.d]) : undefined);
+  const read = (x: Tensor) => Array.from(backend.readSync!(x));
+  return { values: read(r.z.values), indices: read(r.z.indices), pre: read(r.preAtK) };
+}
+
+/**
+ * Same indices everywhere; values within float32 rounding of a d-term dot product. Returns how
+ * many rows the screened path encoded in float32 (the same for every thread count and build).
+ */
+function expectSameSelection(c: Case, tol = 2e-5): number {
+  const ref = encode(float32, c);
+  // The float32 path is conformance-tested against the reference backend; the reference itself
+  // is too slow for the largest cases here.
+  if (c.rows * c.d * c.cols <= 2e7) expect(encode(cpu, c).indices).toEqual(ref.indices);
+  for (const b of [screened, screened1, screenedPlain]) {
+    const got = encode(b, c);
+    expect(sameArray(got.indices, ref.indices)).toBe(true);
+    for (const key of ['values', 'pre'] as const) {
+      let worst = 0; // the largest relative difference; non-finite values must match exactly
+      got[key].forEach((v, i) => {
+        const want = ref[key][i]!;
+        const diff = Number.isFinite(want) ? Math.abs(v - want) / (1 + Math.abs(want)) : Object.is(v, want) ? 0 : Infinity;
+        worst = Math.max(worst, diff);
+      });
+      expect(worst, key).toBeLessThanOrEqual(tol);
+    }
+  }
+  // The screened path is deterministic whatever the thread count.
+  const [two, one] = [encode(screened, c), encode(screened1, c)];
+  expect(sameArray(two.values, one.values) && sameArray(two.indices, one.indices) && sameArray(two.pre, one.pre)).toBe(true);
+  const fallback = screened.lastScreen!;
+  expect(fallback.rows).toBe(c.rows);
+  expect(screened1.lastScreen).toEqual(fallback);
+  expect(screenedPlain.lastScreen).toEqual(fallback);
+  return fallback.float32Rows;
+}
+
+const sameArray = (a: number[], b: number[]) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+
+function randomCase(seed: number, rows: number, d: number, cols: number, k: number, opts: { offset?: boolean; xScale?: number } = {}): Case {
+  const rng = new Rng(seed);
+  const n = (len: number, s: number) => Float32Array.from({ length: len }, () => rng.normal() * s);
+  return {
+    rows, d, cols, k,
+    x: n(rows * d, opts.xScale ?? 1), w: n(d * cols, 1 / Math.sqrt(d)), b: n(cols, 0.1),
+    off: opts.offset ? n(d, 0.3) : undefined,
+  };
+}
+
+describe('int16-screened TopK encoder (wasm)', () => {
+  it.each([
+    [300, 768, 6144, 32, true],
+    [200, 101, 1001, 7, true], // odd depth, width neither a multiple of 4 nor of 12
+    [150, 64, 130, 1, false],
+    [400, 256, 2000, 300, true], // large k: many candidates per row
+    [7, 9, 14, 3, true], // fewer rows than one strip block
+  ])('matches the float32 encoder: rows %i, d %i, cols %i, k %i (x − offset: %s)', (rows, d, cols, k, offset) => {
+    // Random data: the screen settles every row.
+    expect(expectSameSelection(randomCase(rows * 7 + d, rows, d, cols, k, { offset }))).toBe(0);
+  });
+
+  it('k = cols: the lower bounds of the smallest values reach 0 (zero ties), so rows go to float32', () => {
+    const c = randomCase(10, 140, 33, 48, 48);
+    expect(expectSameSelection(c)).toBe(c.rows);
+  });
+
+  it('inputs with outlier dimensions and very different scales per row', () => {
+    const c = randomCase(11, 260, 128, 900, 16, { offset: true });
+    for (let r = 0; r < c.rows; r++) {
+      const s = 10 ** ((r % 9) - 4); // 1e-4 … 1e4
+      for (let i = 0; i < c.d; i++) c.x[r * c.d + i]! *= s;
+      c.x[r * c.d + (r % c.d)]! *= 300; // one outlier dimension per row
+    }
+    expect(expectSameSelection(c)).toBe(0);
+  });
+
+  it('ties: identical columns are broken by the lower column, as in float32', () => {
+    const c = randomCase(12, 150, 48, 240, 10);
+    // Columns 3j, 3j+1, 3j+2 equal (and so are their biases): every pre-activation comes in threes.
+    for (let i = 0; i < c.d; i++) for (let j = 0; j < c.cols; j += 3) { c.w[i * c.cols + j + 1] = c.w[i * c.cols + j]!; c.w[i * c.cols + j + 2] = c.w[i * c.cols + j]!; }
+    for (let j = 0; j < c.cols; j += 3) { c.b[j + 1] = c.b[j]!; c.b[j + 2] = c.b[j]!; }
+    expect(expectSameSelection(c)).toBe(0);
+    // All columns equal: more candidates than a row can hold, so every row is encoded in float32.
+    const same = randomCase(13, 100, 16, 400, 4);
+    for (let i = 0; i < same.d; i++) for (let j = 1; j < same.cols; j++) same.w[i * same.cols + j] = same.w[i * same.cols]!;
+    same.b.fill(0.5);
+    expect(expectSameSelection(same)).toBe(same.rows);
+  });
+
+  it('rows with fewer than k positive pre-activations (zero ties by column) fall back to float32', () => {
+    const c = randomCase(14, 200, 32, 300, 40);
+    c.b.fill(-5); // almost nothing is positive …
+    for (let r = 0; r < c.rows; r += 2) c.x.fill(0, r * c.d, (r + 1) * c.d); // … and every other row is all zeros
+    expect(expectSameSelection(c)).toBeGreaterThanOrEqual(c.rows / 2);
+  });
+
+  it('rows with NaN or ±Inf are encoded in float32 (NaN ranks as +Inf); the others are screened', () => {
+    const c = randomCase(15, 180, 40, 500, 8, { offset: true });
+    c.x[3 * c.d + 5] = NaN;
+    c.x[50 * c.d + 1] = Infinity;
+    c.x[51 * c.d + 2] = -Infinity;
+    expect(expectSameSelection(c)).toBe(3);
+  });
+
+  it('a non-finite weight makes the whole call use the float32 encoder', () => {
+    const c = randomCase(16, 160, 40, 500, 8);
+    c.w[7 * c.cols + 123] = NaN;
+    expect(expectSameSelection(c)).toBe(c.rows);
+    c.w[7 * c.cols + 123] = -Infinity;
+    expect(expectSameSelection(c)).toBe(c.rows);
+  });
+
+  it('rejects a screenMinRows below 1', () => {
+    expect(() => new WasmBackend({ threads: 1, screenMinRows: 0 })).toThrow(/screenMinRows/);
+  });
+});
