@@ -259,11 +259,10 @@ export class WasmBackend extends CpuBackend {
     const preAtK = this.arrays.allocFloat32(rows * k);
     const xPtr = this.#f32ptr(x, 'encodeTopK');
     const bPtr = this.#f32ptr(bias, 'encodeTopK');
-    const screened = rows > 0 && activation === 'relu' && rows >= this.#screenMinRows
+    // ReLU batches from screenMinRows rows: screened in int16 (false: W is not finite — float32 then).
+    const screened = activation === 'relu' && rows > 0 && rows >= this.#screenMinRows
       && this.#encodeScreened(xPtr, rows, d, cols, this.#f32ptr(w, 'encodeTopK'), bPtr, k, xoff, values, indices, preAtK);
-    if (screened) {
-      // done
-    } else if (rows > 0 && rows < PACK_MIN_ROWS) {
+    if (!screened && rows > 0 && rows < PACK_MIN_ROWS) {
       // Few rows: the product is bound by reading W, so threads split W's columns (each reads its
       // half once) into a small [rows, cols] block; then top-k per row.
       const pre = this.arrays.allocFloat32(rows * cols);
@@ -280,7 +279,7 @@ export class WasmBackend extends CpuBackend {
         if (packed) this.arrays.free(packed);
         this.arrays.free(pre);
       }
-    } else if (rows > 0) {
+    } else if (!screened && rows > 0) {
       // W is packed once per call — once per optimiser step in training — and freed straight away:
       // keeping the panels for the next call would hold a second copy of W_enc through the backward
       // pass, for a saving of about 1% of the step.
