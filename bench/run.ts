@@ -71,14 +71,16 @@ function measure(): BenchData {
     const cfg = CONFIGS[id];
     const steps = values.steps!;
     const runs: Array<{ label: string; run: () => Result | undefined }> = [];
-    for (const backend of cfg.k === null ? ['wasm', 'wasm+oib', 'wasm+mb', 'cpu'] : ['wasm', 'wasm+oib', 'wasm-simd', 'cpu']) {
+    // wasm+f32enc: the TopK encoder without its int16 screen (config (a): batches the screen runs on).
+    const topk = cfg.batch >= 512 ? ['wasm', 'wasm+f32enc', 'wasm+oib', 'wasm-simd', 'cpu'] : ['wasm', 'wasm+oib', 'wasm-simd', 'cpu'];
+    for (const backend of cfg.k === null ? ['wasm', 'wasm+oib', 'wasm+mb', 'cpu'] : topk) {
       if (backend === 'cpu' && (cfg.batch > 256 || cfg.d * cfg.F > 10_000_000)) {
         notes.push(`cpu (reference backend, about 0.7 GFLOP/s) skipped for config ${id}: minutes per step; it is there to check other backends, not to train.`);
         continue;
       }
       // wasm+oib: the same backend with the optimiser applied during the backward pass (optimizerInBackward);
       // wasm+mb: the batch run in micro-batches of MICRO_BATCH_ROWS rows (microBatchSize), for L1.
-      const [name, mode] = backend === 'wasm+oib' ? ['wasm', ['--optimizer-in-backward']] : backend === 'wasm+mb' ? ['wasm', ['--micro-batch', String(MICRO_BATCH_ROWS)]] : [backend, []];
+      const [name, mode] = backend === 'wasm+oib' ? ['wasm', ['--optimizer-in-backward']] : backend === 'wasm+mb' ? ['wasm', ['--micro-batch', String(MICRO_BATCH_ROWS)]] : backend === 'wasm+f32enc' ? ['wasm', ['--no-screen']] : [backend, []];
       runs.push({ label: backend, run: () => runJson(process.execPath, ['--expose-gc', '--import', 'tsx', '--conditions=@deeplens/source', here('./train-step.ts'), '--backend', name, '--config', id, '--steps', backend === 'cpu' ? '1' : steps, ...mode]) });
     }
     if (torchOk) {
@@ -119,7 +121,7 @@ const lines = [
   '# Benchmark results', '',
   `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}; PyTorch ${machine.torch ?? 'not installed'} with ${machine.blas}; ${machine.date}.`,
   `Every row was measured in the same run, each in its own process; the implementations took turns for ${data.rounds} round(s) and each row is its best round (the median in brackets; every round is in results.json). Ratios: best against best (median against median in brackets). tokens/s = activation vectors per second of a full training step (forward, backward, Adam, decoder renormalisation).`,
-  `Encoder GFLOP/s: [${ENCODER_ROWS}, d] · W_enc alone. Memory: peak RSS (set-up and the training steps, read before the stand-alone encoder matmul) and idle RSS of the round with the most above idle (idle = the runtime ready to compute — workers or BLAS threads started — before any model or data existed), and (peak − idle) / (parameters + Adam state + one batch), the issue's bound being 1.5. "optimizer in backward": the trainer option optimizer_in_backward — each gradient applied and freed as the backward pass makes it. "micro-batches of N": the trainer option micro_batch_size — the batch run N rows at a time, the gradients added up in place, one optimiser step. In (a) the wasm step's ReLU TopK encoder screens in int16 first (a batch of ≥ 512 rows; the top-k is exact — only latents that can be in it are recomputed in float32, see apps/docs/pages/backends.md), so the step does far fewer float32 multiply-adds than the dense encoder product in the GFLOP/s column; (c)'s 16-row batches use the float32 encoder, and (b) has no top-k.`, '',
+  `Encoder GFLOP/s: [${ENCODER_ROWS}, d] · W_enc alone. Memory: peak RSS (set-up and the training steps, read before the stand-alone encoder matmul) and idle RSS of the round with the most above idle (idle = the runtime ready to compute — workers or BLAS threads started — before any model or data existed), and (peak − idle) / (parameters + Adam state + one batch), the issue's bound being 1.5. "optimizer in backward": the trainer option optimizer_in_backward — each gradient applied and freed as the backward pass makes it. "micro-batches of N": the trainer option micro_batch_size — the batch run N rows at a time, the gradients added up in place, one optimiser step. "float32 encoder (int16 screen off)": the same wasm step with the screen below disabled (backend option screenMinRows: Infinity). In (a) the wasm step's ReLU TopK encoder screens in int16 first (a batch of ≥ 512 rows; the top-k is exact — only latents that can be in it are recomputed in float32, see apps/docs/pages/backends.md), so the step does far fewer float32 multiply-adds than the dense encoder product in the GFLOP/s column; (c)'s 16-row batches use the float32 encoder, and (b) has no top-k.`, '',
   '| config | implementation | tokens/s | vs PyTorch DeepLens step | vs PyTorch sparse step | encoder GFLOP/s | peak RSS MiB | idle RSS MiB | (peak − idle) / (params + Adam + batch) |',
   '|---|---|---|---|---|---|---|---|---|',
 ];

@@ -1,6 +1,6 @@
 /**
  * One benchmark measurement in its own process (so peak RSS is this run's):
- *   tsx bench/train-step.ts --backend wasm --config a --steps 3 --warmup 1 [--optimizer-in-backward] [--micro-batch N]
+ *   tsx bench/train-step.ts --backend wasm --config a --steps 3 --warmup 1 [--optimizer-in-backward] [--micro-batch N] [--no-screen]
  * Prints one JSON line: tokens/s of full training steps (forward, backward, Adam, postStep),
  * encoder-matmul GFLOP/s, and peak RSS.
  */
@@ -9,7 +9,7 @@ import { Adam, cpuBackendPlugin, Rng, SparseAutoencoder, type BackendPlugin, typ
 import { WasmBackend, wasmBackendPlugin } from '@deeplens/backend-wasm';
 import { CONFIGS, ENCODER_ROWS } from './configs.js';
 
-const { values } = parseArgs({ options: { backend: { type: 'string' }, config: { type: 'string' }, steps: { type: 'string', default: '3' }, warmup: { type: 'string', default: '1' }, 'optimizer-in-backward': { type: 'boolean', default: false }, 'micro-batch': { type: 'string' } } });
+const { values } = parseArgs({ options: { backend: { type: 'string' }, config: { type: 'string' }, steps: { type: 'string', default: '3' }, warmup: { type: 'string', default: '1' }, 'optimizer-in-backward': { type: 'boolean', default: false }, 'micro-batch': { type: 'string' }, 'no-screen': { type: 'boolean', default: false } } });
 const plugins: Record<string, BackendPlugin> = {
   cpu: cpuBackendPlugin,
   wasm: wasmBackendPlugin as BackendPlugin,
@@ -17,7 +17,8 @@ const plugins: Record<string, BackendPlugin> = {
   'wasm-simd': { ...wasmBackendPlugin, create: () => wasmBackendPlugin.create({ relaxedSimd: false }) } as BackendPlugin,
 };
 const cfg = CONFIGS[values.config as 'a'];
-const backend = await plugins[values.backend!]!.create();
+// --no-screen: the wasm TopK encoder in float32 at every batch size (no int16 screen), to measure what the screen gains.
+const backend = values['no-screen'] ? await wasmBackendPlugin.create({ screenMinRows: Infinity }) : await plugins[values.backend!]!.create();
 // The runtime's own footprint (Node, V8, worker threads — the plugin's create() waits until the
 // workers have started) before any model or data exists.
 const idleRssMiB = process.memoryUsage().rss / 2 ** 20;
@@ -73,7 +74,7 @@ console.log(JSON.stringify({
   impl: values.backend === 'wasm-simd' ? 'wasm' : backend.name, config: cfg.id, steps, stepSeconds, tokensPerSec: cfg.batch / stepSeconds,
   encoderGflops: (2 * ENCODER_ROWS * cfg.d * cfg.F) / matmulSeconds / 1e9, peakRssMiB, idleRssMiB,
   kernels: backend instanceof WasmBackend ? backend.kernelFlavor : undefined,
-  mode: [inBackward ? 'optimizer in backward' : '', x.length > 1 ? `micro-batches of ${microRows}` : ''].filter(Boolean).join(', ') || undefined,
+  mode: [inBackward ? 'optimizer in backward' : '', x.length > 1 ? `micro-batches of ${microRows}` : '', values['no-screen'] ? 'float32 encoder (int16 screen off)' : ''].filter(Boolean).join(', ') || undefined,
 }));
 backend.dispose();
 process.exit(0);

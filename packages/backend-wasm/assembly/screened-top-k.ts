@@ -29,6 +29,8 @@ const HALF_STEP: f64 = 0.5 * (1 + 1.0 / 256);
 const WIDEN: f32 = 1 + 1.0 / 1024;
 const REL: f32 = 1.0 / 1048576;
 const LANES: v128 = i32x4(0, 1, 2, 3);
+const LANES4: v128 = i32x4(4, 5, 6, 7);
+const LANES8: v128 = i32x4(8, 9, 10, 11);
 
 /**
  * Largest int16 magnitude M for depth d: |Σ_p q_p·r_p| ≤ d·M² must fit an int32 accumulator.
@@ -261,13 +263,19 @@ function dadd(a: v128, b: v128, c: v128): v128 {
 }
 
 /**
- * The int16 3×12 micro-kernel: C[0:3, 0:12] (int32, rows ldc bytes apart) = Σ_t A[:, pair t]·B[pair t, :]
- * over d2 depth pairs, A a packed int16 strip, B a packed int16 panel. The same register budget as
- * the float32 kernel: nine accumulators, three B vectors and one broadcast pair.
+ * The int16 3×12 micro-kernel with the screen's epilogue: the tile's int32 sums Σ_t q·r over d2
+ * depth pairs (A a packed int16 strip, B a packed int16 panel) become, per entry, the approximate
+ * pre-activation a (stored as float32 at c0, rows ldc bytes apart) and its bounds lo ≤ relu(pre) ≤
+ * hi (see bounds()); per row, the largest lo and hi of the panel go to pm[0] and pm[1] (rows
+ * pmRow bytes apart). A non-finite bound makes the stored hi maximum NaN. Columns past `valid`
+ * (the last panel) get lo = hi = 0. The main loop has the float32 kernel's register budget: nine
+ * accumulators, three B vectors and one broadcast pair.
  */
 // @ts-ignore: decorator
 @inline
-function micro_i16(pa: usize, pb: usize, d2: i32, c0: usize, ldc: usize): void {
+function micro_i16(
+  pa: usize, pb: usize, d2: i32, c0: usize, ldc: usize, stats: usize, col: i32, valid: i32, pm: usize, pmRow: usize,
+): void {
   let x00 = i32x4.splat(0), x01 = x00, x02 = x00, x10 = x00, x11 = x00, x12 = x00, x20 = x00, x21 = x00, x22 = x00;
   for (let t = 0; t < d2; t++) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16), b2 = v128.load(pb, 32);
@@ -277,9 +285,79 @@ function micro_i16(pa: usize, pb: usize, d2: i32, c0: usize, ldc: usize): void {
     pb += QPANEL_ROW;
     pa += QSTRIP_ROW;
   }
-  v128.store(c0, x00); v128.store(c0, x01, 16); v128.store(c0, x02, 32);
-  v128.store(c0 + ldc, x10); v128.store(c0 + ldc, x11, 16); v128.store(c0 + ldc, x12, 32);
-  v128.store(c0 + 2 * ldc, x20); v128.store(c0 + 2 * ldc, x21, 16); v128.store(c0 + 2 * ldc, x22, 32);
+  tile_row(x00, x01, x02, c0, stats, col, valid, pm);
+  tile_row(x10, x11, x12, c0 + ldc, stats + 8, col, valid, pm + pmRow);
+  tile_row(x20, x21, x22, c0 + 2 * ldc, stats + 16, col, valid, pm + 2 * pmRow);
+}
+
+/** Where the screen reads a panel's columns: scale, err and bias pointers at its first column (see tile_row). */
+let COL_SCALE: usize = 0, COL_ERR: usize = 0, COL_BIAS: usize = 0;
+
+/**
+ * One row of a finished tile: a, the bounds, and the panel's largest lo and hi. stats: the row's
+ * (s_x, s_x·(½ + 2⁻⁹)·Σ|q|) as two floats. col: the panel's first column.
+ */
+// @ts-ignore: decorator
+@inline
+function tile_row(acc0: v128, acc1: v128, acc2: v128, dst: usize, stats: usize, col: i32, valid: i32, pm: usize): void {
+  const vsx = f32x4.splat(load<f32>(stats)), vqh = f32x4.splat(load<f32>(stats, 4));
+  const o = <usize>col << 2;
+  const s0 = v128.load(COL_SCALE + o), s1 = v128.load(COL_SCALE + o, 16), s2 = v128.load(COL_SCALE + o, 32);
+  const e0 = v128.load(COL_ERR + o), e1 = v128.load(COL_ERR + o, 16), e2 = v128.load(COL_ERR + o, 32);
+  let b0: v128, b1: v128, b2: v128;
+  if (valid == NR) {
+    b0 = v128.load(COL_BIAS + o); b1 = v128.load(COL_BIAS + o, 16); b2 = v128.load(COL_BIAS + o, 32);
+  } else {
+    // bias is not padded: zeros past the last column.
+    const end = col + valid;
+    b0 = load4(COL_BIAS, col, end); b1 = load4(COL_BIAS, col + 4, end); b2 = load4(COL_BIAS, col + 8, end);
+  }
+  const a0 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc0), f32x4.mul(vsx, s0)), b0);
+  const a1 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc1), f32x4.mul(vsx, s1)), b1);
+  const a2 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc2), f32x4.mul(vsx, s2)), b2);
+  v128.store(dst, a0); v128.store(dst, a1, 16); v128.store(dst, a2, 32);
+  const d0 = bound(vsx, vqh, s0, e0, a0, b0), d1 = bound(vsx, vqh, s1, e1, a1, b1), d2 = bound(vsx, vqh, s2, e2, a2, b2);
+  const zero = f32x4.splat(0);
+  let lo0 = f32x4.pmax(f32x4.sub(a0, d0), zero), lo1 = f32x4.pmax(f32x4.sub(a1, d1), zero), lo2 = f32x4.pmax(f32x4.sub(a2, d2), zero);
+  let hi0 = f32x4.pmax(f32x4.add(a0, d0), zero), hi1 = f32x4.pmax(f32x4.add(a1, d1), zero), hi2 = f32x4.pmax(f32x4.add(a2, d2), zero);
+  // x − x is 0 for a finite x and NaN otherwise: any non-finite bound poisons the stored maximum.
+  const check = f32x4.add(f32x4.add(f32x4.sub(hi0, hi0), f32x4.sub(hi1, hi1)), f32x4.add(f32x4.sub(hi2, hi2), f32x4.add(f32x4.sub(lo0, lo0), f32x4.add(f32x4.sub(lo1, lo1), f32x4.sub(lo2, lo2)))));
+  if (valid != NR) {
+    const lanes = i32x4.splat(valid);
+    lo0 = v128.and(lo0, i32x4.lt_s(LANES, lanes)); hi0 = v128.and(hi0, i32x4.lt_s(LANES, lanes));
+    lo1 = v128.and(lo1, i32x4.lt_s(LANES4, lanes)); hi1 = v128.and(hi1, i32x4.lt_s(LANES4, lanes));
+    lo2 = v128.and(lo2, i32x4.lt_s(LANES8, lanes)); hi2 = v128.and(hi2, i32x4.lt_s(LANES8, lanes));
+  }
+  store<f32>(pm, hmax(f32x4.pmax(f32x4.pmax(lo0, lo1), lo2)));
+  store<f32>(pm, hmax(f32x4.pmax(f32x4.pmax(hi0, hi1), hi2)) + hsum(check), 4);
+}
+
+/**
+ * The bound on |pre − a| for four columns of a row:
+ *   e = (s_x·err_j + s_x·(½ + 2⁻⁹)·Σ|q|·s_j + (|a| + |b_j|)·2⁻²⁰)·(1 + 2⁻¹⁰)
+ * — from x = s_x·q + ε, W = s_j·r + δ with |ε| ≤ ½s_x, |δ| ≤ ½s_j (each widened by 2⁻⁸ for the
+ * rounding of the scales): |x·w − s_x·s_j·q·r| ≤ s_x·s_j·(½Σ|q| + ½Σ|r| + ¼d); err_j (from
+ * quantize_w) holds the column's part and the worst float32 rounding of the exact recompute; the
+ * 2⁻²⁰ term covers the rounding of a itself. The same instructions run in the epilogue and when a
+ * row is settled, so both see identical bounds.
+ */
+// @ts-ignore: decorator
+@inline
+function bound(vsx: v128, vqh: v128, s: v128, err: v128, a: v128, b: v128): v128 {
+  return f32x4.mul(f32x4.add(f32x4.add(f32x4.mul(vsx, err), f32x4.mul(vqh, s)), f32x4.mul(f32x4.add(f32x4.abs(a), f32x4.abs(b)), f32x4.splat(REL))), f32x4.splat(WIDEN));
+}
+
+// @ts-ignore: decorator
+@inline
+function hmax(v: v128): f32 {
+  const m = f32x4.pmax(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  return max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1));
+}
+
+// @ts-ignore: decorator
+@inline
+function hsum(v: v128): f32 {
+  return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
 // A min-heap of floats (the k largest lower bounds seen; its root is the k-th largest).
@@ -313,82 +391,79 @@ function heap_replace_root(h: usize, n: i32, v: f32): void {
 }
 
 /**
- * Screen one row. `acc` holds the row's int32 products Σ q·r; pre_j ≈ a_j = s_x·s_j·acc_j + b_j,
- * and the exact value (also as float32 recomputes it) is within
- *   e_j = (s_x·(err_j + (½ + 2⁻⁹)·s_j·Σ|q|) + (|a_j| + |b_j|)·2⁻²⁰)·(1 + 2⁻¹⁰)
- * — from x = s_x·q + ε, W = s_j·r + δ with |ε| ≤ ½s_x, |δ| ≤ ½s_j: |x·w − s_x·s_j·q·r| ≤
- * s_x·s_j·(½Σ|q| + ½Σ|r| + ¼d), plus float32 rounding. With ReLU, lo_j = max(a − e, 0) ≤ relu(pre_j)
- * ≤ hi_j = max(a + e, 0). T = the k-th largest lo: k columns are ≥ T, so a column with hi < T is
- * strictly below the k-th value and out. The others' columns go to `hits` (ascending); returns
- * their count, or −1 when the row must be encoded in float32 (T ≤ 0, non-finite bounds, more than
- * cap candidates). `acc` is overwritten with hi (float32).
+ * Settle one screened row from its panel maxima. `arow` holds a (float32) per column, pm the
+ * (largest lo, largest hi) of each panel. The exact pre-activation lies in [a − e, a + e], so
+ * lo = max(a − e, 0) ≤ relu(pre) ≤ hi = max(a + e, 0). T = the k-th largest lo of the row: k columns
+ * are ≥ T, so a column with hi < T is strictly below the k-th value and out; the others' columns
+ * go to `hits` (ascending) and the count is returned — or −1 when the row must be encoded in
+ * float32 (a non-finite bound, T ≤ 0 where zero ties are broken by column, more than cap
+ * candidates). Only panels whose maxima can matter are opened: the k-th largest panel lo-maximum
+ * is a lower bound of T (those maxima are k distinct columns), and a panel whose hi-maximum is
+ * below T has no candidate.
  */
-function screen_row(acc: usize, cols: i32, sx: f32, qsum: f32, scale: usize, err: usize, bias: usize, k: i32, heap: usize, hits: usize, cap: i32, loBuf: usize, gmax: usize): i32 {
-  const vsx = f32x4.splat(sx);
-  const vq = f32x4.splat(sx * <f32>HALF_STEP * qsum);
-  const vrel = f32x4.splat(REL), vwiden = f32x4.splat(WIDEN), zero = f32x4.splat(0);
-  // Pass 1: hi over acc, lo into loBuf, and the largest lo of each group of columns.
-  const span = group_span(cols, k);
-  let total = f32x4.splat(0);
-  let groups = 0;
-  let c = 0;
-  while (c < cols) {
-    const end = min(cols, c + span);
-    let gm = f32x4.splat(0);
-    for (; c < end; c += 4) {
-      const o = <usize>c << 2;
-      // scale, err and acc are padded to whole panels (zeros); bias is not.
-      const tail = c + 4 > cols;
-      const s = v128.load(scale + o), b = tail ? load4(bias, c, cols) : v128.load(bias + o);
-      const a = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(v128.load(acc + o)), f32x4.mul(vsx, s)), b);
-      const e = f32x4.mul(f32x4.add(f32x4.add(f32x4.mul(vsx, v128.load(err + o)), f32x4.mul(vq, s)), f32x4.mul(f32x4.add(f32x4.abs(a), f32x4.abs(b)), vrel)), vwiden);
-      // pmax (one maxps; wasm's max is several instructions for its NaN rule): a NaN stays in hi
-      // and reaches `total`, whose non-finite sum sends the row to float32.
-      let lo = f32x4.pmax(f32x4.sub(a, e), zero);
-      let hi = f32x4.pmax(f32x4.add(a, e), zero);
-      if (tail) {
-        const valid = i32x4.lt_s(i32x4.add(i32x4.splat(c), LANES), i32x4.splat(cols));
-        lo = v128.and(lo, valid);
-        hi = v128.and(hi, valid);
-      }
-      v128.store(acc + o, hi);
-      v128.store(loBuf + o, lo);
-      total = f32x4.add(total, hi);
-      gm = f32x4.pmax(gm, lo);
-    }
-    store<f32>(gmax + (<usize>groups << 2), max(max(f32x4.extract_lane(gm, 0), f32x4.extract_lane(gm, 1)), max(f32x4.extract_lane(gm, 2), f32x4.extract_lane(gm, 3))));
-    groups++;
+function settle_row(arow: usize, pm: usize, panels: i32, cols: i32, vsx: v128, vqh: v128, k: i32, heap: usize, hits: usize, cap: i32, tmp: usize): i32 {
+  let sum: f32 = 0;
+  for (let q = 0; q < panels; q++) {
+    store<f32>(tmp + (<usize>q << 2), load<f32>(pm + (<usize>q << 3)));
+    sum += load<f32>(pm + (<usize>q << 3), 4);
   }
-  if (!isFinite<f32>(f32x4.extract_lane(total, 0) + f32x4.extract_lane(total, 1) + f32x4.extract_lane(total, 2) + f32x4.extract_lane(total, 3))) return -1;
-  // The k-th largest group maximum is a lower bound of the k-th largest lo (those k maxima are k
-  // distinct columns), so only columns with lo ≥ it can hold the k largest.
-  let floor: f32 = 0;
-  if (groups >= k) floor = kth_largest(gmax, groups, k, heap, 0);
-  const thr = kth_largest(loBuf, cols, k, heap, floor);
+  if (!isFinite<f32>(sum)) return -1;
+  const floor = panels >= k ? kth_largest(tmp, panels, k, heap, 0) : <f32>0;
+  // T over the columns of the panels whose lo-maximum reaches floor (at least k columns ≥ floor).
+  let size = 0;
+  for (let q = 0; q < panels; q++) {
+    if (!(load<f32>(pm + (<usize>q << 3)) >= floor)) continue;
+    const j = q * NR;
+    for (let g = 0; g < NR; g += 4) {
+      if (j + g >= cols) break;
+      const lo = f32x4.pmax(f32x4.sub(a_at(arow, j + g), bound_at(arow, j + g, cols, vsx, vqh)), f32x4.splat(0));
+      const n = min(4, cols - j - g);
+      for (let l = 0; l < n; l++) size = heap_offer(heap, size, k, lane(lo, l), floor);
+    }
+  }
+  const thr = size == k ? load<f32>(heap) : floor;
   if (!(thr > 0)) return -1;
-  // Pass 2: candidates are the columns with hi ≥ thr.
   let count = 0;
-  const vt = f32x4.splat(thr);
-  for (c = 0; c < cols; c += 4) {
-    const v = v128.load(acc + (<usize>c << 2));
-    if (!v128.any_true(f32x4.ge(v, vt))) continue;
-    const n = min(4, cols - c);
-    for (let l = 0; l < n; l++) {
-      if (load<f32>(acc + (<usize>(c + l) << 2)) >= thr) {
-        if (count == cap) return -1;
-        store<i32>(hits + (<usize>count << 2), c + l);
-        count++;
+  for (let q = 0; q < panels; q++) {
+    if (!(load<f32>(pm + (<usize>q << 3), 4) >= thr)) continue;
+    const j = q * NR;
+    for (let g = 0; g < NR; g += 4) {
+      if (j + g >= cols) break;
+      const hi = f32x4.pmax(f32x4.add(a_at(arow, j + g), bound_at(arow, j + g, cols, vsx, vqh)), f32x4.splat(0));
+      const n = min(4, cols - j - g);
+      for (let l = 0; l < n; l++) {
+        if (lane(hi, l) >= thr) {
+          if (count == cap) return -1;
+          store<i32>(hits + (<usize>count << 2), j + g + l);
+          count++;
+        }
       }
     }
   }
   return count;
 }
 
-/** Columns per group for screen_row's prefilter: about 4k groups, whole vectors. */
 // @ts-ignore: decorator
 @inline
-function group_span(cols: i32, k: i32): i32 {
-  return max(4, (cols / (4 * k)) & ~3);
+function a_at(arow: usize, j: i32): v128 {
+  return v128.load(arow + (<usize>j << 2));
+}
+
+/** bound() for columns j..j+4 of a row whose a is at arow (bias zero-padded past cols, as in the epilogue). */
+// @ts-ignore: decorator
+@inline
+function bound_at(arow: usize, j: i32, cols: i32, vsx: v128, vqh: v128): v128 {
+  const o = <usize>j << 2;
+  // The epilogue loads a partial panel's bias with zeros past cols; so must this.
+  const q = j / NR * NR;
+  const b = q + NR <= cols ? v128.load(COL_BIAS + o) : load4(COL_BIAS, j, cols);
+  return bound(vsx, vqh, v128.load(COL_SCALE + o), v128.load(COL_ERR + o), v128.load(arow + o), b);
+}
+
+// @ts-ignore: decorator
+@inline
+function lane(v: v128, l: i32): f32 {
+  return l == 0 ? f32x4.extract_lane(v, 0) : l == 1 ? f32x4.extract_lane(v, 1) : l == 2 ? f32x4.extract_lane(v, 2) : f32x4.extract_lane(v, 3);
 }
 
 /**
@@ -535,7 +610,7 @@ function align(n: usize): usize {
 // The parts' offsets, set by layout() (globals are per instance, i.e. per thread).
 let L_gemm: usize = 0, L_aq: usize = 0, L_block: usize = 0, L_rowScale: usize = 0, L_rowSum: usize = 0, L_counts: usize = 0;
 let L_hitCols: usize = 0, L_hitVals: usize = 0, L_perm: usize = 0, L_gstart: usize = 0, L_gcur: usize = 0, L_wt: usize = 0;
-let L_xrow: usize = 0, L_heap: usize = 0, L_fb: usize = 0, L_lo: usize = 0, L_gmax: usize = 0, L_stats: usize = 0;
+let L_xrow: usize = 0, L_heap: usize = 0, L_fb: usize = 0, L_lo: usize = 0, L_rstats: usize = 0, L_pm: usize = 0, L_stats: usize = 0;
 
 /** Lay the scratch parts out from `base`; returns the end. */
 function layout(base: usize, d: i32, cols: i32, k: i32): usize {
@@ -561,7 +636,8 @@ function layout(base: usize, d: i32, cols: i32, k: i32): usize {
   L_heap = o; o = align(o + (<usize>(2 * k) << 2));
   L_fb = o; o = align(o + (<usize>ENC_ROWS * d << 2));
   L_lo = o; o = align(o + (<usize>(cols + 4) << 2));
-  L_gmax = o; o = align(o + (<usize>(cols / 4 + 4) << 2));
+  L_rstats = o; o = align(o + (<usize>ENC_ROWS << 3));
+  L_pm = o; o = align(o + (<usize>ENC_ROWS * panels << 3));
   L_stats = o; o = align(o + 4);
   return o;
 }
@@ -588,6 +664,9 @@ export function encode_top_k_screened(
 ): void {
   layout(scratch, d, cols, k);
   store<i32>(L_stats, 0);
+  COL_SCALE = wscale;
+  COL_ERR = werr;
+  COL_BIAS = bias;
   const d2 = (d + 1) >> 1;
   const panels = (cols + NR - 1) / NR;
   const ldc = <usize>panels * QPANEL_ROW;
@@ -600,16 +679,32 @@ export function encode_top_k_screened(
       const ro = <usize>(i0 - g0) << 2;
       quantize_x(x, d, xoff, i0, i1, L_aq, L_rowScale + ro, L_rowSum + ro, L_xrow);
       const strips = (i1 - i0 + QR - 1) / QR;
+      // Per row (s_x, s_x·(½ + 2⁻⁹)·Σ|q|): what the epilogue and settle_row read.
+      for (let r = 0; r < strips * QR; r++) {
+        const i = min(r, i1 - i0 - 1);
+        const sx = load<f32>(L_rowScale + ro + (<usize>i << 2));
+        store<f32>(L_rstats + (<usize>r << 3), sx);
+        store<f32>(L_rstats + (<usize>r << 3), sx * <f32>HALF_STEP * load<f32>(L_rowSum + ro + (<usize>i << 2)), 4);
+      }
+      const pmRow = <usize>panels << 3;
       for (let q = 0; q < panels; q++) {
         const pb = wq + <usize>q * d2 * QPANEL_ROW;
+        const valid = min(NR, cols - q * NR);
         for (let s = 0; s < strips; s++) {
-          micro_i16(L_aq + <usize>s * d2 * QSTRIP_ROW, pb, d2, L_block + <usize>(s * QR) * ldc + <usize>q * QPANEL_ROW, ldc);
+          micro_i16(
+            L_aq + <usize>s * d2 * QSTRIP_ROW, pb, d2, L_block + <usize>(s * QR) * ldc + <usize>q * QPANEL_ROW, ldc,
+            L_rstats + (<usize>(s * QR) << 3), q * NR, valid, L_pm + <usize>(s * QR) * pmRow + (<usize>q << 3), pmRow,
+          );
         }
       }
       for (let i = i0; i < i1; i++) {
         const r = <usize>(i - g0);
-        const sx = load<f32>(L_rowScale + (r << 2));
-        const n = sx != sx ? -1 : screen_row(L_block + <usize>(i - i0) * ldc, cols, sx, load<f32>(L_rowSum + (r << 2)), wscale, werr, bias, k, L_heap, L_hitCols + (r * cap << 2), cap, L_lo, L_gmax);
+        const t = <usize>(i - i0);
+        const sx = load<f32>(L_rstats + (t << 3));
+        const n = sx != sx ? -1 : settle_row(
+          L_block + t * ldc, L_pm + t * pmRow, panels, cols, f32x4.splat(sx), f32x4.splat(load<f32>(L_rstats + (t << 3), 4)),
+          k, L_heap, L_hitCols + (r * cap << 2), cap, L_lo,
+        );
         store<i32>(L_counts + (r << 2), n);
       }
     }
