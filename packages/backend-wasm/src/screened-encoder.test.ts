@@ -1,4 +1,4 @@
-import { CpuBackend, encodeTopK, Rng, type Tensor } from '@deeplens/core';
+import { Adam, CpuBackend, encodeTopK, Rng, SparseAutoencoder, type Tensor } from '@deeplens/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WasmBackend } from './wasm-backend.js';
 
@@ -126,6 +126,37 @@ describe('int16-screened TopK encoder (wasm)', () => {
     expect(expectSameSelection(c)).toBe(c.rows);
     c.w[7 * c.cols + 123] = -Infinity;
     expect(expectSameSelection(c)).toBe(c.rows);
+  });
+
+  it('training a TopK SAE on 600-row batches: the same losses with the screen (default threshold) as without', async () => {
+    const screenedDefault = new WasmBackend({ threads: 2 });
+    const losses = async (backend: WasmBackend) => {
+      const rng = new Rng(21);
+      const sae = SparseAutoencoder.create({ backend, config: { inputDims: 48, nFeatures: 384, k: 8 }, seed: 3 });
+      const opt = new Adam(sae, { lr: 3e-3 });
+      const out: number[] = [];
+      for (let step = 0; step < 12; step++) {
+        // Activations with a few large dimensions, like a transformer's.
+        const data = Float32Array.from({ length: 600 * 48 }, (_, i) => rng.normal() * (i % 48 < 3 ? 20 : 1) + 0.5);
+        const x = backend.fromArray(data, [600, 48]);
+        const { losses: l, grads } = await sae.lossAndGrads(x);
+        opt.step(grads);
+        sae.postStep();
+        grads.forEach((g) => g.dispose());
+        x.dispose();
+        out.push(l.total);
+      }
+      return out;
+    };
+    try {
+      const [withScreen, without] = [await losses(screenedDefault), await losses(float32)];
+      expect(screenedDefault.lastScreen).toEqual({ rows: 600, float32Rows: 0 });
+      // Only the rounding of the selected pre-activations differs (another summation order): ~1e-7.
+      withScreen.forEach((l, i) => expect(Math.abs(l - without[i]!) / without[i]!).toBeLessThan(1e-5));
+      expect(withScreen.at(-1)!).toBeLessThan(withScreen[0]! * 0.9); // it does train
+    } finally {
+      screenedDefault.dispose();
+    }
   });
 
   it('rejects a screenMinRows below 1', () => {
