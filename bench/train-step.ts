@@ -18,7 +18,7 @@ const plugins: Record<string, BackendPlugin> = {
 };
 const cfg = CONFIGS[values.config as 'a'];
 // --no-screen: the wasm TopK encoder in float32 at every batch size (no int16 screen), to measure what the screen gains.
-const backend = values['no-screen'] ? await wasmBackendPlugin.create({ screenMinRows: Infinity }) : await plugins[values.backend!]!.create();
+const backend = values['no-screen'] ? await wasmBackendPlugin.create({ screen: 'off' }) : await plugins[values.backend!]!.create();
 // The runtime's own footprint (Node, V8, worker threads — the plugin's create() waits until the
 // workers have started) before any model or data exists.
 const idleRssMiB = process.memoryUsage().rss / 2 ** 20;

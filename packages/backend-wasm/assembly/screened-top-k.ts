@@ -32,13 +32,21 @@ const LANES: v128 = i32x4(0, 1, 2, 3);
 const LANES4: v128 = i32x4(4, 5, 6, 7);
 const LANES8: v128 = i32x4(8, 9, 10, 11);
 
+/** Depth pairs summed in int32 at a time; deeper products add the chunks' sums in float32. */
+const QPAIRS: i32 = 384;
+
 /**
- * Largest int16 magnitude M for depth d: |Σ_p q_p·r_p| ≤ d·M² must fit an int32 accumulator.
- * Odd depths are padded with a zero, so the even length counts.
+ * Largest int16 magnitude M: a chunk's |Σ_p q_p·r_p| ≤ 2·QPAIRS·M² (or the whole even-padded depth,
+ * if shallower) must fit an int32 accumulator.
  */
 export function quant_limit(d: i32): i32 {
-  const even = <f64>(d + (d & 1));
+  const even = <f64>min(d + (d & 1), 2 * QPAIRS);
   return <i32>min<f64>(32767, Math.floor(Math.sqrt(2147483647.0 / max<f64>(even, 1))));
+}
+
+/** Depth chunks of the int16 product (their float32 additions round; see the row terms). */
+function quant_chunks(d: i32): i32 {
+  return (((d + 1) >> 1) + QPAIRS - 1) / QPAIRS;
 }
 
 /** Candidates kept per row: enough room for k plus a margin; a row with more is encoded in float32. */
@@ -81,8 +89,10 @@ export function quantize_w(w: usize, d: i32, cols: i32, out: usize, scale: usize
   const M = quant_limit(d);
   const d2 = (d + 1) >> 1;
   const ld = <usize>cols << 2;
-  // Rounding of the exact float32 recompute: |fl(Σ x·w) − Σ x·w| ≤ γ_d·Σ|x|·|w|, with |x| ≤ s_x·M.
-  const gammaM = 1.01 * <f64>d * Math.pow(2, -24) * <f64>M;
+  // Rounding of the exact float32 recompute (dot(): 16 running sums of d/16 products, a 4-level
+  // tree and up to 3 tail additions, then + bias): |fl(Σ x·w) − Σ x·w| ≤ γ_n·Σ|x|·|w| with
+  // n ≤ d/16 + 12 roundings per product (16 counted), and |x| ≤ s_x·M.
+  const gammaM = 1.01 * <f64>(d / 16 + 16) * Math.pow(2, -24) * <f64>M;
   const vM = f32x4.splat(<f32>M);
   const lim = i32x4.splat(M), nlim = i32x4.splat(-M);
   const inv = tmp, rsum = tmp + (<usize>(QCHUNK * NR) << 2);
@@ -276,26 +286,50 @@ function dadd(a: v128, b: v128, c: v128): v128 {
 function micro_i16(
   pa: usize, pb: usize, d2: i32, c0: usize, ldc: usize, stats: usize, col: i32, valid: i32, pm: usize, pmRow: usize,
 ): void {
-  let x00 = i32x4.splat(0), x01 = x00, x02 = x00, x10 = x00, x11 = x00, x12 = x00, x20 = x00, x21 = x00, x22 = x00;
-  for (let t = 0; t < d2; t++) {
-    const b0 = v128.load(pb), b1 = v128.load(pb, 16), b2 = v128.load(pb, 32);
-    let av = v128.load32_splat(pa); x00 = dadd(av, b0, x00); x01 = dadd(av, b1, x01); x02 = dadd(av, b2, x02);
-    av = v128.load32_splat(pa, 4); x10 = dadd(av, b0, x10); x11 = dadd(av, b1, x11); x12 = dadd(av, b2, x12);
-    av = v128.load32_splat(pa, 8); x20 = dadd(av, b0, x20); x21 = dadd(av, b1, x21); x22 = dadd(av, b2, x22);
-    pb += QPANEL_ROW;
-    pa += QSTRIP_ROW;
+  // Depth chunks of QPAIRS pairs: each chunk's int32 sums are converted and added up in float32
+  // at c0 (the tile's place in the block) until the last, whose total goes to the epilogue.
+  for (let t0 = 0; t0 < d2; t0 += QPAIRS) {
+    const t1 = min(d2, t0 + QPAIRS);
+    let x00 = i32x4.splat(0), x01 = x00, x02 = x00, x10 = x00, x11 = x00, x12 = x00, x20 = x00, x21 = x00, x22 = x00;
+    for (let t = t0; t < t1; t++) {
+      const b0 = v128.load(pb), b1 = v128.load(pb, 16), b2 = v128.load(pb, 32);
+      let av = v128.load32_splat(pa); x00 = dadd(av, b0, x00); x01 = dadd(av, b1, x01); x02 = dadd(av, b2, x02);
+      av = v128.load32_splat(pa, 4); x10 = dadd(av, b0, x10); x11 = dadd(av, b1, x11); x12 = dadd(av, b2, x12);
+      av = v128.load32_splat(pa, 8); x20 = dadd(av, b0, x20); x21 = dadd(av, b1, x21); x22 = dadd(av, b2, x22);
+      pb += QPANEL_ROW;
+      pa += QSTRIP_ROW;
+    }
+    const first = t0 == 0, last = t1 == d2;
+    const r1 = c0 + ldc, r2 = c0 + 2 * ldc;
+    const f00 = chunk_sum(x00, c0, 0, first), f01 = chunk_sum(x01, c0, 16, first), f02 = chunk_sum(x02, c0, 32, first);
+    const f10 = chunk_sum(x10, r1, 0, first), f11 = chunk_sum(x11, r1, 16, first), f12 = chunk_sum(x12, r1, 32, first);
+    const f20 = chunk_sum(x20, r2, 0, first), f21 = chunk_sum(x21, r2, 16, first), f22 = chunk_sum(x22, r2, 32, first);
+    if (last) {
+      tile_row(f00, f01, f02, c0, stats, col, valid, pm);
+      tile_row(f10, f11, f12, r1, stats + 8, col, valid, pm + pmRow);
+      tile_row(f20, f21, f22, r2, stats + 16, col, valid, pm + 2 * pmRow);
+    } else {
+      v128.store(c0, f00); v128.store(c0, f01, 16); v128.store(c0, f02, 32);
+      v128.store(r1, f10); v128.store(r1, f11, 16); v128.store(r1, f12, 32);
+      v128.store(r2, f20); v128.store(r2, f21, 16); v128.store(r2, f22, 32);
+    }
   }
-  tile_row(x00, x01, x02, c0, stats, col, valid, pm);
-  tile_row(x10, x11, x12, c0 + ldc, stats + 8, col, valid, pm + pmRow);
-  tile_row(x20, x21, x22, c0 + 2 * ldc, stats + 16, col, valid, pm + 2 * pmRow);
+}
+
+/** A chunk's int32 sums as float32, added to the earlier chunks' (stored at p + o) unless first. */
+// @ts-ignore: decorator
+@inline
+function chunk_sum(x: v128, p: usize, o: usize, first: bool): v128 {
+  const f = f32x4.convert_i32x4_s(x);
+  return first ? f : f32x4.add(v128.load(p + o), f);
 }
 
 /** Where the screen reads a panel's columns: scale, err and bias pointers at its first column (see tile_row). */
 let COL_SCALE: usize = 0, COL_ERR: usize = 0, COL_BIAS: usize = 0;
 
 /**
- * One row of a finished tile: a, the bounds, and the panel's largest lo and hi. stats: the row's
- * (s_x, s_x·(½ + 2⁻⁹)·Σ|q|) as two floats. col: the panel's first column.
+ * One row of a finished tile (acc: its sums Σ q·r as float32): a, the bounds, and the panel's
+ * largest lo and hi. stats: the row's (s_x, s_x·qcoef·Σ|q|) as two floats. col: the panel's first column.
  */
 // @ts-ignore: decorator
 @inline
@@ -312,9 +346,9 @@ function tile_row(acc0: v128, acc1: v128, acc2: v128, dst: usize, stats: usize, 
     const end = col + valid;
     b0 = load4(COL_BIAS, col, end); b1 = load4(COL_BIAS, col + 4, end); b2 = load4(COL_BIAS, col + 8, end);
   }
-  const a0 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc0), f32x4.mul(vsx, s0)), b0);
-  const a1 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc1), f32x4.mul(vsx, s1)), b1);
-  const a2 = f32x4.add(f32x4.mul(f32x4.convert_i32x4_s(acc2), f32x4.mul(vsx, s2)), b2);
+  const a0 = f32x4.add(f32x4.mul(acc0, f32x4.mul(vsx, s0)), b0);
+  const a1 = f32x4.add(f32x4.mul(acc1, f32x4.mul(vsx, s1)), b1);
+  const a2 = f32x4.add(f32x4.mul(acc2, f32x4.mul(vsx, s2)), b2);
   v128.store(dst, a0); v128.store(dst, a1, 16); v128.store(dst, a2, 32);
   const d0 = bound(vsx, vqh, s0, e0, a0, b0), d1 = bound(vsx, vqh, s1, e1, a1, b1), d2 = bound(vsx, vqh, s2, e2, a2, b2);
   const zero = f32x4.splat(0);
@@ -334,7 +368,7 @@ function tile_row(acc0: v128, acc1: v128, acc2: v128, dst: usize, stats: usize, 
 
 /**
  * The bound on |pre − a| for four columns of a row:
- *   e = (s_x·err_j + s_x·(½ + 2⁻⁹)·Σ|q|·s_j + (|a| + |b_j|)·2⁻²⁰)·(1 + 2⁻¹⁰)
+ *   e = (s_x·err_j + s_x·qcoef·Σ|q|·s_j + (|a| + |b_j|)·2⁻²⁰)·(1 + 2⁻¹⁰)
  * — from x = s_x·q + ε, W = s_j·r + δ with |ε| ≤ ½s_x, |δ| ≤ ½s_j (each widened by 2⁻⁸ for the
  * rounding of the scales): |x·w − s_x·s_j·q·r| ≤ s_x·s_j·(½Σ|q| + ½Σ|r| + ¼d); err_j (from
  * quantize_w) holds the column's part and the worst float32 rounding of the exact recompute; the
@@ -638,7 +672,7 @@ function layout(base: usize, d: i32, cols: i32, k: i32): usize {
   L_lo = o; o = align(o + (<usize>(cols + 4) << 2));
   L_rstats = o; o = align(o + (<usize>ENC_ROWS << 3));
   L_pm = o; o = align(o + (<usize>ENC_ROWS * panels << 3));
-  L_stats = o; o = align(o + 4);
+  L_stats = o; o = align(o + 8);
   return o;
 }
 
@@ -647,7 +681,7 @@ export function screen_scratch_bytes(d: i32, cols: i32, k: i32): i32 {
   return <i32>layout(0, d, cols, k);
 }
 
-/** Where in that scratch encode_top_k_screened leaves the number of rows it encoded in float32 (an i32). */
+/** Where in that scratch encode_top_k_screened leaves the number of rows it encoded in float32 and the number of candidates of the others (two i32). */
 export function screen_stats_offset(d: i32, cols: i32, k: i32): i32 {
   layout(0, d, cols, k);
   return <i32>L_stats;
@@ -663,7 +697,7 @@ export function encode_top_k_screened(
   values: usize, indices: usize, preAtK: usize, scratch: usize, r0: i32, r1: i32, xoff: usize,
 ): void {
   layout(scratch, d, cols, k);
-  store<i32>(L_stats, 0);
+  store<i64>(L_stats, 0);
   COL_SCALE = wscale;
   COL_ERR = werr;
   COL_BIAS = bias;
@@ -672,6 +706,9 @@ export function encode_top_k_screened(
   const ldc = <usize>panels * QPANEL_ROW;
   const G = screen_group_rows(k);
   const cap = screen_capacity(k);
+  // The Σ|q| coefficient of the bound: ½(1 + 2⁻⁸) for x's quantisation, plus the float32 rounding
+  // of the chunk sums (≤ 2·chunks·2⁻²⁴·Σ|q·r| ≤ 2·chunks·2⁻²⁴·M·Σ|q|).
+  const qcoef = <f32>(HALF_STEP + 2 * <f64>quant_chunks(d) * <f64>quant_limit(d) * Math.pow(2, -24));
   for (let g0 = r0; g0 < r1; g0 += G) {
     const g1 = min(r1, g0 + G);
     for (let i0 = g0; i0 < g1; i0 += ENC_ROWS) {
@@ -679,12 +716,12 @@ export function encode_top_k_screened(
       const ro = <usize>(i0 - g0) << 2;
       quantize_x(x, d, xoff, i0, i1, L_aq, L_rowScale + ro, L_rowSum + ro, L_xrow);
       const strips = (i1 - i0 + QR - 1) / QR;
-      // Per row (s_x, s_x·(½ + 2⁻⁹)·Σ|q|): what the epilogue and settle_row read.
+      // Per row (s_x, s_x·qcoef·Σ|q|): what the epilogue and settle_row read.
       for (let r = 0; r < strips * QR; r++) {
         const i = min(r, i1 - i0 - 1);
         const sx = load<f32>(L_rowScale + ro + (<usize>i << 2));
         store<f32>(L_rstats + (<usize>r << 3), sx);
-        store<f32>(L_rstats + (<usize>r << 3), sx * <f32>HALF_STEP * load<f32>(L_rowSum + ro + (<usize>i << 2)), 4);
+        store<f32>(L_rstats + (<usize>r << 3), sx * qcoef * load<f32>(L_rowSum + ro + (<usize>i << 2)), 4);
       }
       const pmRow = <usize>panels << 3;
       for (let q = 0; q < panels; q++) {
@@ -715,6 +752,7 @@ export function encode_top_k_screened(
       const n = load<i32>(L_counts + (r << 2));
       const o = <usize>i * k << 2;
       if (n >= 0) {
+        store<i32>(L_stats, load<i32>(L_stats, 4) + n, 4);
         top_k_row(L_hitVals + (r * cap << 2), n, k, act, values + o, indices + o, preAtK + o, L_heap, L_hitCols + (r * cap << 2));
       } else {
         fallback++;

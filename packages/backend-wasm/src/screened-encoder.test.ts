@@ -5,10 +5,10 @@ import { WasmBackend } from './wasm-backend.js';
 // The int16-screened ReLU TopK encoder must select exactly what the float32 encoder selects (and
 // the reference backend): same columns in the same order, pre-activations equal to float32
 // rounding. Each case runs both wasm paths on 2 threads and the reference backend.
-const screened = new WasmBackend({ threads: 2, screenMinRows: 1 });
-const screened1 = new WasmBackend({ threads: 1, screenMinRows: 1 });
-const screenedPlain = new WasmBackend({ threads: 2, screenMinRows: 1, relaxedSimd: false });
-const float32 = new WasmBackend({ threads: 2, screenMinRows: Infinity });
+const screened = new WasmBackend({ threads: 2, screen: 'always' });
+const screened1 = new WasmBackend({ threads: 1, screen: 'always' });
+const screenedPlain = new WasmBackend({ threads: 2, screen: 'always', relaxedSimd: false });
+const float32 = new WasmBackend({ threads: 2, screen: 'off' });
 const cpu = new CpuBackend();
 afterAll(() => [screened, screened1, screenedPlain, float32].forEach((b) => b.dispose()));
 
@@ -46,11 +46,12 @@ function expectSameSelection(c: Case, tol = 2e-5): number {
   // The screened path is deterministic whatever the thread count.
   const [two, one] = [encode(screened, c), encode(screened1, c)];
   expect(sameArray(two.values, one.values) && sameArray(two.indices, one.indices) && sameArray(two.pre, one.pre)).toBe(true);
-  const fallback = screened.lastScreen!;
-  expect(fallback.rows).toBe(c.rows);
-  expect(screened1.lastScreen).toEqual(fallback);
-  expect(screenedPlain.lastScreen).toEqual(fallback);
-  return fallback.float32Rows;
+  const stats = screened.lastScreen!;
+  expect(stats.rows).toBe(c.rows);
+  expect(screened1.lastScreen).toEqual(stats);
+  expect(screenedPlain.lastScreen).toEqual(stats);
+  if (stats.float32Rows < c.rows) expect(stats.candidatesPerRow).toBeGreaterThanOrEqual(c.k);
+  return stats.float32Rows;
 }
 
 const sameArray = (a: number[], b: number[]) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
@@ -72,6 +73,7 @@ describe('int16-screened TopK encoder (wasm)', () => {
     [150, 64, 130, 1, false],
     [400, 256, 2000, 300, true], // large k: many candidates per row
     [7, 9, 14, 3, true], // fewer rows than one strip block
+    [150, 1601, 600, 5, true], // deeper than one int32 chunk (768): three chunks added in float32
   ])('matches the float32 encoder: rows %i, d %i, cols %i, k %i (x − offset: %s)', (rows, d, cols, k, offset) => {
     // Random data: the screen settles every row.
     expect(expectSameSelection(randomCase(rows * 7 + d, rows, d, cols, k, { offset }))).toBe(0);
@@ -128,11 +130,11 @@ describe('int16-screened TopK encoder (wasm)', () => {
     expect(expectSameSelection(c)).toBe(c.rows);
   });
 
-  it('training a TopK SAE on 600-row batches: the same losses with the screen (default threshold) as without', async () => {
+  it("training a TopK SAE on 600-row batches: the same losses with the screen ('auto') as without", async () => {
     const screenedDefault = new WasmBackend({ threads: 2 });
     const losses = async (backend: WasmBackend) => {
       const rng = new Rng(21);
-      const sae = SparseAutoencoder.create({ backend, config: { inputDims: 48, nFeatures: 384, k: 8 }, seed: 3 });
+      const sae = SparseAutoencoder.create({ backend, config: { inputDims: 48, nFeatures: 768, k: 8 }, seed: 3 });
       const opt = new Adam(sae, { lr: 3e-3 });
       const out: number[] = [];
       for (let step = 0; step < 12; step++) {
@@ -150,7 +152,8 @@ describe('int16-screened TopK encoder (wasm)', () => {
     };
     try {
       const [withScreen, without] = [await losses(screenedDefault), await losses(float32)];
-      expect(screenedDefault.lastScreen).toEqual({ rows: 600, float32Rows: 0 });
+      expect(screenedDefault.lastScreen).toMatchObject({ rows: 600, float32Rows: 0 });
+      expect(screenedDefault.lastScreen!.candidatesPerRow).toBeLessThan(3 * 8);
       // Only the rounding of the selected pre-activations differs (another summation order): ~1e-7.
       withScreen.forEach((l, i) => expect(Math.abs(l - without[i]!) / without[i]!).toBeLessThan(1e-5));
       expect(withScreen.at(-1)!).toBeLessThan(withScreen[0]! * 0.9); // it does train
@@ -159,7 +162,33 @@ describe('int16-screened TopK encoder (wasm)', () => {
     }
   });
 
-  it('rejects a screenMinRows below 1', () => {
-    expect(() => new WasmBackend({ threads: 1, screenMinRows: 0 })).toThrow(/screenMinRows/);
+  it("'auto' screens large batches with a sparse top-k, and backs off a shape where the screen did not pay", () => {
+    const auto = new WasmBackend({ threads: 2 });
+    try {
+      const call = (c: Case) => encode(auto, c);
+      call(randomCase(30, 511, 16, 1024, 8)); // too few rows
+      call(randomCase(31, 600, 16, 1024, 17)); // k > width/64
+      expect(auto.lastScreen).toBeUndefined();
+      call(randomCase(32, 600, 16, 1024, 16));
+      expect(auto.lastScreen).toMatchObject({ rows: 600, float32Rows: 0 });
+      // Every row below zero: the screen settles none of them, so the shape is encoded in float32 for 50 calls.
+      const dead = randomCase(33, 600, 16, 1024, 8);
+      dead.b.fill(-100);
+      call(dead);
+      const first = auto.lastScreen;
+      expect(first).toMatchObject({ rows: 600, float32Rows: 600 });
+      for (let i = 0; i < 50; i++) call(dead);
+      expect(auto.lastScreen).toBe(first); // not screened since
+      call(dead);
+      expect(auto.lastScreen).not.toBe(first); // tried again
+      call(randomCase(34, 600, 16, 1024, 16)); // another shape is unaffected
+      expect(auto.lastScreen).toMatchObject({ rows: 600, float32Rows: 0 });
+    } finally {
+      auto.dispose();
+    }
+  });
+
+  it('rejects an unknown screen policy', () => {
+    expect(() => new WasmBackend({ threads: 1, screen: 'sometimes' as never })).toThrow(/screen must be/);
   });
 });

@@ -37,5 +37,5 @@ describe('wasm backend plugin', () => {
 describeBackendConformance(wasmBackendPlugin);
 describeBackendConformance({ ...wasmBackendPlugin, name: 'wasm (1 thread)', create: () => wasmBackendPlugin.create({ threads: 1 }) });
 describeBackendConformance({ ...wasmBackendPlugin, name: 'wasm (plain SIMD, no FMA)', create: () => wasmBackendPlugin.create({ relaxedSimd: false }) });
-// The ReLU TopK encoder screens in int16 only from 512 rows by default; here at every size.
-describeBackendConformance({ ...wasmBackendPlugin, name: 'wasm (int16-screened TopK encoder)', create: () => wasmBackendPlugin.create({ screenMinRows: 1 }) });
+// The ReLU TopK encoder screens in int16 only on large batches with a sparse top-k by default; here at every call.
+describeBackendConformance({ ...wasmBackendPlugin, name: 'wasm (int16-screened TopK encoder)', create: () => wasmBackendPlugin.create({ screen: 'always' }) });

@@ -18,18 +18,25 @@ export interface WasmBackendOptions {
    */
   relaxedSimd?: boolean;
   /**
-   * Rows from which the ReLU TopK encoder screens in int16 before selecting (default 512; below it,
-   * quantising W would cost more than it saves). The result is the same exact top-k either way;
-   * Infinity always encodes in float32, 1 screens every call (for tests).
+   * The ReLU TopK encoder's int16 screen (exact either way; see the backends docs). 'auto'
+   * (default): batches of ≥ 512 rows with k ≤ width/64, where it pays — and a shape whose last
+   * screened call sent over 1/8 of its rows to float32 or recomputed over 4k latents per row is
+   * encoded in float32 for its next 50 calls. 'always': every ReLU call (tests). 'off': float32.
    */
-  screenMinRows?: number;
+  screen?: ScreenPolicy;
 }
 
 /** Elements per work unit of element-wise kernels, and units a thread needs before splitting. */
 const BLOCK = 4096;
 const MIN_BLOCKS_PER_THREAD = 16;
-/** Rows from which the TopK encoder screens in int16 by default. */
+/** When the TopK encoder screens in int16: see WasmBackendOptions.screen. */
+export type ScreenPolicy = 'auto' | 'always' | 'off';
+/** 'auto' screens batches of at least this many rows (below, quantising W costs more than it saves) … */
 const SCREEN_MIN_ROWS = 512;
+/** … whose k is at most width / SCREEN_MAX_DENSITY (denser top-k: too many latents to recompute) … */
+const SCREEN_MAX_DENSITY = 64;
+/** … and skips a shape for this many calls after a screened call that did not pay. */
+const SCREEN_BACKOFF_CALLS = 50;
 /** Below this many rows B is read in place (no packing) when its width allows. */
 const PACK_MIN_ROWS = 64;
 /**
@@ -70,13 +77,16 @@ export class WasmBackend extends CpuBackend {
   readonly #mr: number;
   readonly #nr: number;
   readonly #depthBlock: number;
-  readonly #screenMinRows: number;
+  readonly #screen: ScreenPolicy;
+  /** 'auto': calls left to encode in float32, per encoder shape, after a screen that did not pay. */
+  readonly #screenBackoff = new Map<string, number>();
   /**
-   * The last int16-screened TopK encode: its rows, and how many of them the screen could not
-   * settle and were encoded in float32 (rows with NaN/Inf, ReLU rows with fewer than k surely
-   * positive values, too many candidates). undefined until a call screens.
+   * The last int16-screened TopK encode: its rows, how many of them the screen could not settle
+   * and were encoded in float32 (rows with NaN/Inf, ReLU rows with fewer than k surely positive
+   * values, too many candidates), and the mean number of latents recomputed per screened row
+   * (≥ k; the closer to k, the less the screen costs). undefined until a call screens.
    */
-  lastScreen: { rows: number; float32Rows: number } | undefined;
+  lastScreen: { rows: number; float32Rows: number; candidatesPerRow: number } | undefined;
 
   constructor(options: WasmBackendOptions = {}) {
     const mem = new WasmArrayMemory();
@@ -92,8 +102,8 @@ export class WasmBackend extends CpuBackend {
     this.#mr = this.#k.gemm_strip_rows();
     this.#nr = this.#k.gemm_panel_cols();
     this.#depthBlock = this.#k.gemm_depth_block();
-    this.#screenMinRows = options.screenMinRows ?? SCREEN_MIN_ROWS;
-    if (!(this.#screenMinRows >= 1)) throw new InvalidArgumentError(`wasm backend: screenMinRows must be ≥ 1 (Infinity: never), got ${options.screenMinRows}`);
+    this.#screen = options.screen ?? 'auto';
+    if (!['auto', 'always', 'off'].includes(this.#screen)) throw new InvalidArgumentError(`wasm backend: screen must be 'auto', 'always' or 'off', got ${JSON.stringify(options.screen)}`);
   }
 
   /**
@@ -259,8 +269,8 @@ export class WasmBackend extends CpuBackend {
     const preAtK = this.arrays.allocFloat32(rows * k);
     const xPtr = this.#f32ptr(x, 'encodeTopK');
     const bPtr = this.#f32ptr(bias, 'encodeTopK');
-    // ReLU batches from screenMinRows rows: screened in int16 (false: W is not finite — float32 then).
-    const screened = activation === 'relu' && rows > 0 && rows >= this.#screenMinRows
+    // Screened in int16 when the policy says so (false: W is not finite — float32 then).
+    const screened = activation === 'relu' && rows > 0 && this.#shouldScreen(rows, d, cols, k)
       && this.#encodeScreened(xPtr, rows, d, cols, this.#f32ptr(w, 'encodeTopK'), bPtr, k, xoff, values, indices, preAtK);
     if (!screened && rows > 0 && rows < PACK_MIN_ROWS) {
       // Few rows: the product is bound by reading W, so threads split W's columns (each reads its
@@ -306,6 +316,19 @@ export class WasmBackend extends CpuBackend {
     };
   }
 
+  /** Whether this ReLU TopK encode screens in int16 (see WasmBackendOptions.screen). */
+  #shouldScreen(rows: number, d: number, cols: number, k: number): boolean {
+    if (this.#screen !== 'auto') return this.#screen === 'always';
+    if (rows < SCREEN_MIN_ROWS || k * SCREEN_MAX_DENSITY > cols) return false;
+    const key = `${d}:${cols}:${k}`;
+    const left = this.#screenBackoff.get(key) ?? 0;
+    if (left > 0) {
+      this.#screenBackoff.set(key, left - 1);
+      return false;
+    }
+    return true;
+  }
+
   /**
    * The int16-screened TopK encoder (ReLU): W quantised per column into int16 panels (threads split
    * the panels), then each thread screens, recomputes and selects its rows. False (nothing written)
@@ -329,7 +352,7 @@ export class WasmBackend extends CpuBackend {
       this.arrays.free(scratch);
       scratch = undefined;
       if (Atomics.load(flag, 0) !== 0) {
-        this.lastScreen = { rows, float32Rows: rows };
+        this.lastScreen = { rows, float32Rows: rows, candidatesPerRow: 0 };
         return false;
       }
       const per = Math.ceil(this.#k.screen_scratch_bytes(d, cols, k) / 64) * 64;
@@ -337,14 +360,19 @@ export class WasmBackend extends CpuBackend {
       const base = scratch.byteOffset;
       const stats = this.#k.screen_stats_offset(d, cols, k);
       const i32 = new Int32Array(scratch.buffer);
-      for (let t = 0; t < this.threads; t++) i32[(base + t * per + stats) / 4] = 0;
+      for (let t = 0; t < this.threads; t++) i32.fill(0, (base + t * per + stats) / 4, (base + t * per + stats) / 4 + 2);
       this.#pool.run('encode_top_k_screened', rows, (r0, r1, slice) => [
         xPtr, rows, d, cols, wPtr, wq.byteOffset, scale.byteOffset, err.byteOffset, bPtr, k, ACT_CODE.relu, values.byteOffset,
         indices.byteOffset, preAtK.byteOffset, base + slice * per, r0, r1, xoff,
       ], this.#k.encode_top_k_screened, 64);
       let float32Rows = 0;
-      for (let t = 0; t < this.threads; t++) float32Rows += i32[(base + t * per + stats) / 4]!;
-      this.lastScreen = { rows, float32Rows };
+      let candidates = 0;
+      for (let t = 0; t < this.threads; t++) {
+        float32Rows += i32[(base + t * per + stats) / 4]!;
+        candidates += i32[(base + t * per + stats) / 4 + 1]!;
+      }
+      this.lastScreen = { rows, float32Rows, candidatesPerRow: rows > float32Rows ? candidates / (rows - float32Rows) : 0 };
+      if (this.#screen === 'auto' && (8 * float32Rows > rows || this.lastScreen.candidatesPerRow > 4 * k)) this.#screenBackoff.set(`${d}:${cols}:${k}`, SCREEN_BACKOFF_CALLS);
       return true;
     } finally {
       if (scratch) this.arrays.free(scratch);
