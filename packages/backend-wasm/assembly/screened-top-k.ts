@@ -8,10 +8,12 @@
 // Rows the screen cannot settle (a k-th lower bound ≤ 0 — fewer than k surely positive ReLU
 // values, where zero ties are broken by column — too many candidates, non-finite input) are
 // encoded in float32 instead. ReLU only (the host uses the float32 encoder for other activations).
+// Per row block: quantize_x → micro_i16 (int16 product + bounds in the tile epilogue) →
+// settle_row (candidates); per group of blocks: recompute (exact float32) → top_k_row.
 import { gemm_block, GEMM_SCRATCH_FLOATS, madd, MC, NR, transpose4 } from './gemm';
 import { top_k_row } from './top-k';
 
-/** Rows quantised and multiplied at a time (the int32 block is ENC_ROWS × padded cols). */
+/** Rows quantised and multiplied at a time (their approximate pre-activations: ENC_ROWS × padded cols floats). */
 const ENC_ROWS: i32 = MC;
 /** Strip height of the int16 micro-kernel (3 rows × 12 columns, like the float32 one). */
 const QR: i32 = 3;
