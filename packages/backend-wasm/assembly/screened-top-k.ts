@@ -533,25 +533,7 @@ function heap_offer(heap: usize, size: i32, k: i32, x: f32, floor: f32): i32 {
   return size;
 }
 
-/** Σ_p a[p]·b[p] over d float32 values (four vector accumulators, then the tail). */
-function dot(a: usize, b: usize, d: i32): f32 {
-  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
-  let p = 0;
-  for (; p + 16 <= d; p += 16) {
-    const o = <usize>p << 2;
-    s0 = madd(v128.load(a + o), v128.load(b + o), s0);
-    s1 = madd(v128.load(a + o, 16), v128.load(b + o, 16), s1);
-    s2 = madd(v128.load(a + o, 32), v128.load(b + o, 32), s2);
-    s3 = madd(v128.load(a + o, 48), v128.load(b + o, 48), s3);
-  }
-  for (; p + 4 <= d; p += 4) s0 = madd(v128.load(a + (<usize>p << 2)), v128.load(b + (<usize>p << 2)), s0);
-  const s = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3));
-  let r = (f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1)) + (f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3));
-  for (; p < d; p++) r += load<f32>(a + (<usize>p << 2)) * load<f32>(b + (<usize>p << 2));
-  return r;
-}
-
-/** Σ_p (a[p] − off[p])·b[p], each difference rounded first (as the float32 encoder forms x − b_dec). */
+/** Σ_p (a[p] − off[p])·b[p], each difference rounded first (as the float32 encoder forms x − b_dec; off may be zeros). */
 function dot_shifted(a: usize, off: usize, b: usize, d: i32): f32 {
   let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
   let p = 0;
@@ -570,7 +552,8 @@ function dot_shifted(a: usize, off: usize, b: usize, d: i32): f32 {
 }
 
 /**
- * Exact float32 pre-activations of the candidates of rows [g0, g0 + rows): hits bucketed by
+ * Exact float32 pre-activations of the candidates of rows [g0, g0 + rows) of x − xoff (xoff: d
+ * floats, zeros for none): hits bucketed by
  * column group, each group's columns of W transposed once into `wt`, then one contiguous dot
  * product per candidate.
  */
@@ -630,7 +613,7 @@ function recompute(
       const slot = load<i32>(perm + (<usize>e << 2));
       const xr = x + (<usize>(g0 + slot / cap) * d << 2);
       const col = load<i32>(hitCols + (<usize>slot << 2));
-      const v = xoff ? dot_shifted(xr, xoff, wt + (<usize>(col - j0) * d << 2), d) : dot(xr, wt + (<usize>(col - j0) * d << 2), d);
+      const v = dot_shifted(xr, xoff, wt + (<usize>(col - j0) * d << 2), d);
       store<f32>(hitVals + (<usize>slot << 2), v + load<f32>(bias + (<usize>col << 2)));
     }
   }
@@ -646,7 +629,7 @@ function align(n: usize): usize {
 // The parts' offsets, set by layout() (globals are per instance, i.e. per thread).
 let L_gemm: usize = 0, L_aq: usize = 0, L_block: usize = 0, L_rowScale: usize = 0, L_rowSum: usize = 0, L_counts: usize = 0;
 let L_hitCols: usize = 0, L_hitVals: usize = 0, L_perm: usize = 0, L_gstart: usize = 0, L_gcur: usize = 0, L_wt: usize = 0;
-let L_xrow: usize = 0, L_heap: usize = 0, L_fb: usize = 0, L_lo: usize = 0, L_rstats: usize = 0, L_pm: usize = 0, L_stats: usize = 0;
+let L_xrow: usize = 0, L_zero: usize = 0, L_heap: usize = 0, L_fb: usize = 0, L_lo: usize = 0, L_rstats: usize = 0, L_pm: usize = 0, L_stats: usize = 0;
 
 /** Lay the scratch parts out from `base`; returns the end. */
 function layout(base: usize, d: i32, cols: i32, k: i32): usize {
@@ -669,6 +652,7 @@ function layout(base: usize, d: i32, cols: i32, k: i32): usize {
   L_gcur = o; o = align(o + (ng << 2));
   L_wt = o; o = align(o + (<usize>wt_cols(d) * d << 2));
   L_xrow = o; o = align(o + (<usize>(d + 8) << 2));
+  L_zero = o; o = align(o + (<usize>d << 2));
   L_heap = o; o = align(o + (<usize>(2 * k) << 2));
   L_fb = o; o = align(o + (<usize>ENC_ROWS * d << 2));
   L_lo = o; o = align(o + (<usize>(cols + 4) << 2));
@@ -700,6 +684,7 @@ export function encode_top_k_screened(
 ): void {
   layout(scratch, d, cols, k);
   store<i64>(L_stats, 0);
+  memory.fill(L_zero, 0, <usize>d << 2);
   COL_SCALE = wscale;
   COL_ERR = werr;
   COL_BIAS = bias;
@@ -747,7 +732,7 @@ export function encode_top_k_screened(
         store<i32>(L_counts + (r << 2), n);
       }
     }
-    recompute(x, d, xoff, w, cols, bias, g0, g1 - g0, L_counts, L_hitCols, L_hitVals, cap, L_perm, L_gstart, L_gcur, L_wt);
+    recompute(x, d, xoff ? xoff : L_zero, w, cols, bias, g0, g1 - g0, L_counts, L_hitCols, L_hitVals, cap, L_perm, L_gstart, L_gcur, L_wt);
     let fallback = 0;
     for (let i = g0; i < g1; i++) {
       const r = <usize>(i - g0);

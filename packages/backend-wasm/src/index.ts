@@ -1,6 +1,6 @@
 export { kernelModule, relaxedSimdSupported } from './kernel-module.js';
 export type { KernelFlavor } from './kernel-module.js';
 export { WasmBackend } from './wasm-backend.js';
-export type { ScreenPolicy, WasmBackendOptions } from './wasm-backend.js';
+export type { ScreenPolicy, ScreenStats, WasmBackendOptions } from './wasm-backend.js';
 export { wasmBackendPlugin } from './wasm-plugin.js';
 export { WasmArrayMemory } from './wasm-array-memory.js';

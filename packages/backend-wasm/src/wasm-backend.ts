@@ -29,6 +29,15 @@ export interface WasmBackendOptions {
 /** Elements per work unit of element-wise kernels, and units a thread needs before splitting. */
 const BLOCK = 4096;
 const MIN_BLOCKS_PER_THREAD = 16;
+/** What WasmBackend.lastScreen reports of the last screened TopK encode. */
+export interface ScreenStats {
+  rows: number;
+  /** Rows the screen could not settle, encoded in float32. */
+  float32Rows: number;
+  /** Mean latents recomputed in float32 per screened row (≥ k). */
+  candidatesPerRow: number;
+}
+
 /** When the TopK encoder screens in int16: see WasmBackendOptions.screen. */
 export type ScreenPolicy = 'auto' | 'always' | 'off';
 /** 'auto' screens batches of at least this many rows (below, quantising W costs more than it saves) … */
@@ -80,13 +89,7 @@ export class WasmBackend extends CpuBackend {
   readonly #screen: ScreenPolicy;
   /** 'auto': calls left to encode in float32, per encoder shape, after a screen that did not pay. */
   readonly #screenBackoff = new Map<string, number>();
-  /**
-   * The last int16-screened TopK encode: its rows, how many of them the screen could not settle
-   * and were encoded in float32 (rows with NaN/Inf, ReLU rows with fewer than k surely positive
-   * values, too many candidates), and the mean number of latents recomputed per screened row
-   * (≥ k; the closer to k, the less the screen costs). undefined until a call screens.
-   */
-  lastScreen: { rows: number; float32Rows: number; candidatesPerRow: number } | undefined;
+  #lastScreen: ScreenStats | undefined;
 
   constructor(options: WasmBackendOptions = {}) {
     const mem = new WasmArrayMemory();
@@ -316,6 +319,16 @@ export class WasmBackend extends CpuBackend {
     };
   }
 
+  /**
+   * The last int16-screened TopK encode: its rows, how many of them the screen could not settle
+   * and were encoded in float32 (rows with NaN/Inf, ReLU rows with fewer than k surely positive
+   * values, too many candidates), and the mean number of latents recomputed per screened row
+   * (≥ k; the closer to k, the less the screen costs). undefined until a call screens.
+   */
+  get lastScreen(): ScreenStats | undefined {
+    return this.#lastScreen;
+  }
+
   /** Whether this ReLU TopK encode screens in int16 (see WasmBackendOptions.screen). */
   #shouldScreen(rows: number, d: number, cols: number, k: number): boolean {
     if (this.#screen !== 'auto') return this.#screen === 'always';
@@ -352,7 +365,7 @@ export class WasmBackend extends CpuBackend {
       this.arrays.free(scratch);
       scratch = undefined;
       if (Atomics.load(flag, 0) !== 0) {
-        this.lastScreen = { rows, float32Rows: rows, candidatesPerRow: 0 };
+        this.#lastScreen = { rows, float32Rows: rows, candidatesPerRow: 0 };
         return false;
       }
       const per = Math.ceil(this.#k.screen_scratch_bytes(d, cols, k) / 64) * 64;
@@ -371,8 +384,8 @@ export class WasmBackend extends CpuBackend {
         float32Rows += i32[(base + t * per + stats) / 4]!;
         candidates += i32[(base + t * per + stats) / 4 + 1]!;
       }
-      this.lastScreen = { rows, float32Rows, candidatesPerRow: rows > float32Rows ? candidates / (rows - float32Rows) : 0 };
-      if (this.#screen === 'auto' && (8 * float32Rows > rows || this.lastScreen.candidatesPerRow > 4 * k)) this.#screenBackoff.set(`${d}:${cols}:${k}`, SCREEN_BACKOFF_CALLS);
+      this.#lastScreen = { rows, float32Rows, candidatesPerRow: rows > float32Rows ? candidates / (rows - float32Rows) : 0 };
+      if (this.#screen === 'auto' && (8 * float32Rows > rows || this.#lastScreen.candidatesPerRow > 4 * k)) this.#screenBackoff.set(`${d}:${cols}:${k}`, SCREEN_BACKOFF_CALLS);
       return true;
     } finally {
       if (scratch) this.arrays.free(scratch);
