@@ -7,11 +7,11 @@
 // approximation: a column is dropped only when k others are provably larger.
 // Rows the screen cannot settle (a k-th lower bound ≤ 0 — fewer than k surely positive ReLU
 // values, where zero ties are broken by column — too many candidates, non-finite input) are
-// encoded in float32 instead. ReLU only (the host uses the float32 encoder for other activations).
+// encoded in float32 instead. ReLU and SiLU (ranked by |silu|; see settle_row).
 // Per row block: quantize_x → micro_i16 (int16 product + bounds in the tile epilogue) →
 // settle_row (candidates); per group of blocks: recompute (exact float32) → top_k_row.
 import { gemm_block, GEMM_SCRATCH_FLOATS, madd, MC, NR, transpose4 } from './gemm';
-import { top_k_row } from './top-k';
+import { ACT_SILU, top_k_row } from './top-k';
 
 /** Rows quantised and multiplied at a time (their approximate pre-activations: ENC_ROWS × padded cols floats). */
 const ENC_ROWS: i32 = MC;
@@ -30,6 +30,8 @@ const WT_BYTES: i32 = 512 << 10;
 const HALF_STEP: f64 = 0.5 * (1 + 1.0 / 256);
 const WIDEN: f32 = 1 + 1.0 / 1024;
 const REL: f32 = 1.0 / 1048576;
+/** SiLU: T above this (silu(0.5) = 0.311) puts silu(T) over |silu|'s maximum on the negative side (0.2785). */
+const SILU_MIN_THR: f32 = 0.5;
 const LANES: v128 = i32x4(0, 1, 2, 3);
 const LANES4: v128 = i32x4(4, 5, 6, 7);
 const LANES8: v128 = i32x4(8, 9, 10, 11);
@@ -432,12 +434,14 @@ function heap_replace_root(h: usize, n: i32, v: f32): void {
  * lo = max(a − e, 0) ≤ relu(pre) ≤ hi = max(a + e, 0). T = the k-th largest lo of the row: k columns
  * are ≥ T, so a column with hi < T is strictly below the k-th value and out; the others' columns
  * go to `hits` (ascending) and the count is returned — or −1 when the row must be encoded in
- * float32 (a non-finite bound, T ≤ 0 where zero ties are broken by column, more than cap
- * candidates). Only panels whose maxima can matter are opened: the k-th largest panel lo-maximum
- * is a lower bound of T (those maxima are k distinct columns), and a panel whose hi-maximum is
- * below T has no candidate.
+ * float32 (a non-finite bound, T ≤ minThr, more than cap candidates). minThr is 0 for ReLU (below,
+ * zero ties are broken by column) and SILU_MIN_THR for SiLU: |silu| is increasing on [0, ∞) and at
+ * most 0.2785 below 0, so once silu(T) exceeds that, a column with hi < T ranks below k others
+ * whatever the sign of its pre-activation. Only panels whose maxima can matter are opened: the
+ * k-th largest panel lo-maximum is a lower bound of T (those maxima are k distinct columns), and a
+ * panel whose hi-maximum is below T has no candidate.
  */
-function settle_row(arow: usize, pm: usize, panels: i32, cols: i32, vsx: v128, vqh: v128, k: i32, heap: usize, hits: usize, cap: i32, tmp: usize): i32 {
+function settle_row(arow: usize, pm: usize, panels: i32, cols: i32, vsx: v128, vqh: v128, k: i32, heap: usize, hits: usize, cap: i32, tmp: usize, minThr: f32): i32 {
   let sum: f32 = 0;
   for (let q = 0; q < panels; q++) {
     store<f32>(tmp + (<usize>q << 2), load<f32>(pm + (<usize>q << 3)));
@@ -458,7 +462,7 @@ function settle_row(arow: usize, pm: usize, panels: i32, cols: i32, vsx: v128, v
     }
   }
   const thr = size == k ? load<f32>(heap) : floor;
-  if (!(thr > 0)) return -1;
+  if (!(thr > minThr)) return -1;
   let count = 0;
   for (let q = 0; q < panels; q++) {
     if (!(load<f32>(pm + (<usize>q << 3), 4) >= thr)) continue;
@@ -674,7 +678,7 @@ export function screen_stats_offset(d: i32, cols: i32, k: i32): i32 {
 }
 
 /**
- * The TopK encoder (ReLU) for rows [r0, r1) of x [m, d], screened in int16 (see the top of this
+ * The TopK encoder (act: ReLU or SiLU) for rows [r0, r1) of x [m, d], screened in int16 (see the top of this
  * file): wq/wscale/werr from quantize_w of W, w the float32 W [d, cols] itself (recompute and
  * fallback rows), the rest as encode_top_k.
  */
@@ -727,7 +731,7 @@ export function encode_top_k_screened(
         const sx = load<f32>(L_rstats + (t << 3));
         const n = sx != sx ? -1 : settle_row(
           L_block + t * ldc, L_pm + t * pmRow, panels, cols, f32x4.splat(sx), f32x4.splat(load<f32>(L_rstats + (t << 3), 4)),
-          k, L_heap, L_hitCols + (r * cap << 2), cap, L_lo,
+          k, L_heap, L_hitCols + (r * cap << 2), cap, L_lo, act == ACT_SILU ? SILU_MIN_THR : 0,
         );
         store<i32>(L_counts + (r << 2), n);
       }

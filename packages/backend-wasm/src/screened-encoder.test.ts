@@ -12,11 +12,11 @@ const float32 = new WasmBackend({ threads: 2, screen: 'off' });
 const cpu = new CpuBackend();
 afterAll(() => [screened, screened1, screenedPlain, float32].forEach((b) => b.dispose()));
 
-interface Case { x: Float32Array; w: Float32Array; b: Float32Array; off?: Float32Array; rows: number; d: number; cols: number; k: number }
+interface Case { x: Float32Array; w: Float32Array; b: Float32Array; off?: Float32Array; rows: number; d: number; cols: number; k: number; act?: 'relu' | 'silu' }
 
 function encode(backend: CpuBackend, c: Case) {
   const t = (data: Float32Array, shape: number[]) => backend.fromArray(data, shape);
-  const r = encodeTopK(backend, t(c.x, [c.rows, c.d]), t(c.w, [c.d, c.cols]), t(c.b, [c.cols]), c.k, 'relu', c.off ? t(c.off, [c.d]) : undefined);
+  const r = encodeTopK(backend, t(c.x, [c.rows, c.d]), t(c.w, [c.d, c.cols]), t(c.b, [c.cols]), c.k, c.act ?? 'relu', c.off ? t(c.off, [c.d]) : undefined);
   const read = (x: Tensor) => Array.from(backend.readSync!(x));
   return { values: read(r.z.values), indices: read(r.z.indices), pre: read(r.preAtK) };
 }
@@ -77,6 +77,20 @@ describe('int16-screened TopK encoder (wasm)', () => {
   ])('matches the float32 encoder: rows %i, d %i, cols %i, k %i (x − offset: %s)', (rows, d, cols, k, offset) => {
     // Random data: the screen settles every row.
     expect(expectSameSelection(randomCase(rows * 7 + d, rows, d, cols, k, { offset }))).toBe(0);
+  });
+
+  it.each([
+    [300, 768, 6144, 32],
+    [200, 101, 1001, 7],
+  ])('SiLU (ranked by |silu|): matches the float32 encoder: rows %i, d %i, cols %i, k %i', (rows, d, cols, k) => {
+    expect(expectSameSelection({ ...randomCase(rows + d, rows, d, cols, k, { offset: true }), act: 'silu' })).toBe(0);
+  });
+
+  it('SiLU: rows whose k-th value is small (negative silu values could compete) go to float32', () => {
+    const c = { ...randomCase(40, 200, 32, 400, 20), act: 'silu' as const };
+    c.b.fill(-3); // most pre-activations negative: |silu| of negatives (≤ 0.28) is in play
+    for (let r = 0; r < c.rows; r += 2) c.x.fill(0, r * c.d, (r + 1) * c.d);
+    expect(expectSameSelection(c)).toBeGreaterThanOrEqual(c.rows / 2);
   });
 
   it('k = cols: the lower bounds of the smallest values reach 0 (zero ties), so rows go to float32', () => {

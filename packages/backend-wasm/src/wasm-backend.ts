@@ -18,10 +18,10 @@ export interface WasmBackendOptions {
    */
   relaxedSimd?: boolean;
   /**
-   * The ReLU TopK encoder's int16 screen (exact either way; see the backends docs). 'auto'
+   * The TopK encoder's int16 screen, ReLU and SiLU (exact either way; see the backends docs). 'auto'
    * (default): batches of ≥ 512 rows with k ≤ width/64, where it pays — and a shape whose last
    * screened call sent over 1/8 of its rows to float32 or recomputed over 4k latents per row is
-   * encoded in float32 for its next 50 calls. 'always': every ReLU call (tests). 'off': float32.
+   * encoded in float32 for its next 50 calls. 'always': every call (tests). 'off': float32.
    */
   screen?: ScreenPolicy;
 }
@@ -273,8 +273,8 @@ export class WasmBackend extends CpuBackend {
     const xPtr = this.#f32ptr(x, 'encodeTopK');
     const bPtr = this.#f32ptr(bias, 'encodeTopK');
     // Screened in int16 when the policy says so (false: W is not finite — float32 then).
-    const screened = activation === 'relu' && rows > 0 && this.#shouldScreen(rows, d, cols, k)
-      && this.#encodeScreened(xPtr, rows, d, cols, this.#f32ptr(w, 'encodeTopK'), bPtr, k, xoff, values, indices, preAtK);
+    const screened = rows > 0 && this.#shouldScreen(rows, d, cols, k)
+      && this.#encodeScreened(xPtr, rows, d, cols, this.#f32ptr(w, 'encodeTopK'), bPtr, k, ACT_CODE[activation], xoff, values, indices, preAtK);
     if (!screened && rows > 0 && rows < PACK_MIN_ROWS) {
       // Few rows: the product is bound by reading W, so threads split W's columns (each reads its
       // half once) into a small [rows, cols] block; then top-k per row.
@@ -321,7 +321,7 @@ export class WasmBackend extends CpuBackend {
 
   /**
    * The last int16-screened TopK encode: its rows, how many of them the screen could not settle
-   * and were encoded in float32 (rows with NaN/Inf, ReLU rows with fewer than k surely positive
+   * and were encoded in float32 (rows with NaN/Inf, rows with fewer than k surely positive
    * values, too many candidates), and the mean number of latents recomputed per screened row
    * (≥ k; the closer to k, the less the screen costs). undefined until a call screens.
    */
@@ -329,7 +329,7 @@ export class WasmBackend extends CpuBackend {
     return this.#lastScreen;
   }
 
-  /** Whether this ReLU TopK encode screens in int16 (see WasmBackendOptions.screen). */
+  /** Whether this TopK encode screens in int16 (see WasmBackendOptions.screen). */
   #shouldScreen(rows: number, d: number, cols: number, k: number): boolean {
     if (this.#screen !== 'auto') return this.#screen === 'always';
     if (rows < SCREEN_MIN_ROWS || k * SCREEN_MAX_DENSITY > cols) return false;
@@ -343,12 +343,12 @@ export class WasmBackend extends CpuBackend {
   }
 
   /**
-   * The int16-screened TopK encoder (ReLU): W quantised per column into int16 panels (threads split
+   * The int16-screened TopK encoder (ReLU or SiLU): W quantised per column into int16 panels (threads split
    * the panels), then each thread screens, recomputes and selects its rows. False (nothing written)
    * when W has a non-finite value: the caller encodes in float32, which gives NaN its +Inf rank.
    */
   #encodeScreened(
-    xPtr: number, rows: number, d: number, cols: number, wPtr: number, bPtr: number, k: number, xoff: number,
+    xPtr: number, rows: number, d: number, cols: number, wPtr: number, bPtr: number, k: number, act: number, xoff: number,
     values: Float32Array, indices: Int32Array, preAtK: Float32Array,
   ): boolean {
     const padded = Math.ceil(cols / this.#nr) * this.#nr;
@@ -375,7 +375,7 @@ export class WasmBackend extends CpuBackend {
       const i32 = new Int32Array(scratch.buffer);
       for (let t = 0; t < this.threads; t++) i32.fill(0, (base + t * per + stats) / 4, (base + t * per + stats) / 4 + 2);
       this.#pool.run('encode_top_k_screened', rows, (r0, r1, slice) => [
-        xPtr, rows, d, cols, wPtr, wq.byteOffset, scale.byteOffset, err.byteOffset, bPtr, k, ACT_CODE.relu, values.byteOffset,
+        xPtr, rows, d, cols, wPtr, wq.byteOffset, scale.byteOffset, err.byteOffset, bPtr, k, act, values.byteOffset,
         indices.byteOffset, preAtK.byteOffset, base + slice * per, r0, r1, xoff,
       ], this.#k.encode_top_k_screened, 64);
       let float32Rows = 0;
