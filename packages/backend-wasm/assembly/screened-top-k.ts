@@ -21,9 +21,9 @@ const QR: i32 = 3;
 const QPANEL_ROW: usize = 48;
 const QSTRIP_ROW: usize = 12;
 /** Row blocks whose candidates are recomputed together (W's columns are transposed once per group of rows). */
-const SUPER_BLOCKS: i32 = 16;
+const SUPER_BLOCKS: i32 = 8;
 /** Bytes of the per-thread budget for candidate lists; fewer row blocks per group when k is large. */
-const HIT_BUDGET: i32 = 4 << 20;
+const HIT_BUDGET: i32 = 3 << 20;
 /** Bytes of transposed W columns recomputed from at a time (L2-resident). */
 const WT_BYTES: i32 = 512 << 10;
 /** Relative margins: quantisation rounding is within 0.5·(1 + 2⁻⁸) steps; every bound is widened by 2⁻¹⁰ for float32 rounding. */
@@ -55,7 +55,7 @@ function quant_chunks(d: i32): i32 {
 
 /** Candidates kept per row: enough room for k plus a margin; a row with more is encoded in float32. */
 export function screen_capacity(k: i32): i32 {
-  return 2 * k + 64;
+  return 4 * k + 64;
 }
 
 /** Rows whose candidates are recomputed together: up to SUPER_BLOCKS row blocks, fewer when k is large. */

@@ -20,7 +20,7 @@ export interface WasmBackendOptions {
   /**
    * The TopK encoder's int16 screen, ReLU and SiLU (exact either way; see the backends docs). 'auto'
    * (default): batches of ≥ 512 rows with k ≤ width/64, where it pays — and a shape whose last
-   * screened call sent over 1/8 of its rows to float32 or recomputed over 4k latents per row is
+   * screened call sent over 1/8 of its rows to float32 or recomputed over 1/32 of the latents per row is
    * encoded in float32 for its next 50 calls. 'always': every call (tests). 'off': float32.
    */
   screen?: ScreenPolicy;
@@ -385,7 +385,7 @@ export class WasmBackend extends CpuBackend {
         candidates += i32[(base + t * per + stats) / 4 + 1]!;
       }
       this.#lastScreen = { rows, float32Rows, candidatesPerRow: rows > float32Rows ? candidates / (rows - float32Rows) : 0 };
-      if (this.#screen === 'auto' && (8 * float32Rows > rows || this.#lastScreen.candidatesPerRow > 4 * k)) this.#screenBackoff.set(`${d}:${cols}:${k}`, SCREEN_BACKOFF_CALLS);
+      if (this.#screen === 'auto' && (8 * float32Rows > rows || 32 * this.#lastScreen.candidatesPerRow > cols)) this.#screenBackoff.set(`${d}:${cols}:${k}`, SCREEN_BACKOFF_CALLS);
       return true;
     } finally {
       if (scratch) this.arrays.free(scratch);
