@@ -87,26 +87,40 @@ export function activation(x: usize, act: i32, out: usize, i0: i32, i1: i32): vo
   for (; i < i1; i++) store<f32>(out + (<usize>i << 2), activate(load<f32>(x + (<usize>i << 2)), act));
 }
 
-/** out = dy ⊙ act′(pre), relu′(0) = 0. */
-export function activation_grad(dy: usize, pre: usize, act: i32, out: usize, i0: i32, i1: i32): void {
+/**
+ * out = (dy + l1·sign(pre)) ⊙ act′(pre), relu′(0) = 0 (l1 = 0: dy ⊙ act′(pre), nothing added).
+ * out may be dy: in place. With ReLU, `pre` may be relu(pre) (same mask, same signs).
+ */
+export function activation_grad(dy: usize, pre: usize, act: i32, l1: f32, out: usize, i0: i32, i1: i32): void {
   let i = i0;
   if (act == ACT_RELU) {
+    // Where pre > 0, sign(pre) = 1: the L1 term is + l1 on the entries the mask keeps.
     const zero = f32x4.splat(0);
-    for (; i + 4 <= i1; i += 4) {
-      const o = <usize>i << 2;
-      v128.store(out + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(pre + o), zero)));
+    const c = f32x4.splat(l1);
+    if (l1 == 0) {
+      for (; i + 4 <= i1; i += 4) {
+        const o = <usize>i << 2;
+        v128.store(out + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(pre + o), zero)));
+      }
+    } else {
+      for (; i + 4 <= i1; i += 4) {
+        const o = <usize>i << 2;
+        v128.store(out + o, v128.and(f32x4.add(v128.load(dy + o), c), f32x4.gt(v128.load(pre + o), zero)));
+      }
     }
     for (; i < i1; i++) {
       const o = <usize>i << 2;
-      store<f32>(out + o, load<f32>(pre + o) > 0 ? load<f32>(dy + o) : 0);
+      store<f32>(out + o, load<f32>(pre + o) > 0 ? (l1 == 0 ? load<f32>(dy + o) : load<f32>(dy + o) + l1) : 0);
     }
     return;
   }
   for (; i < i1; i++) {
     const o = <usize>i << 2;
     const h = load<f32>(pre + o);
+    let g = load<f32>(dy + o);
+    if (l1 != 0) g += l1 * (h > 0 ? 1 : h < 0 ? -1 : h == 0 ? 0 : NaN);
     const s: f32 = 1 / (1 + Mathf.exp(-h));
-    store<f32>(out + o, load<f32>(dy + o) * s * (1 + h * (1 - s)));
+    store<f32>(out + o, g * s * (1 + h * (1 - s)));
   }
 }
 

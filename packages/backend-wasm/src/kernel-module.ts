@@ -29,7 +29,7 @@ export interface Kernels {
   scale(a: number, s: number, out: number, i0: number, i1: number): void;
   sign(a: number, out: number, i0: number, i1: number): void;
   activation(x: number, act: number, out: number, i0: number, i1: number): void;
-  activation_grad(dy: number, pre: number, act: number, out: number, i0: number, i1: number): void;
+  activation_grad(dy: number, pre: number, act: number, l1: number, out: number, i0: number, i1: number): void;
   reduce_all(x: number, kind: number, partials: number, slot: number, i0: number, i1: number): void;
   reduce_rows(x: number, cols: number, kind: number, out: number, r0: number, r1: number): void;
   reduce_cols(x: number, rows: number, cols: number, kind: number, out: number, acc: number, c0: number, c1: number): void;

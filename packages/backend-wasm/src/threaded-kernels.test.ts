@@ -46,6 +46,13 @@ describe.each(flavours)('wasm kernels on threads (%s) match the reference backen
       ['silu grad', cpu.activationGrad(yc, xc, 'silu'), wasm.activationGrad(yw, xw, 'silu')],
       ['addRowVector', cpu.addRowVector(xc, cpu.fromArray(ys.subarray(0, 1001), [1001]), 0.5), wasm.addRowVector(xw, wasm.fromArray(ys.subarray(0, 1001), [1001]), 0.5)],
     ];
+    // In place, with an L1 term: dy ← (dy + l1·sign(x)) ⊙ act′(x), each in a fresh copy of dy.
+    for (const kind of ['relu', 'silu'] as const) {
+      const [gc, gw] = both(ys, n);
+      cpu.activationGradInPlace(gc, xc, kind, 3.7e-4);
+      wasm.activationGradInPlace(gw, xw, kind, 3.7e-4);
+      pairs.push([`${kind} grad in place with l1`, gc, gw]);
+    }
     for (const [label, c, w] of pairs) {
       // NaN must come out exactly where the reference has it; the rest is compared numerically.
       const [got, want] = [read(wasm, w), read(cpu, c)];

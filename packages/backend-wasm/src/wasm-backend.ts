@@ -532,8 +532,14 @@ export class WasmBackend extends CpuBackend {
     assertSameShape('activationGrad', dy, pre);
     const [gp, hp] = [this.#f32ptr(dy, 'activationGrad'), this.#f32ptr(pre, 'activationGrad')];
     const out = this.arrays.allocFloat32(dy.size);
-    this.#elementwise('activation_grad', dy.size, (i0, i1) => [gp, hp, ACT_CODE[kind], out.byteOffset, i0, i1]);
+    this.#elementwise('activation_grad', dy.size, (i0, i1) => [gp, hp, ACT_CODE[kind], 0, out.byteOffset, i0, i1]);
     return this.wrap(out, dy.shape);
+  }
+
+  override activationGradInPlace(dy: Tensor, pre: Tensor, kind: ActivationKind, l1 = 0): void {
+    assertSameShape('activationGradInPlace', dy, pre);
+    const [gp, hp] = [this.#f32ptr(dy, 'activationGradInPlace'), this.#f32ptr(pre, 'activationGradInPlace')];
+    this.#elementwise('activation_grad', dy.size, (i0, i1) => [gp, hp, ACT_CODE[kind], l1, gp, i0, i1], true);
   }
 
   override reduce(x: Tensor, kind: ReduceKind, axis?: ReduceAxis): Tensor {

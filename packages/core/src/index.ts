@@ -16,6 +16,7 @@ export type { Availability, BackendPlugin } from './backend/backend-plugin.js';
 export { BackendRegistry } from './backend/backend-registry.js';
 export type { BackendStatus } from './backend/backend-registry.js';
 export { DisposeBag, readScalar } from './backend/dispose-bag.js';
+export { activationGradInPlace } from './backend/activation-grad-in-place.js';
 export { addInPlace } from './backend/add-in-place.js';
 export { matmulAccumulate } from './backend/matmul-accumulate.js';
 export { encodeTopK, sampledMatmul, sparseColumnSum, sparseMatmul, sparseTransposeMatmul } from './backend/sparse-ops.js';

@@ -160,6 +160,14 @@ export interface Backend extends FusedSparseOps {
    */
   addInPlace?(a: Tensor, b: Tensor): void;
   /**
+   * Optional: dy ← (dy + l1·sign(pre)) ⊙ act′(pre) in place (l1 default 0: dy ⊙ act′(pre)), relu′(0) = 0.
+   * sign(pre) is sign(act(pre)) for ReLU and SiLU, so this is the backward pass of an L1 penalty
+   * l1·Σ|act(pre)| and of the activation in one pass, without a new [rows, F] tensor; `pre` may be
+   * act(pre) itself for ReLU (same signs, same mask). Core's `activationGradInPlace` helper uses it,
+   * or sign + scaleInPlace + addInPlace + activationGrad + assignInPlace for a backend without it.
+   */
+  activationGradInPlace?(dy: Tensor, pre: Tensor, kind: ActivationKind, l1?: number): void;
+  /**
    * Optional: out += op(a)·op(b) (out [m, n]), without a new [m, n] tensor — gradients summed over
    * the micro-batches of one step. Core's `matmulAccumulate` helper uses it, or matmul +
    * addInPlace (one [m, n] temporary) for a backend without it.

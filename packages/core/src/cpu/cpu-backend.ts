@@ -240,6 +240,23 @@ export class CpuBackend implements Backend {
     });
   }
 
+  activationGradInPlace(dy: Tensor, pre: Tensor, kind: ActivationKind, l1 = 0): void {
+    assertSameShape('activationGradInPlace', dy, pre);
+    const [g, h] = [this.#f32(dy, 'activationGradInPlace'), this.#f32(pre, 'activationGradInPlace')];
+    // The L1 term in float32 (as sign · scaleInPlace · addInPlace would round it), then the mask or SiLU′.
+    const c = Math.fround(l1);
+    for (let i = 0; i < g.length; i++) {
+      const v = h[i]!;
+      const gi = c === 0 ? g[i]! : Math.fround(g[i]! + c * (v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : NaN));
+      if (kind === 'relu') {
+        g[i] = v > 0 ? gi : 0;
+      } else {
+        const s = 1 / (1 + Math.exp(-v));
+        g[i] = gi * s * (1 + v * (1 - s));
+      }
+    }
+  }
+
   reduce(x: Tensor, kind: ReduceKind, axis?: ReduceAxis): Tensor {
     const d = this.#f32(x, 'reduce');
     const term = reduceTerm(kind);

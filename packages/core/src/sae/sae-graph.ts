@@ -1,4 +1,5 @@
 import type { Backend, MatmulPrecision } from '../backend/backend.js';
+import { activationGradInPlace } from '../backend/activation-grad-in-place.js';
 import { addInPlace } from '../backend/add-in-place.js';
 import { matmulAccumulate } from '../backend/matmul-accumulate.js';
 import { DisposeBag } from '../backend/dispose-bag.js';
@@ -297,19 +298,11 @@ export function saeBackward(
         else put('W_dec', backend.matmul(z, dxHat, { transposeA: true, precision }));
         cache.bag.release(dxHat);
       }
-      if (c.betaL1) {
-        // dz += betaL1/(B·F)·sign(z) in place: one [B, F] temporary, freed at once.
-        const l1Grad = backend.sign(z);
-        try {
-          backend.scaleInPlace(l1Grad, c.betaL1 / (batchRows * f));
-          addInPlace(backend, dz, l1Grad);
-        } finally {
-          l1Grad.dispose();
-        }
-      }
-      // ReLU: the mask from zPre when the training pass did not keep pre (see saeForward).
-      const dpre = bag.add(backend.activationGrad(dz, cache.pre ?? cache.zPre!, c.activation));
-      bag.release(dz);
+      // ∂pre = (∂z + betaL1/(B·F)·sign(z)) ⊙ act′(pre), made from ∂z in place (sign(z) = sign(pre)
+      // for ReLU and SiLU); ReLU takes its mask from zPre when the training pass did not keep pre
+      // (see saeForward). Only z and ∂z are alive: no [B, F] temporary.
+      activationGradInPlace(backend, dz, cache.pre ?? cache.zPre!, c.activation, c.betaL1 ? c.betaL1 / (batchRows * f) : 0);
+      const dpre = dz;
       dbEnc = bag.add(backend.reduce(dpre, 'sum', 0));
       const xin = encoderInput(backend, p, cache, bag);
       if (into) {

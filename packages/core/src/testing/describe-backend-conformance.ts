@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../backend/backend.js';
 import type { BackendPlugin } from '../backend/backend-plugin.js';
+import { activationGradInPlace } from '../backend/activation-grad-in-place.js';
 import { addInPlace } from '../backend/add-in-place.js';
 import { matmulAccumulate } from '../backend/matmul-accumulate.js';
 import { DeepLensError, ShapeMismatchError, UnsupportedOpError } from '../errors.js';
@@ -168,6 +169,18 @@ export function describeBackendConformance(plugin: BackendPlugin, options: Confo
         const der = (v: number) => (kind === 'relu' ? (v > 0 ? 1 : 0) : sig(v) * (1 + v * (1 - sig(v))));
         assertAllClose(await f32(y), Float64Array.from(x, fwd), TOLERANCES.float32, `${kind}`);
         assertAllClose(await f32(g), Float64Array.from(x, (v, i) => dy[i]! * der(v)), TOLERANCES.float32, `${kind} grad`);
+        // In place, with and without an L1 term: dy ← (dy + l1·sign(x)) ⊙ act′(x) — the backend's
+        // activationGradInPlace, or core's fallback for a backend without it. ReLU also from relu(x).
+        for (const l1 of [0, 0.25]) {
+          for (const from of kind === 'relu' ? [xt, y] : [xt]) {
+            const inPlace = b.fromArray(dy, [4, 10]);
+            activationGradInPlace(b, inPlace, from, kind, l1);
+            const expected = Float64Array.from(x, (v, i) => (dy[i]! + l1 * Math.sign(v)) * der(v));
+            assertAllClose(await f32(inPlace), expected, TOLERANCES.float32, `${kind} grad in place, l1 ${l1}${from === y ? ', from act(x)' : ''}`);
+            inPlace.dispose();
+          }
+        }
+        expect(() => activationGradInPlace(b, b.zeros([4, 10]), b.zeros([10, 4]), kind)).toThrow(ShapeMismatchError);
         for (const t of [xt, dyt, y, g]) t.dispose();
       });
     }
