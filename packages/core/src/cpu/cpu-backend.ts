@@ -233,27 +233,19 @@ export class CpuBackend implements Backend {
   }
 
   activationGrad(dy: Tensor, pre: Tensor, kind: ActivationKind): Tensor {
-    if (kind === 'relu') return this.#binary('activationGrad', dy, pre, (g, h) => (h > 0 ? g : 0));
-    return this.#binary('activationGrad', dy, pre, (g, h) => {
-      const s = 1 / (1 + Math.exp(-h));
-      return g * s * (1 + h * (1 - s));
-    });
+    const grad = activationGradTerm(kind);
+    return this.#binary('activationGrad', dy, pre, grad);
   }
 
   activationGradInPlace(dy: Tensor, pre: Tensor, kind: ActivationKind, l1 = 0): void {
     assertSameShape('activationGradInPlace', dy, pre);
     const [g, h] = [this.#f32(dy, 'activationGradInPlace'), this.#f32(pre, 'activationGradInPlace')];
-    // The L1 term in float32 (as sign · scaleInPlace · addInPlace would round it), then the mask or SiLU′.
+    const grad = activationGradTerm(kind);
+    // The L1 term in float32 (as sign · scaleInPlace · addInPlace would round it), then act′.
     const c = Math.fround(l1);
     for (let i = 0; i < g.length; i++) {
       const v = h[i]!;
-      const gi = c === 0 ? g[i]! : Math.fround(g[i]! + c * (v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : NaN));
-      if (kind === 'relu') {
-        g[i] = v > 0 ? gi : 0;
-      } else {
-        const s = 1 / (1 + Math.exp(-v));
-        g[i] = gi * s * (1 + v * (1 - s));
-      }
+      g[i] = grad(c === 0 ? g[i]! : Math.fround(g[i]! + c * Math.sign(v)), v);
     }
   }
 
@@ -439,6 +431,15 @@ export class CpuBackend implements Backend {
   dispose(): void {
     // Typed arrays are garbage collected; nothing else to release.
   }
+}
+
+/** (dy, pre) ↦ dy·act′(pre), relu′(0) = 0. */
+function activationGradTerm(kind: ActivationKind): (g: number, h: number) => number {
+  if (kind === 'relu') return (g, h) => (h > 0 ? g : 0);
+  return (g, h) => {
+    const s = 1 / (1 + Math.exp(-h));
+    return g * s * (1 + h * (1 - s));
+  };
 }
 
 function reduceTerm(kind: ReduceKind): (x: number) => number {
