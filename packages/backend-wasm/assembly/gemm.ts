@@ -10,6 +10,8 @@
 export const KC: i32 = 384;
 /** Row block: an MC×KC packed A block stays in L2. Multiple of MR. */
 export const MC: i32 = 132;
+/** Depth group: the A blocks of this many depths (a multiple of KC) are packed at once (MC×KG in L2). */
+const KG: i32 = 2 * KC;
 /** Depth block when B is read in place (row-major, not packed). */
 const KC_DIRECT: i32 = 16;
 /** Micro-kernel height (rows of A per strip) and width (columns of B per panel). */
@@ -19,8 +21,8 @@ export const NR: i32 = 12;
 const PANEL_ROW: usize = 48;
 const STRIP_ROW: usize = 12;
 
-/** Floats of per-thread scratch gemm needs: the packed A block, one edge tile and one B panel strip. */
-export const GEMM_SCRATCH_FLOATS: i32 = MC * KC + MR * NR + KC * NR;
+/** Floats of per-thread scratch gemm needs: the packed A blocks of a depth group, one edge tile and one B panel strip. */
+export const GEMM_SCRATCH_FLOATS: i32 = MC * KG + MR * NR + KC * NR;
 
 // @ts-ignore: decorator
 @inline
@@ -184,7 +186,8 @@ function micro(pa: usize, pb: usize, bstride: usize, kc: i32, c0: usize, ldc: us
   // One depth step per iteration, on purpose: V8 issues a block's loads before its arithmetic, so
   // unrolling here (by hand, or by Binaryen) keeps two steps' operands live and spills accumulators
   // to the stack — measured 30–50% slower. V8 unrolls this loop itself without that cost.
-  for (let p = 0; p < kc; p++) {
+  const paEnd = pa + <usize>kc * STRIP_ROW;
+  while (pa < paEnd) {
     const b0 = v128.load(pb), b1 = v128.load(pb, 16), b2 = v128.load(pb, 32);
     let av = v128.load32_splat(pa); x00 = madd(av, b0, x00); x01 = madd(av, b1, x01); x02 = madd(av, b2, x02);
     av = v128.load32_splat(pa, 4); x10 = madd(av, b0, x10); x11 = madd(av, b1, x11); x12 = madd(av, b2, x12);
@@ -214,48 +217,59 @@ export function gemm_block(
   pBegin: i32, pEnd: i32, acc: i32,
 ): void {
   const apack = scratch;
-  const tile = scratch + (<usize>(MC * KC) << 2);
+  const tile = scratch + (<usize>(MC * KG) << 2);
   const panelBuf = tile + (<usize>(MR * NR) << 2);
   const ldcb = <usize>ldc << 2;
   // Unpacked B rows are n floats apart, so a deep block would touch one page per row for every
   // strip; a shallow one walks a few rows of B side by side (TLB- and prefetch-friendly).
   const depth = bPacked != 0 ? KC : KC_DIRECT;
+  // Depth blocks are taken a group at a time: the group's A blocks are packed together, and each
+  // panel runs through all of them before the next panel, so the block's C columns under that
+  // panel stay in L1 between depth blocks instead of the whole [rows, n] block of C being read
+  // back from memory once per depth block. Each C entry still sums the depth blocks in order.
+  const group = bPacked != 0 ? KG : KC_DIRECT;
   const kb = pEnd - pBegin;
-  for (let p0 = pBegin; p0 < pEnd; p0 += depth) {
-    const kc = min(depth, pEnd - p0);
-    pack_a(a, transA, m, k, i0, i1, p0, kc, apack, aoff);
-    const first = p0 == 0 && !acc;
+  for (let g0 = pBegin; g0 < pEnd; g0 += group) {
+    const gEnd = min(pEnd, g0 + group);
+    for (let p0 = g0; p0 < gEnd; p0 += depth) {
+      pack_a(a, transA, m, k, i0, i1, p0, min(depth, gEnd - p0), apack + (<usize>((p0 - g0) / depth) * MC * KC << 2), aoff);
+    }
     for (let q = q0; q < q1; q++) {
       const j = q * NR;
       const cols = min(NR, n - j);
-      let pb: usize;
-      if (bPacked >= 2) {
-        const tb = bPacked == 3;
-        pack_panel(tb ? b + (<usize>p0 << 2) : b + (<usize>p0 * n << 2), tb ? 1 : 0, kc, n, tb ? k : n, j, panelBuf);
-        pb = panelBuf;
-      } else {
-        pb = bPacked ? b + (<usize>q * kb + (p0 - pBegin)) * PANEL_ROW : b + ((<usize>p0 * n + j) << 2);
-      }
-      const bstride: usize = bPacked != 0 ? PANEL_ROW : <usize>n << 2;
       const biasJ = bias + (<usize>j << 2);
-      for (let i = i0; i < i1; i += MR) {
-        const rows = min(MR, i1 - i);
-        const pa = apack + <usize>((i - i0) / MR) * kc * STRIP_ROW;
-        const dst = c + <usize>(i - i0 + crow0) * ldcb + (<usize>j << 2);
-        if (rows == MR && cols == NR) {
-          micro(pa, pb, bstride, kc, dst, ldcb, first ? (bias ? 2 : 0) : 1, biasJ);
+      for (let p0 = g0; p0 < gEnd; p0 += depth) {
+        const kc = min(depth, gEnd - p0);
+        const ablock = apack + (<usize>((p0 - g0) / depth) * MC * KC << 2);
+        const first = p0 == 0 && !acc;
+        let pb: usize;
+        if (bPacked >= 2) {
+          const tb = bPacked == 3;
+          pack_panel(tb ? b + (<usize>p0 << 2) : b + (<usize>p0 * n << 2), tb ? 1 : 0, kc, n, tb ? k : n, j, panelBuf);
+          pb = panelBuf;
         } else {
-          // Edge tile: through an MR×NR buffer so nothing outside C is touched.
-          for (let r = 0; r < MR; r++) {
-            for (let cc = 0; cc < NR; cc++) {
-              let v: f32 = 0;
-              if (r < rows && cc < cols) v = first ? (bias ? load<f32>(biasJ + (<usize>cc << 2)) : 0) : load<f32>(dst + <usize>r * ldcb + (<usize>cc << 2));
-              store<f32>(tile + (<usize>(r * NR + cc) << 2), v);
+          pb = bPacked ? b + (<usize>q * kb + (p0 - pBegin)) * PANEL_ROW : b + ((<usize>p0 * n + j) << 2);
+        }
+        const bstride: usize = bPacked != 0 ? PANEL_ROW : <usize>n << 2;
+        for (let i = i0; i < i1; i += MR) {
+          const rows = min(MR, i1 - i);
+          const pa = ablock + <usize>((i - i0) / MR) * kc * STRIP_ROW;
+          const dst = c + <usize>(i - i0 + crow0) * ldcb + (<usize>j << 2);
+          if (rows == MR && cols == NR) {
+            micro(pa, pb, bstride, kc, dst, ldcb, first ? (bias ? 2 : 0) : 1, biasJ);
+          } else {
+            // Edge tile: through an MR×NR buffer so nothing outside C is touched.
+            for (let r = 0; r < MR; r++) {
+              for (let cc = 0; cc < NR; cc++) {
+                let v: f32 = 0;
+                if (r < rows && cc < cols) v = first ? (bias ? load<f32>(biasJ + (<usize>cc << 2)) : 0) : load<f32>(dst + <usize>r * ldcb + (<usize>cc << 2));
+                store<f32>(tile + (<usize>(r * NR + cc) << 2), v);
+              }
             }
-          }
-          micro(pa, pb, bstride, kc, tile, PANEL_ROW, 1, 0);
-          for (let r = 0; r < rows; r++) {
-            for (let cc = 0; cc < cols; cc++) store<f32>(dst + <usize>r * ldcb + (<usize>cc << 2), load<f32>(tile + (<usize>(r * NR + cc) << 2)));
+            micro(pa, pb, bstride, kc, tile, PANEL_ROW, 1, 0);
+            for (let r = 0; r < rows; r++) {
+              for (let cc = 0; cc < cols; cc++) store<f32>(dst + <usize>r * ldcb + (<usize>cc << 2), load<f32>(tile + (<usize>(r * NR + cc) << 2)));
+            }
           }
         }
       }

@@ -94,10 +94,12 @@ describe.each(flavours)('wasm kernels on threads (%s) match the reference backen
     }
   });
 
-  it('matmul with a B too large to pack at once: packed and multiplied a depth chunk at a time', () => {
-    // k · 129 panels · 32 bytes > 8 MiB: several chunks (the last partial), edge panel included;
-    // Bᵀ stored [n, k] is packed a range of its columns at a time.
-    const [m, k, n] = [136, 2100, 1030]; // more than one row block (one is packed panel by panel)
+  // A packed B over 8 MiB is packed and multiplied a range of depths at a time: [136, 2100, 1030]
+  // in two chunks of up to five depth blocks (the kernel's depth groups of two, then one; the last
+  // chunk partial), [140, 700, 3100] in chunks of one depth block (wide B, edge panel). Both have
+  // more than one row block (one is packed panel by panel); Bᵀ stored [n, k] is packed a range of
+  // its columns at a time.
+  it.each([[136, 2100, 1030], [140, 700, 3100]])('matmul with a B too large to pack at once (%i×%i×%i): a depth chunk at a time', (m, k, n) => {
     for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
       const opts = { transposeA: tA, transposeB: tB };
       const [ac, aw] = both(rand(m * k), tA ? [k, m] : [m, k]);
@@ -107,6 +109,20 @@ describe.each(flavours)('wasm kernels on threads (%s) match the reference backen
       expect(wasm.wasmBytesInUse - used).toBe(m * n * 4); // only the output is left
       const expected = read(cpu, cpu.matmul(ac, bc, opts));
       assertAllClose(read(wasm, got), expected, TOLERANCES.float32, `chunked matmul tA=${tA} tB=${tB}`);
+      // Chunks do not change the sums: the first 24 columns are bit for bit those of a product
+      // with just those columns of B (packed whole, no chunks).
+      const bData = read(wasm, bw);
+      const firstCols = Float32Array.from({ length: k * 24 }, (_, i) => {
+        const [p, j] = [Math.floor(i / 24), i % 24];
+        return bData[tB ? j * k + p : p * n + j]!;
+      });
+      const narrow = wasm.fromArray(tB ? Float32Array.from({ length: 24 * k }, (_, i) => firstCols[(i % k) * 24 + Math.floor(i / k)]!) : firstCols, tB ? [24, k] : [k, 24]);
+      const partT = wasm.matmul(aw, narrow, opts);
+      const part = read(wasm, partT);
+      const all = read(wasm, got);
+      expect(Float32Array.from({ length: m * 24 }, (_, i) => all[Math.floor(i / 24) * n + (i % 24)]!)).toEqual(part);
+      narrow.dispose();
+      partT.dispose();
       // Accumulating through the chunks: every chunk, the first included, adds to what is there.
       const before = wasm.wasmBytesInUse;
       wasm.matmulAccumulate(got, aw, bw, opts);
