@@ -201,6 +201,24 @@ function micro(pa: usize, pb: usize, bstride: usize, kc: i32, c0: usize, ldc: us
 }
 
 /**
+ * A tile of fewer than MR rows or NR columns (rows × cols at dst): through the MR×NR buffer `tile`,
+ * so nothing outside C is touched. first: start from the bias (0: none, zeros) instead of C.
+ */
+function edge_tile(pa: usize, pb: usize, bstride: usize, kc: i32, dst: usize, ldcb: usize, rows: i32, cols: i32, first: bool, bias: usize, tile: usize): void {
+  for (let r = 0; r < MR; r++) {
+    for (let cc = 0; cc < NR; cc++) {
+      let v: f32 = 0;
+      if (r < rows && cc < cols) v = first ? (bias ? load<f32>(bias + (<usize>cc << 2)) : 0) : load<f32>(dst + <usize>r * ldcb + (<usize>cc << 2));
+      store<f32>(tile + (<usize>(r * NR + cc) << 2), v);
+    }
+  }
+  micro(pa, pb, bstride, kc, tile, PANEL_ROW, 1, 0);
+  for (let r = 0; r < rows; r++) {
+    for (let cc = 0; cc < cols; cc++) store<f32>(dst + <usize>r * ldcb + (<usize>cc << 2), load<f32>(tile + (<usize>(r * NR + cc) << 2)));
+  }
+}
+
+/**
  * C rows [i0, i1) × panels [q0, q1) for one row block (i1 − i0 ≤ MC): C row i is at
  * c + (i − i0 + crow0)·ldc floats. bPacked: 1 B packed by pack_b; 0 B row-major [k, n] with
  * n % NR == 0, read in place; 2 (B row-major [k, n]) or 3 (Bᵀ stored [n, k]) each panel's depth
@@ -255,22 +273,8 @@ export function gemm_block(
           const rows = min(MR, i1 - i);
           const pa = ablock + <usize>((i - i0) / MR) * kc * STRIP_ROW;
           const dst = c + <usize>(i - i0 + crow0) * ldcb + (<usize>j << 2);
-          if (rows == MR && cols == NR) {
-            micro(pa, pb, bstride, kc, dst, ldcb, first ? (bias ? 2 : 0) : 1, biasJ);
-          } else {
-            // Edge tile: through an MR×NR buffer so nothing outside C is touched.
-            for (let r = 0; r < MR; r++) {
-              for (let cc = 0; cc < NR; cc++) {
-                let v: f32 = 0;
-                if (r < rows && cc < cols) v = first ? (bias ? load<f32>(biasJ + (<usize>cc << 2)) : 0) : load<f32>(dst + <usize>r * ldcb + (<usize>cc << 2));
-                store<f32>(tile + (<usize>(r * NR + cc) << 2), v);
-              }
-            }
-            micro(pa, pb, bstride, kc, tile, PANEL_ROW, 1, 0);
-            for (let r = 0; r < rows; r++) {
-              for (let cc = 0; cc < cols; cc++) store<f32>(dst + <usize>r * ldcb + (<usize>cc << 2), load<f32>(tile + (<usize>(r * NR + cc) << 2)));
-            }
-          }
+          if (rows == MR && cols == NR) micro(pa, pb, bstride, kc, dst, ldcb, first ? (bias ? 2 : 0) : 1, biasJ);
+          else edge_tile(pa, pb, bstride, kc, dst, ldcb, rows, cols, first, bias ? biasJ : 0, tile);
         }
       }
     }
