@@ -11,7 +11,7 @@ export const KC: i32 = 384;
 /** Row block: an MC×KC packed A block stays in L2. Multiple of MR. */
 export const MC: i32 = 132;
 /** Depth group: the A blocks of this many depths (a multiple of KC) are packed at once (MC×KG in L2). */
-const KG: i32 = 2 * KC;
+export const KG: i32 = 2 * KC;
 /** Depth block when B is read in place (row-major, not packed). */
 const KC_DIRECT: i32 = 16;
 /** Micro-kernel height (rows of A per strip) and width (columns of B per panel). */
@@ -318,4 +318,9 @@ export function gemm_panel_cols(): i32 {
 /** The depth block KC: depth chunks of a product split by the host must start at its multiples. */
 export function gemm_depth_block(): i32 {
   return KC;
+}
+
+/** The depth group KG: a depth chunk shorter than this would split the group each panel runs through. */
+export function gemm_depth_group(): i32 {
+  return KG;
 }

@@ -5,6 +5,7 @@ import { setFlagsFromString } from 'node:v8';
 export interface Kernels {
   gemm_scratch_floats(): number;
   gemm_depth_block(): number;
+  gemm_depth_group(): number;
   gemm_row_block(): number;
   gemm_strip_rows(): number;
   gemm_panel_cols(): number;

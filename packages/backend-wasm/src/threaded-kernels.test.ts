@@ -96,10 +96,10 @@ describe.each(flavours)('wasm kernels on threads (%s) match the reference backen
 
   // A packed B over 8 MiB is packed and multiplied a range of depths at a time: [136, 2100, 1030]
   // in two chunks of up to five depth blocks (the kernel's depth groups of two, then one; the last
-  // chunk partial), [140, 700, 3100] in chunks of one depth block (wide B, edge panel). Both have
-  // more than one row block (one is packed panel by panel); Bᵀ stored [n, k] is packed a range of
-  // its columns at a time.
-  it.each([[136, 2100, 1030], [140, 700, 3100]])('matmul with a B too large to pack at once (%i×%i×%i): a depth chunk at a time', (m, k, n) => {
+  // chunk partial), [140, 900, 2402] in chunks of one depth group, the least a chunk holds (wide B,
+  // edge panel). Both have more than one row block (one is packed panel by panel); Bᵀ stored [n, k]
+  // is packed a range of its columns at a time.
+  it.each([[136, 2100, 1030], [140, 900, 2402]])('matmul with a B too large to pack at once (%i×%i×%i): a depth chunk at a time', (m, k, n) => {
     for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
       const opts = { transposeA: tA, transposeB: tB };
       const [ac, aw] = both(rand(m * k), tA ? [k, m] : [m, k]);

@@ -86,6 +86,7 @@ export class WasmBackend extends CpuBackend {
   readonly #mr: number;
   readonly #nr: number;
   readonly #depthBlock: number;
+  readonly #depthGroup: number;
   readonly #screen: ScreenPolicy;
   /** 'auto': calls left to encode in float32, per encoder shape, after a screen that did not pay. */
   readonly #screenBackoff = new Map<string, number>();
@@ -105,6 +106,7 @@ export class WasmBackend extends CpuBackend {
     this.#mr = this.#k.gemm_strip_rows();
     this.#nr = this.#k.gemm_panel_cols();
     this.#depthBlock = this.#k.gemm_depth_block();
+    this.#depthGroup = this.#k.gemm_depth_group();
     this.#screen = options.screen ?? 'auto';
     if (!['auto', 'always', 'off'].includes(this.#screen)) throw new InvalidArgumentError(`wasm backend: screen must be 'auto', 'always' or 'off', got ${JSON.stringify(options.screen)}`);
   }
@@ -218,7 +220,10 @@ export class WasmBackend extends CpuBackend {
    */
   #chunkedMatmul(a: number, transA: boolean, m: number, k: number, n: number, b: number, transB: boolean, c: number, accumulate: boolean): void {
     const panels = Math.ceil(n / this.#nr);
-    const chunk = Math.max(1, Math.floor(PACK_CHUNK_BYTES / (panels * this.#nr * 4) / this.#depthBlock)) * this.#depthBlock;
+    // At least one depth group (two blocks), so the kernel's C reuse between the blocks of a group is
+    // not cut off: for x·W_enc [4096, 768]·[768, 6144] that is one chunk of 18 MiB instead of two of
+    // 9 MiB, and the product 4–5% faster (interleaved runs).
+    const chunk = Math.max(this.#depthGroup / this.#depthBlock, Math.floor(PACK_CHUNK_BYTES / (panels * this.#nr * 4) / this.#depthBlock)) * this.#depthBlock;
     const packed = this.arrays.allocFloat32(panels * this.#nr * Math.min(chunk, k));
     const scratch = this.arrays.allocFloat32(this.threads * this.#gemmScratch);
     try {
