@@ -1,7 +1,8 @@
 // Dense matrix product C = op(A)·op(B) (+ bias row), GotoBLAS-style: B packed into 12-column
-// panels, A packed per (row block × depth block) into 3-row strips, and a 3×12 register-tiled
-// micro-kernel on 128-bit SIMD (nine accumulators, three B vectors and one broadcast A value fill
-// 13 of the 16 XMM registers; measured 8–10% faster than 4×8 on L1-resident data in V8, where
+// panels, A packed per (row block × depth group of two depth blocks) into 3-row strips, each panel
+// run through the group's depth blocks in turn, and a 3×12 register-tiled
+// micro-kernel on 128-bit SIMD (nine accumulators, three B vectors and three broadcast A values:
+// the 15 XMM registers V8 hands out, as its disassembly shows; measured 8–10% faster than 4×8 on L1-resident data in V8, where
 // 4×12, 3×16 and 5×8 spill). With relaxed SIMD (compiled with --enable relaxed-simd) the
 // multiply-adds are fused (FMA); otherwise they are a multiply and an add.
 // Every pointer is a byte offset into the one shared memory; matrices are row-major float32.

@@ -111,12 +111,11 @@ describe.each(flavours)('wasm kernels on threads (%s) match the reference backen
       assertAllClose(read(wasm, got), expected, TOLERANCES.float32, `chunked matmul tA=${tA} tB=${tB}`);
       // Chunks do not change the sums: the first 24 columns are bit for bit those of a product
       // with just those columns of B (packed whole, no chunks).
+      // (Stored Bᵀ: its first 24 rows; B: the first 24 values of each row.)
       const bData = read(wasm, bw);
-      const firstCols = Float32Array.from({ length: k * 24 }, (_, i) => {
-        const [p, j] = [Math.floor(i / 24), i % 24];
-        return bData[tB ? j * k + p : p * n + j]!;
-      });
-      const narrow = wasm.fromArray(tB ? Float32Array.from({ length: 24 * k }, (_, i) => firstCols[(i % k) * 24 + Math.floor(i / k)]!) : firstCols, tB ? [24, k] : [k, 24]);
+      const narrow = tB
+        ? wasm.fromArray(bData.slice(0, 24 * k), [24, k])
+        : wasm.fromArray(Float32Array.from({ length: k * 24 }, (_, i) => bData[Math.floor(i / 24) * n + (i % 24)]!), [k, 24]);
       const partT = wasm.matmul(aw, narrow, opts);
       const part = read(wasm, partT);
       const all = read(wasm, got);

@@ -223,7 +223,7 @@ export class WasmBackend extends CpuBackend {
     // At least one depth group (two blocks), so the kernel's C reuse between the blocks of a group is
     // not cut off: for x·W_enc [4096, 768]·[768, 6144] that is one chunk of 18 MiB instead of two of
     // 9 MiB, and the product 4–5% faster (interleaved runs).
-    const chunk = Math.max(this.#depthGroup / this.#depthBlock, Math.floor(PACK_CHUNK_BYTES / (panels * this.#nr * 4) / this.#depthBlock)) * this.#depthBlock;
+    const chunk = Math.max(this.#depthGroup, Math.floor(PACK_CHUNK_BYTES / (panels * this.#nr * 4) / this.#depthBlock) * this.#depthBlock);
     const packed = this.arrays.allocFloat32(panels * this.#nr * Math.min(chunk, k));
     const scratch = this.arrays.allocFloat32(this.threads * this.#gemmScratch);
     try {
