@@ -16,6 +16,8 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CONFIGS, ENCODER_ROWS, type BenchConfig } from './configs.js';
+import { machineDetails, type MachineDetails } from './machine.js';
+import { targetLines } from './targets.js';
 
 interface Result { impl: string; config: string; tokensPerSec: number; stepSeconds: number; encoderGflops: number; peakRssMiB: number; idleRssMiB: number; kernels?: string; mode?: string; torch?: string; round?: number; medianTokensPerSec?: number; rounds?: number }
 
@@ -36,7 +38,7 @@ function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.e
   return JSON.parse(line) as Result;
 }
 
-interface BenchData { machine: Record<string, unknown> & { cpu: string; cores: number; memoryGiB: number; node: string; torch: string | null; blas: string; date: string }; rounds: number; results: Result[]; runs?: Result[]; notes: string[] }
+interface BenchData { machine: Record<string, unknown> & Partial<MachineDetails> & { cpu: string; cores: number; memoryGiB: number; node: string; torch: string | null; blas: string; date: string }; rounds: number; results: Result[]; runs?: Result[]; notes: string[] }
 
 /** Per implementation and configuration: the best round's speed, the worst round's memory. */
 function summarize(allRuns: Result[]): Result[] {
@@ -106,7 +108,7 @@ function measure(): BenchData {
 
   const machine = {
     cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version,
-    torch: results.find((r) => r.torch)?.torch ?? null, blas, date: new Date().toISOString(),
+    torch: results.find((r) => r.torch)?.torch ?? null, blas, ...machineDetails(blas), date: new Date().toISOString(),
   };
   writeFileSync(here('./results.json'), `${JSON.stringify({ machine, rounds, results, runs: allRuns, notes: [...new Set(notes)] }, null, 2)}\n`);
   return { machine, rounds, results, notes: [...new Set(notes)] };
@@ -117,9 +119,12 @@ const { machine } = data;
 const results = data.runs ? summarize(data.runs) : data.results;
 const get = (impl: string, config: string) => results.find((r) => r.impl === impl && r.config === config);
 const minBytes = (c: BenchConfig) => (2 * c.d * c.F + c.F + c.d) * 4 * 3 + c.batch * c.d * 4;
+const memoryRatio = (r: Result) => ((r.peakRssMiB - r.idleRssMiB) * 2 ** 20) / minBytes(CONFIGS[r.config as BenchConfig['id']]);
+const describe = (r: Result) => `${r.impl}${r.kernels ? ` (${r.kernels})` : ''}${r.mode ? `, ${r.mode}` : ''}`;
 const lines = [
   '# Benchmark results', '',
   `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB; Node ${machine.node}; PyTorch ${machine.torch ?? 'not installed'} with ${machine.blas}; ${machine.date}.`,
+  ...(machine.simd ? [`CPU SIMD extensions: ${machine.simd.join(', ') || 'unknown'}; caches: ${machine.caches || 'unknown'}; PyTorch's BLAS: ${machine.openblas ?? 'not OpenBLAS'}. WebAssembly SIMD is 128-bit (4 floats per vector) on every CPU; OpenBLAS picks the widest kernels the CPU has (its core name above; SkylakeX and later: AVX-512, 16 floats per vector). \`pnpm bench:roofline\` measures what 128-bit SIMD can reach here.`] : []),
   `Every row was measured in the same run, each in its own process; the implementations took turns for ${data.rounds} round(s) and each row is its best round (the median in brackets; every round is in results.json). Ratios: best against best (median against median in brackets). tokens/s = activation vectors per second of a full training step (forward, backward, Adam, decoder renormalisation).`,
   `Encoder GFLOP/s: [${ENCODER_ROWS}, d] · W_enc alone. Memory: peak RSS (set-up and the training steps, read before the stand-alone encoder matmul) and idle RSS of the round with the most above idle (idle = the runtime ready to compute — workers or BLAS threads started — before any model or data existed), and (peak − idle) / (parameters + Adam state + one batch), the issue's bound being 1.5. "optimizer in backward": the trainer option optimizer_in_backward — each gradient applied and freed as the backward pass makes it. "micro-batches of N": the trainer option micro_batch_size — the batch run N rows at a time, the gradients added up in place, one optimiser step. "float32 encoder (int16 screen off)": the same wasm step with the screen below disabled (backend option screen: 'off'). In (a) the wasm step's ReLU TopK encoder screens in int16 first (batches of ≥ 512 rows with k ≤ F/64; the top-k is exact — only latents that can be in it are recomputed in float32, see apps/docs/pages/backends.md), so the step does far fewer float32 multiply-adds than the dense encoder product in the GFLOP/s column; (c)'s 16-row batches use the float32 encoder, and (b) has no top-k.`, '',
   '| config | implementation | tokens/s | vs PyTorch DeepLens step | vs PyTorch sparse step | encoder GFLOP/s | peak RSS MiB | idle RSS MiB | (peak − idle) / (params + Adam + batch) |',
@@ -132,10 +137,11 @@ for (const id of [...new Set(results.map((r) => r.config))]) {
   for (const r of results.filter((x) => x.config === id)) {
     const median = (x: Result) => x.medianTokensPerSec ?? x.tokensPerSec;
     const ratio = (ref?: Result) => (ref && !r.impl.startsWith('pytorch') ? `${(r.tokensPerSec / ref.tokensPerSec).toFixed(2)}× (${(median(r) / median(ref)).toFixed(2)}×)` : '');
-    const impl = `${r.impl}${r.kernels ? ` (${r.kernels})` : ''}${r.mode ? `, ${r.mode}` : ''}`;
-    lines.push(`| ${cfg.label} | ${impl} | ${Math.round(r.tokensPerSec)} (${Math.round(median(r))}) | ${ratio(dense)} | ${ratio(sparse)} | ${r.encoderGflops.toFixed(1)} | ${Math.round(r.peakRssMiB)} | ${Math.round(r.idleRssMiB)} | ${((r.peakRssMiB - r.idleRssMiB) * 2 ** 20 / minBytes(cfg)).toFixed(2)} |`);
+    lines.push(`| ${cfg.label} | ${describe(r)} | ${Math.round(r.tokensPerSec)} (${Math.round(median(r))}) | ${ratio(dense)} | ${ratio(sparse)} | ${r.encoderGflops.toFixed(1)} | ${Math.round(r.peakRssMiB)} | ${Math.round(r.idleRssMiB)} | ${memoryRatio(r).toFixed(2)} |`);
   }
 }
+const targets = targetLines(results, { memoryRatio, describe });
+if (targets.length) lines.push('', "## The issue's targets in this run", '', ...targets);
 if (data.notes.length) lines.push('', ...data.notes.map((n) => `- ${n}`));
 writeFileSync(here('./results.md'), `${lines.join('\n')}\n`);
 console.log(lines.join('\n'));
