@@ -1,5 +1,6 @@
 import { wasmBackendPlugin } from '@deeplens/backend-wasm';
-import { BackendRegistry, cpuBackendPlugin, type BackendPlugin } from '@deeplens/core';
+import { BackendRegistry, cpuBackendPlugin, type Backend, type BackendPlugin } from '@deeplens/core';
+import { UsageError } from './errors.js';
 
 /** Optional backend plugins, loaded by package name; those not installed are listed with how to get them. */
 export const KNOWN_BACKENDS: ReadonlyArray<{ name: string; priority: number; pkg: string; exportName: string; install: string }> = [
@@ -33,4 +34,21 @@ export async function createRegistry(): Promise<BackendRegistry> {
     }
   }
   return registry;
+}
+
+/**
+ * The backend `device` names ('auto': the best available), with `threads` worker threads when it
+ * runs on CPU threads (the wasm backend; backends without threads ignore it). null: the backend's
+ * default (wasm: one per available core).
+ */
+export async function createBackend(device: string, threads: number | null): Promise<Backend> {
+  return (await createRegistry()).create(device, threads === null ? undefined : { threads });
+}
+
+/** The value of a command's --threads flag: null when absent, else a positive integer (UsageError otherwise). */
+export function threadsFlag(value: unknown): number | null {
+  if (value === undefined) return null;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--threads must be a positive integer, got ${String(value)}`, 'e.g. --threads 1; leave it out for one worker thread per core');
+  return n;
 }

@@ -106,6 +106,8 @@ describe('deeplens train / eval / info / export', () => {
     expect(run('--optimizer-in-backward')).toEqual(plain);
     // Blocks of 5 rows: the same steps, losses equal at the printed precision.
     expect(run('--micro-batch-size', '5')).toEqual(plain);
+    // One worker thread instead of one per core: every product sums in the same order.
+    expect(run('--threads', '1')).toEqual(plain);
     const clash = deeplens('train', '--config', join(FIX, 'small-config.yaml'), '--activations', join(FIX, 'small-acts.pt'), '--optimizer-in-backward', '--grad-clip-norm', '1');
     expect(clash.code).toBe(1);
     expect(clash.err).toMatch(/trainer.optimizer_in_backward: cannot be combined with grad_clip_norm/);
@@ -128,6 +130,12 @@ describe('deeplens train / eval / info / export', () => {
     // Same checkpoint, same data: the reference backend and the default (wasm) agree.
     const cpuFvu = Number(/^FVU: +(\S+)$/m.exec(plain.out)![1]);
     expect(cpuFvu).toBeCloseTo(m.fvu, 4);
+    const one = deeplens('eval', '--checkpoint', runDir, '--activations', join(FIX, 'small-acts.pt'), '--key', 'acts', '--json', '--threads', '1');
+    expect(one.code, one.err).toBe(0);
+    expect(JSON.parse(one.out).fvu).toBeCloseTo(m.fvu, 6);
+    const bad = deeplens('eval', '--checkpoint', runDir, '--activations', join(FIX, 'small-acts.pt'), '--key', 'acts', '--threads', '0');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/--threads must be a positive integer, got 0/);
   });
 
   it('info describes activation files and models', () => {

@@ -1,7 +1,7 @@
 import { ActivationsDatasetBuilder, Adam, AdamW, noDecayOnBiasesAndNorms, SparseAutoencoder, type Optimizer } from '@deeplens/core';
 import { ConsoleLogger, FanOutLogger, MetricsFileLogger, progressBarHooks } from '@deeplens/loggers';
 import { SAETrainer, type TrainerLogger, type TrainResult } from '@deeplens/trainer';
-import { createRegistry } from './backends.js';
+import { createBackend } from './backends.js';
 import type { TrainConfig } from './config/resolve-train-config.js';
 
 export interface TrainingRun {
@@ -31,8 +31,7 @@ export async function runTraining(run: TrainingRun): Promise<TrainResult> {
       builders.push(evalBuilder);
       evalLoader = (await evalBuilder.getDataloaders()).train;
     }
-    const registry = await createRegistry();
-    const backend = await registry.create(c.trainer.device);
+    const backend = await createBackend(c.trainer.device, c.trainer.threads);
     const model = SparseAutoencoder.create({ backend, config: c.model, seed });
     const optim = makeOptimizer(model, c);
     const loggers: TrainerLogger[] = [new ConsoleLogger({ quiet: run.quiet ?? false, ...(run.write ? { write: run.write } : {}) }), new MetricsFileLogger()];

@@ -1,13 +1,13 @@
 import { ActivationsDatasetBuilder, SparseAutoencoder } from '@deeplens/core';
 import { evaluate } from '@deeplens/trainer';
-import { createRegistry } from '../backends.js';
+import { createBackend, threadsFlag } from '../backends.js';
 import { loadCheckpoint } from '../checkpoint.js';
 import type { CommandModule } from '../command.js';
 import { EXIT, UsageError } from '../errors.js';
 
 const command: CommandModule = {
   description: 'evaluate a trained SAE on activations',
-  usage: `deeplens eval --checkpoint <run-folder|model.safetensors> --activations <file> [--json] [--batch-size N] [--key NAME] [--backend NAME]
+  usage: `deeplens eval --checkpoint <run-folder|model.safetensors> --activations <file> [--json] [--batch-size N] [--key NAME] [--backend NAME] [--threads N]
 
 Reports MSE, FVU (fraction of variance unexplained), explained variance, L0 (active latents per row),
 the fraction of dead latents (never active on these rows) and nz_frac. Activations are normalised
@@ -20,6 +20,7 @@ with the statistics saved with the run, as during training.`,
     key: { type: 'string' },
     flatten: { type: 'boolean' },
     backend: { type: 'string' },
+    threads: { type: 'string' },
   },
   async run(v, _p, io) {
     if (typeof v['checkpoint'] !== 'string') throw new UsageError('eval needs --checkpoint <run-folder|model file>');
@@ -27,8 +28,9 @@ with the statistics saved with the run, as during training.`,
     if (!acts?.length) throw new UsageError('eval needs --activations <file>');
     const batchSize = v['batch-size'] ? Number(v['batch-size']) : 256;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`--batch-size must be a positive integer, got ${String(v['batch-size'])}`);
+    const threads = threadsFlag(v['threads']);
     const ckpt = await loadCheckpoint(v['checkpoint']);
-    const backend = await (await createRegistry()).create(typeof v['backend'] === 'string' ? v['backend'] : 'auto');
+    const backend = await createBackend(typeof v['backend'] === 'string' ? v['backend'] : 'auto', threads);
     const builder = new ActivationsDatasetBuilder({
       activations: acts, splits: [1], shuffle: false, batchSize, inputDims: ckpt.file.config.inputDims,
       norm: ckpt.normStats !== undefined, ...(ckpt.normStats ? { normStats: ckpt.normStats } : {}),

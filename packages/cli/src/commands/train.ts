@@ -21,6 +21,7 @@ Flags override the file:
   --key NAME (tensor in a .pt dict)    --flatten                  --skip-non-finite
   --optimizer-in-backward (update each parameter as its gradient is made: less memory, no clipping)
   --micro-batch-size N (run each batch in blocks of N rows, one optimiser step: less memory)
+  --threads N (worker threads of the wasm backend; default: one per core)
   --bf16    --wandb    --quiet    --dry-run (print the resolved configuration and exit)`,
   options: {
     config: { type: 'string', short: 'c' },
@@ -51,6 +52,7 @@ Flags override the file:
     'skip-non-finite': { type: 'boolean' },
     'optimizer-in-backward': { type: 'boolean' },
     'micro-batch-size': { type: 'string' },
+    threads: { type: 'string' },
     bf16: { type: 'boolean' },
     wandb: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },

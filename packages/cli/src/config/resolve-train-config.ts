@@ -32,6 +32,7 @@ export const FLAG_PATHS: Readonly<Record<string, string>> = {
   'grad-clip-norm': 'trainer.grad_clip_norm',
   'optimizer-in-backward': 'trainer.optimizer_in_backward',
   'micro-batch-size': 'trainer.micro_batch_size',
+  threads: 'trainer.threads',
   'save-checkpoints': 'trainer.save_checkpoints',
   'save-best-only': 'trainer.save_best_only',
   seed: 'trainer.random_seed',

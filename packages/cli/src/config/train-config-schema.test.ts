@@ -48,4 +48,12 @@ describe('train config', () => {
     expect(resolveTrainConfig(applyFlags(tutorial, { 'micro-batch-size': '128' }), 'c.yaml').trainer.micro_batch_size).toBe(128);
     expect(() => resolveTrainConfig({ ...tutorial, trainer: { micro_batch_size: 0 } }, 'c.yaml')).toThrow(/trainer.micro_batch_size/);
   });
+
+  it('takes threads from the file or the flag (default null: one per core), and rejects a non-positive or fractional one', () => {
+    expect(resolveTrainConfig(tutorial, 'c.yaml').trainer.threads).toBeNull();
+    expect(resolveTrainConfig({ ...tutorial, trainer: { threads: 4 } }, 'c.yaml').trainer.threads).toBe(4);
+    expect(resolveTrainConfig(applyFlags({ ...tutorial, trainer: { threads: 4 } }, { threads: '1' }), 'c.yaml').trainer.threads).toBe(1);
+    expect(() => resolveTrainConfig({ ...tutorial, trainer: { threads: 0 } }, 'c.yaml')).toThrow(/trainer.threads/);
+    expect(() => resolveTrainConfig(applyFlags(tutorial, { threads: '1.5' }), 'c.yaml')).toThrow(/trainer.threads/);
+  });
 });

@@ -54,6 +54,8 @@ export const trainerSectionSchema = z
     optimizer_in_backward: z.boolean().default(false),
     /** Rows per block when a batch is run in pieces with one optimiser step (null: the whole batch). */
     micro_batch_size: positiveInt.nullable().default(null),
+    /** Worker threads of a backend that runs on CPU threads (wasm); null: one per available core. */
+    threads: positiveInt.nullable().default(null),
   })
   .strict()
   .refine((t) => !(t.optimizer_in_backward && t.grad_clip_norm !== null), {
