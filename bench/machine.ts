@@ -5,7 +5,7 @@
  * WebAssembly SIMD is 128-bit on every CPU.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface MachineDetails {
@@ -40,6 +40,15 @@ function cacheSizes(): string {
       .map((c) => `L${c.level}${c.type === 'Data' ? 'd' : ''} ${c.size}`).join(', ');
   } catch {
     return '';
+  }
+}
+
+/** The BLAS library Debian's PyTorch loads (libblas.so.3 resolved through the alternatives links); 'n/a' elsewhere. */
+export function blasLibrary(): string {
+  try {
+    return realpathSync('/usr/lib/x86_64-linux-gnu/libblas.so.3');
+  } catch {
+    return 'n/a';
   }
 }
 

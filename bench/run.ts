@@ -11,12 +11,12 @@
  *   pnpm bench --render          (rewrite results.md from results.json, measuring nothing)
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CONFIGS, ENCODER_ROWS, type BenchConfig } from './configs.js';
-import { machineDetails, type MachineDetails } from './machine.js';
+import { blasLibrary, machineDetails, type MachineDetails } from './machine.js';
 import { targetLines } from './targets.js';
 
 interface Result { impl: string; config: string; tokensPerSec: number; stepSeconds: number; encoderGflops: number; peakRssMiB: number; idleRssMiB: number; kernels?: string; mode?: string; torch?: string; round?: number; medianTokensPerSec?: number; rounds?: number }
@@ -61,10 +61,7 @@ function summarize(allRuns: Result[]): Result[] {
 /** Runs every measurement; writes and returns results.json's content. */
 function measure(): BenchData {
   const torchOk = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
-  let blas = 'n/a';
-  try {
-    blas = realpathSync('/usr/lib/x86_64-linux-gnu/libblas.so.3');
-  } catch { /* not Debian-like */ }
+  const blas = blasLibrary();
   if (!torchOk) notes.push('PyTorch skipped: /usr/bin/python3 cannot import torch (apt-get install python3-torch libopenblas0-pthread).');
   else if (!blas.includes('openblas')) notes.push(`PyTorch uses ${blas}: install libopenblas0-pthread for a fair (fast) reference.`);
 

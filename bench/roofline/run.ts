@@ -10,12 +10,12 @@
  * Writes bench/roofline/results.md. Not a test: nothing here asserts.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { machineDetails } from '../machine.js';
+import { blasLibrary, machineDetails } from '../machine.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '3' } } });
 const rounds = Math.max(1, Number(values.rounds));
@@ -76,22 +76,11 @@ for (let round = 1; round <= rounds; round++) {
   }
 }
 
-/** The BLAS library /usr/bin/python3's PyTorch loads on Debian ('' elsewhere). */
-function blasPath(): string {
-  try {
-    return realpathSync('/usr/lib/x86_64-linux-gnu/libblas.so.3');
-  } catch {
-    return '';
-  }
-}
-
+const machine = machineDetails(blasLibrary());
 const lines = [
   '# SIMD roofline on this machine', '',
   `${cpus()[0]?.model ?? 'unknown CPU'}, ${cores} cores, Node ${process.version}, ${new Date().toISOString()}; best of ${rounds} alternating rounds.`,
-  ...(() => {
-    const m = machineDetails(blasPath());
-    return [`CPU SIMD extensions: ${m.simd.join(', ') || 'unknown'}; caches: ${m.caches || 'unknown'}; PyTorch's BLAS: ${m.openblas ?? 'not OpenBLAS'}.`];
-  })(),
+  `CPU SIMD extensions: ${machine.simd.join(', ') || 'unknown'}; caches: ${machine.caches || 'unknown'}; PyTorch's BLAS: ${machine.openblas ?? 'not OpenBLAS'}.`,
   'Native kernels run on L1-resident packed data (an arithmetic ceiling); the matmuls are [1024, 768]·[768, 6144] float32.', '',
   '| measurement | GFLOP/s |', '|---|---|',
   ...[...best].map(([label, g]) => `| ${label} | ${g.toFixed(1)} |`),
