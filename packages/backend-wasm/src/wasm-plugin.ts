@@ -1,5 +1,6 @@
 import type { BackendPlugin } from '@deeplens/core';
-import { kernelModule } from './kernel-module.js';
+import { availableParallelism } from 'node:os';
+import { kernelModule, relaxedSimdSupported } from './kernel-module.js';
 import { WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
 
 /** WebAssembly SIMD on worker threads: the `auto` choice when no GPU backend is available. */
@@ -11,7 +12,11 @@ export const wasmBackendPlugin: BackendPlugin<WasmBackendOptions> = {
     if (typeof SharedArrayBuffer === 'undefined') return { available: false, reason: 'SharedArrayBuffer is not available in this runtime' };
     try {
       kernelModule();
-      return { available: true };
+      const threads = availableParallelism();
+      return {
+        available: true,
+        detail: `${relaxedSimdSupported() ? 'relaxed-SIMD (FMA)' : 'plain SIMD (no FMA in this runtime)'} kernels, ${threads} thread${threads > 1 ? 's' : ''} by default`,
+      };
     } catch (error) {
       return { available: false, reason: `the SIMD kernels cannot be loaded (${(error as Error).message}); WebAssembly SIMD needs Node ≥ 16.4` };
     }

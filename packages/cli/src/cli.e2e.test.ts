@@ -168,7 +168,7 @@ describe('deeplens backends, demo, and interrupting a run', () => {
   it('backends lists every known backend and why it is unavailable', () => {
     const r = deeplens('backends');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^wasm +available .*← auto$/m);
+    expect(r.out).toMatch(/^wasm +available .*; relaxed-SIMD \(FMA\) kernels, \d+ threads? by default  ← auto$/m);
     expect(r.out).toMatch(/^cpu +available /m);
     expect(r.out).toMatch(/^tfjs +unavailable +package @deeplens\/backend-tfjs is not installed; .*CUDA 11\.2/m);
   });

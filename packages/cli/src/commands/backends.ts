@@ -9,13 +9,13 @@ const command: CommandModule = {
   async run(v, _p, io) {
     const status = await (await createRegistry()).status();
     if (v['json']) {
-      io.out(JSON.stringify(status.map((s) => ({ name: s.name, priority: s.priority, available: s.availability.available, reason: s.availability.reason ?? null }))));
+      io.out(JSON.stringify(status.map((s) => ({ name: s.name, priority: s.priority, available: s.availability.available, reason: s.availability.reason ?? null, detail: s.availability.detail ?? null }))));
       return EXIT.ok;
     }
     const auto = status.find((s) => s.availability.available)?.name;
     for (const s of status) {
       const mark = s.availability.available ? 'available' : 'unavailable';
-      io.out(`${s.name.padEnd(7)} ${mark.padEnd(12)} ${s.availability.available ? (s.description ?? '') : (s.availability.reason ?? '')}${s.name === auto ? '  ← auto' : ''}`);
+      io.out(`${s.name.padEnd(7)} ${mark.padEnd(12)} ${s.availability.available ? [s.description, s.availability.detail].filter(Boolean).join('; ') : (s.availability.reason ?? '')}${s.name === auto ? '  ← auto' : ''}`);
     }
     return EXIT.ok;
   },

@@ -4,6 +4,8 @@ export interface Availability {
   available: boolean;
   /** Why not, and how to fix it, when unavailable. */
   reason?: string;
+  /** When available: how it would run here (e.g. which kernels, how many threads), for listings. */
+  detail?: string;
 }
 
 /**
