@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CONFIGS, ENCODER_ROWS, type BenchConfig } from './configs.js';
 import { blasLibrary, machineDetails, type MachineDetails } from './machine.js';
-import { targetLines } from './targets.js';
+import { median, targetLines } from './targets.js';
 
 interface Result { impl: string; config: string; tokensPerSec: number; stepSeconds: number; encoderGflops: number; peakRssMiB: number; idleRssMiB: number; kernels?: string; mode?: string; torch?: string; round?: number; medianTokensPerSec?: number; rounds?: number }
 
@@ -132,7 +132,6 @@ for (const id of [...new Set(results.map((r) => r.config))]) {
   const dense = get('pytorch-dense', id);
   const sparse = get('pytorch-sparse', id);
   for (const r of results.filter((x) => x.config === id)) {
-    const median = (x: Result) => x.medianTokensPerSec ?? x.tokensPerSec;
     const ratio = (ref?: Result) => (ref && !r.impl.startsWith('pytorch') ? `${(r.tokensPerSec / ref.tokensPerSec).toFixed(2)}× (${(median(r) / median(ref)).toFixed(2)}×)` : '');
     lines.push(`| ${cfg.label} | ${describe(r)} | ${Math.round(r.tokensPerSec)} (${Math.round(median(r))}) | ${ratio(dense)} | ${ratio(sparse)} | ${r.encoderGflops.toFixed(1)} | ${Math.round(r.peakRssMiB)} | ${Math.round(r.idleRssMiB)} | ${memoryRatio(r).toFixed(2)} |`);
   }

@@ -23,7 +23,8 @@ export interface TargetContext<R extends TargetResult> {
   describe: (r: R) => string;
 }
 
-const median = (r: TargetResult) => r.medianTokensPerSec ?? r.tokensPerSec;
+/** A result's median-round tokens/s (its best when it ran one round). */
+export const median = (r: TargetResult) => r.medianTokensPerSec ?? r.tokensPerSec;
 const times = (x: number) => `${x.toFixed(2)}×`;
 
 function verdict(best: number, mid: number, target: number): string {

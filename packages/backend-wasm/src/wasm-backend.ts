@@ -66,6 +66,17 @@ const REDUCE_CODE: Record<ReduceKind, number> = { sum: 0, sumAbs: 1, sumSquares:
 const OP_CODE = { add: 0, sub: 1, mul: 2 } as const;
 
 /**
+ * The worker threads and kernel build a backend made with these options runs on: threads default to
+ * one per available core, kernels to relaxed SIMD (FMA) where the runtime supports it.
+ */
+export function wasmSettings(options: Pick<WasmBackendOptions, 'threads' | 'relaxedSimd'>): { threads: number; kernelFlavor: KernelFlavor } {
+  return {
+    threads: Math.max(1, options.threads ?? availableParallelism()),
+    kernelFlavor: options.relaxedSimd === false ? 'simd' : options.relaxedSimd === true || relaxedSimdSupported() ? 'relaxed-simd' : 'simd',
+  };
+}
+
+/**
  * WebAssembly SIMD backend. Tensor data lives in one shared WebAssembly.Memory; matmuls (packed,
  * register-tiled, FMA where the runtime has relaxed SIMD), the fused TopK encoder, the sparse
  * products, element-wise ops, reductions and the optimiser update run as SIMD kernels split across
@@ -96,8 +107,7 @@ export class WasmBackend extends CpuBackend {
     const mem = new WasmArrayMemory();
     super({ name: 'wasm', memory: mem });
     this.#mem = mem;
-    this.threads = Math.max(1, options.threads ?? availableParallelism());
-    this.kernelFlavor = options.relaxedSimd === false ? 'simd' : options.relaxedSimd === true || relaxedSimdSupported() ? 'relaxed-simd' : 'simd';
+    ({ threads: this.threads, kernelFlavor: this.kernelFlavor } = wasmSettings(options));
     const module = kernelModule(this.kernelFlavor);
     this.#k = new WebAssembly.Instance(module, { env: { memory: mem.memory } }).exports as unknown as Kernels;
     this.#pool = new WorkerPool(module, mem.memory, this.threads);

@@ -1,7 +1,6 @@
 import type { BackendPlugin } from '@deeplens/core';
-import { availableParallelism } from 'node:os';
-import { kernelModule, relaxedSimdSupported } from './kernel-module.js';
-import { WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
+import { kernelModule } from './kernel-module.js';
+import { WasmBackend, wasmSettings, type WasmBackendOptions } from './wasm-backend.js';
 
 /** WebAssembly SIMD on worker threads: the `auto` choice when no GPU backend is available. */
 export const wasmBackendPlugin: BackendPlugin<WasmBackendOptions> = {
@@ -12,10 +11,10 @@ export const wasmBackendPlugin: BackendPlugin<WasmBackendOptions> = {
     if (typeof SharedArrayBuffer === 'undefined') return { available: false, reason: 'SharedArrayBuffer is not available in this runtime' };
     try {
       kernelModule();
-      const threads = availableParallelism();
+      const { threads, kernelFlavor } = wasmSettings({});
       return {
         available: true,
-        detail: `${relaxedSimdSupported() ? 'relaxed-SIMD (FMA)' : 'plain SIMD (no FMA in this runtime)'} kernels, ${threads} thread${threads > 1 ? 's' : ''} by default`,
+        detail: `${kernelFlavor === 'relaxed-simd' ? 'relaxed-SIMD (FMA)' : 'plain SIMD (no FMA in this runtime)'} kernels, ${threads} thread${threads > 1 ? 's' : ''} by default`,
       };
     } catch (error) {
       return { available: false, reason: `the SIMD kernels cannot be loaded (${(error as Error).message}); WebAssembly SIMD needs Node ≥ 16.4` };
