@@ -18,6 +18,8 @@ export type DeepLensErrorCode =
   | 'DEEPLENS_DATA_SHAPE'
   | 'DEEPLENS_DATA_NON_FINITE'
   | 'DEEPLENS_DATA_SPLIT'
+  | 'DEEPLENS_OUTPUT_PATH'
+  | 'DEEPLENS_OUT_OF_MEMORY'
   | (string & {});
 
 export interface DeepLensErrorOptions {
@@ -159,5 +161,28 @@ export class NonFiniteDataError extends DeepLensError {
 export class DatasetSplitError extends DeepLensError {
   constructor(message: string, options?: DeepLensErrorOptions) {
     super('DEEPLENS_DATA_SPLIT', message, options);
+  }
+}
+
+/**
+ * A file or folder cannot be written: read-only, not a folder, no permission, disk full. Names the
+ * path, the operating system's reason and what to do.
+ */
+export class OutputPathError extends DeepLensError {
+  readonly path: string;
+  /** The operating system's error code (EACCES, EROFS, ENOSPC, ...), if any. */
+  readonly osCode: string | undefined;
+
+  constructor(path: string, message: string, options: DeepLensErrorOptions & { osCode?: string } = {}) {
+    super('DEEPLENS_OUTPUT_PATH', `${path}: ${message}`, options);
+    this.path = path;
+    this.osCode = options.osCode;
+  }
+}
+
+/** A model, optimiser or batch that cannot fit a backend's memory or the machine's. */
+export class OutOfMemoryError extends DeepLensError {
+  constructor(message: string, options?: DeepLensErrorOptions) {
+    super('DEEPLENS_OUT_OF_MEMORY', message, options);
   }
 }

@@ -2,7 +2,7 @@ export {
   BackendNotFoundError, BackendUnavailableError, DeepLensError, DTypeMismatchError, FileFormatError,
   ForeignTensorError, InvalidArgumentError, InvalidConfigError, ModelFileError, ShapeMismatchError,
   TensorDisposedError, UnsupportedOpError, DataFileNotFoundError, DataShapeError, NonFiniteDataError,
-  DatasetSplitError,
+  DatasetSplitError, OutOfMemoryError, OutputPathError,
 } from './errors.js';
 export type { DeepLensErrorCode, DeepLensErrorOptions } from './errors.js';
 
@@ -51,7 +51,9 @@ export type { Optimizer, OptimizerState, Parameterized, ParamwiseStep } from './
 export { noDecayOnBiasesAndNorms } from './optim/param-groups.js';
 export type { ParamGroup } from './optim/param-groups.js';
 
-export { writeFileAtomic } from './io/atomic-write.js';
+export { removeStaleTempFiles, writeFileAtomic } from './io/atomic-write.js';
+export { contentHash } from './io/content-hash.js';
+export { ensureDir, toOutputPathError } from './io/output-path.js';
 export {
   encodeSafetensors, parseSafetensors, parseSafetensorsHeader, readSafetensorsFloat32, readSafetensorsFloat64,
   safetensorsHeaderLength, tensorBytesToFloat32,

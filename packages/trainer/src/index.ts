@@ -28,9 +28,9 @@ export { evaluate } from './metrics/evaluate.js';
 export type { EvaluateOptions } from './metrics/evaluate.js';
 export { DEFAULT_DEAD_WINDOW_TOKENS, densityHistogram, FeatureActivity } from './metrics/feature-activity.js';
 
-export { BEST_MODEL_FILE, epochModelFile, runDirFor, runTimestamp, stepModelFile, TRAINING_STATE_FILE } from './checkpoint/run-dir.js';
+export { BEST_MODEL_FILE, createRunDir, epochModelFile, runDirFor, runTimestamp, stepModelFile, TRAINING_STATE_FILE } from './checkpoint/run-dir.js';
 export { loadTrainingState, saveTrainingState } from './checkpoint/training-state.js';
-export type { TrainingProgress, TrainingSnapshot } from './checkpoint/training-state.js';
+export type { LoadTrainingStateOptions, TrainingProgress, TrainingSnapshot } from './checkpoint/training-state.js';
 
 export { configFromYaml, modelConfigFromObject, parseYaml } from './config/config-from-yaml.js';
 export { ConfigValidationError, toConfigIssues } from './config/config-issues.js';

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -316,6 +316,80 @@ describe('SAETrainer checkpoints and resume', () => {
       }
     });
   }
+
+  it('saves the training state every checkpointEverySteps steps, so a run killed between saves resumes from the last one', async () => {
+    const a = await smallSetup();
+    const saved: number[] = [];
+    const r = await new SAETrainer({
+      model: a.model, trainDataloader: a.train, evalDataloader: a.eval, epochs: 2, checkpointEverySteps: 3, outputDir: out, ...quiet,
+      hooks: [{ onCheckpointSaved: (s, c) => void (c.kind === 'state' && saved.push(s.globalStep)) }],
+    }).train();
+    // Every 3 steps, and at each epoch end (8 steps an epoch); the clock restarts at every save.
+    expect(saved).toEqual([3, 6, 8, 11, 14, 16]);
+    expect(r.status).toBe('completed');
+  });
+
+  it('saves the training state by the clock (checkpointEveryMinutes)', async () => {
+    const a = await smallSetup();
+    const saved: number[] = [];
+    await new SAETrainer({
+      model: a.model, trainDataloader: a.train, epochs: 1, checkpointEveryMinutes: 1e-9, outputDir: out, ...quiet,
+      hooks: [{ onCheckpointSaved: (s, c) => void (c.kind === 'state' && saved.push(s.globalStep)) }],
+    }).train();
+    expect(saved).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 8]);
+    expect(() => new SAETrainer({ model: a.model, trainDataloader: a.train, checkpointEveryMinutes: 0, ...quiet })).toThrow(/checkpoint_every_minutes: must be a positive number/);
+    expect(() => new SAETrainer({ model: a.model, trainDataloader: a.train, checkpointEverySteps: 1.5, ...quiet })).toThrow(/checkpoint_every_steps: must be a positive integer/);
+  });
+
+  async function stoppedRun(stopAt: number) {
+    const b = await smallSetup();
+    return new SAETrainer({
+      model: b.model, trainDataloader: b.train, evalDataloader: b.eval, epochs: 2, outputDir: out, ...quiet,
+      hooks: [{ onStepEnd: (s, _m, c) => { if (s.globalStep === stopAt) c.requestStop('test'); } }],
+    }).train();
+  }
+
+  it('refuses to resume on other data unless forced, and says which split differs', async () => {
+    const stopped = await stoppedRun(3);
+    const other = await smallSetup({ dataSeed: 5 }); // same size and width, other values
+    const resume = (force: boolean, warn: (m: string) => void = () => {}) => new SAETrainer({ model: other.model, trainDataloader: other.train, evalDataloader: other.eval, epochs: 2, ...quiet, warn })
+      .train({ resumeFrom: stopped.runDir!, forceResume: force });
+    await expect(resume(false)).rejects.toThrow(/was trained on other data: train data 256x16:[0-9a-f]{16} \(the run had 256x16:[0-9a-f]{16}\); eval data[\s\S]*--force-resume/);
+    const warnings: string[] = [];
+    expect((await resume(true, (m: string) => void warnings.push(m))).status).toBe('completed');
+    expect(warnings.join('\n')).toMatch(/trained on other data[\s\S]*continuing because of --force-resume/);
+  });
+
+  it('refuses a training state whose bytes changed since it was written (checksum), unless forced', async () => {
+    const stopped = await stoppedRun(3);
+    const path = join(stopped.runDir!, 'training_state.safetensors');
+    const bytes = await readFile(path);
+    bytes[bytes.length - 5]! ^= 0x10; // one bit of the last tensor
+    await writeFile(path, bytes);
+    const c = await smallSetup();
+    await expect(new SAETrainer({ model: c.model, trainDataloader: c.train, evalDataloader: c.eval, epochs: 2, ...quiet }).train({ resumeFrom: stopped.runDir! }))
+      .rejects.toThrow(/training_state.safetensors is corrupt: its data do not match the checksum/);
+    const d = await smallSetup();
+    const r = await new SAETrainer({ model: d.model, trainDataloader: d.train, evalDataloader: d.eval, epochs: 2, ...quiet }).train({ resumeFrom: stopped.runDir!, forceResume: true });
+    expect(r.status).toBe('completed');
+  });
+
+  it('resuming with another model size names the shapes and the config to use, and removes dead writers\' temp files', async () => {
+    const stopped = await stoppedRun(3);
+    await writeFile(join(stopped.runDir!, 'training_state.safetensors.tmp-999999-0a1b2c3d'), 'torn write of a killed run');
+    const wide = await smallSetup({ config: { nFeatures: 128 } });
+    await expect(new SAETrainer({ model: wide.model, trainDataloader: wide.train, epochs: 2, ...quiet }).train({ resumeFrom: stopped.runDir! }))
+      .rejects.toThrow(/the run's W_dec is \[64, 16\], this model's is \[128, 16\] \(input_dims 16, n_features 128\)[\s\S]*hint: resume with the run's own model config/);
+    expect(await readdir(stopped.runDir!)).not.toContain('training_state.safetensors.tmp-999999-0a1b2c3d');
+  });
+
+  it('two runs started together get their own folders', async () => {
+    const runs = await Promise.all([1, 2, 3].map(async () => {
+      const s = await smallSetup({ rows: 64 });
+      return new SAETrainer({ model: s.model, trainDataloader: s.train, epochs: 1, outputDir: out, ...quiet }).train();
+    }));
+    expect(new Set(runs.map((r) => r.runDir)).size).toBe(3);
+  });
 
   it('fine-tunes from a model file with initFrom', async () => {
     const { train, model } = await smallSetup({ rows: 64 });

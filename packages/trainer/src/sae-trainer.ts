@@ -1,11 +1,10 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  Adam, normStatsToJson, readModelFile, saeConfigToSnakeCase, saveSae,
+  Adam, normStatsToJson, readModelFile, removeStaleTempFiles, saeConfigToSnakeCase, saveSae,
   type Batch, type LossTerms, type MatmulPrecision, type Optimizer, type SparseAutoencoder, type Tensor,
 } from '@deeplens/core';
-import { BEST_MODEL_FILE, epochModelFile, runDirFor, stepModelFile } from './checkpoint/run-dir.js';
-import { loadTrainingState, saveTrainingState, TRAINING_STATE_VERSION } from './checkpoint/training-state.js';
+import { BEST_MODEL_FILE, createRunDir, epochModelFile, stepModelFile } from './checkpoint/run-dir.js';
+import { loadTrainingState, saveTrainingState, TRAINING_STATE_VERSION, type TrainingProgress } from './checkpoint/training-state.js';
 import { configFromYaml } from './config/config-from-yaml.js';
 import { ResumeError, TrainerOptionsError, TrainingDivergedError } from './errors.js';
 import { clipByGlobalNorm } from './gradients/clip-by-global-norm.js';
@@ -19,6 +18,7 @@ import { FeatureActivity } from './metrics/feature-activity.js';
 import { buildSchedule } from './schedules/build-schedule.js';
 import { plateauInit, plateauUpdate, type PlateauState } from './schedules/plateau.js';
 import { uploadBatch } from './upload-batch.js';
+import { yieldToEventLoop } from './yield-to-event-loop.js';
 import { describeOptions, resolveTrainerOptions, type ResolvedTrainerOptions, type SAETrainerOptions } from './trainer-options.js';
 
 export interface TrainOptions {
@@ -26,7 +26,13 @@ export interface TrainOptions {
   resumeFrom?: string;
   /** Start from the weights of this model file (fine-tuning); the optimiser starts fresh. */
   initFrom?: string;
+  /**
+   * Resume although the data's fingerprint differs from the run's, or the state's checksum does not
+   * match its bytes (default false: a ResumeError). Says so in a warning.
+   */
+  forceResume?: boolean;
 }
+
 
 /** DeepLens's SAETrainer. See hooks/trainer-hooks.ts for the exact order of the loop. */
 export class SAETrainer {
@@ -47,6 +53,9 @@ export class SAETrainer {
   #lastEvalStep = -1;
   #bestModelPath: string | undefined;
   #warned = new Set<string>();
+  /** When and at which step the training state was last saved (periodic saves count from there). */
+  #lastStateSave = { at: 0, step: 0 };
+  #dataPrints: NonNullable<TrainingProgress['data']> | undefined;
   /** Model, data, trainer and optimiser settings: fixed for a run, so built once in train(). */
   #runConfig: { extras: Record<string, unknown>; full: Record<string, unknown> } | undefined;
   /** The optimiser's configured learning rate: what schedules scale (the optimiser's own changes every step). */
@@ -81,9 +90,10 @@ export class SAETrainer {
     const started = performance.now();
     await this.#resolveDevice();
     if (trainOptions.initFrom) await this.#initFrom(trainOptions.initFrom);
-    if (trainOptions.resumeFrom) await this.#resume(trainOptions.resumeFrom);
-    else if (o.saveCheckpoints) this.#runDir = runDirFor(o.outputDir, o.modelName);
-    if (this.#runDir) await mkdir(this.#runDir, { recursive: true });
+    this.#dataPrints = await this.#fingerprintData();
+    if (trainOptions.resumeFrom) await this.#resume(trainOptions.resumeFrom, trainOptions.forceResume ?? false);
+    else if (o.saveCheckpoints) this.#runDir = await createRunDir(o.outputDir, o.modelName);
+    this.#lastStateSave = { at: performance.now(), step: this.#s.globalStep };
     this.#runConfig = this.#buildRunConfig();
     const precision = this.#precision();
     const schedule = buildSchedule({ lrsType: o.lrsType, lr: this.#baseLr, totalSteps: this.totalSteps, warmupFraction: o.warmupFraction });
@@ -109,8 +119,9 @@ export class SAETrainer {
           if (this.#s.globalStep % o.evalSteps === 0 || this.#wantEval) {
             await this.#evaluate(this.#wantEval ? 'request' : 'steps', hooks, control, precision);
           }
-          if (this.#stop || this.#wantCheckpoint) await this.#saveState(hooks, control);
+          if (this.#stop || this.#wantCheckpoint || this.#periodicSaveDue()) await this.#saveState(hooks, control);
           if (this.#stop) break;
+          await yieldToEventLoop();
           t0 = performance.now();
         }
         if (this.#stop) break;
@@ -248,8 +259,15 @@ export class SAETrainer {
     await hooks.call('onCheckpointSaved', this.#state(), { kind, path }, control);
   }
 
+  #periodicSaveDue(): boolean {
+    const { checkpointEverySteps: steps, checkpointEveryMinutes: minutes } = this.options;
+    if (steps !== null && this.#s.globalStep - this.#lastStateSave.step >= steps) return true;
+    return minutes !== null && performance.now() - this.#lastStateSave.at >= minutes * 60_000;
+  }
+
   async #saveState(hooks: HookRunner, control: TrainerControl): Promise<void> {
     this.#wantCheckpoint = false;
+    this.#lastStateSave = { at: performance.now(), step: this.#s.globalStep };
     if (!this.#runDir) return;
     const path = await saveTrainingState(this.#runDir, this.#model, this.#optimizer, this.#activity.lastFired, {
       version: TRAINING_STATE_VERSION,
@@ -263,16 +281,27 @@ export class SAETrainer {
       optimizer: { type: this.#optimizer.type, step: this.#optimizer.stepCount, learningRate: this.#optimizer.learningRate },
       baseLr: this.#baseLr,
       elapsedSeconds: this.#s.elapsedBefore,
+      ...(this.#dataPrints ? { data: this.#dataPrints } : {}),
     });
     await hooks.call('onCheckpointSaved', this.#state(), { kind: 'state', path }, control);
   }
 
-  async #resume(runDir: string): Promise<void> {
-    const snap = await loadTrainingState(runDir);
+  async #resume(runDir: string, force: boolean): Promise<void> {
+    await removeStaleTempFiles(runDir);
+    const snap = await loadTrainingState(runDir, { force, warn: (m) => this.#warn(m) });
     const names = new Set(this.#model.paramNames);
-    for (const n of snap.params.keys()) {
-      if (!names.has(n as never)) throw new ResumeError(`${runDir}: the saved state has parameter '${n}' that this model lacks; resume with the run's own model config`);
+    const config = 'resume with the run\'s own model config (its config.json lists it)';
+    for (const [n, shape] of snap.paramShapes) {
+      if (!names.has(n as never)) throw new ResumeError(`${runDir}: the saved state has parameter '${n}' that this model lacks; ${config}`);
+      const mine = this.#model.params.get(n as never)!.shape;
+      if (mine.length !== shape.length || mine.some((d, i) => d !== shape[i])) {
+        throw new ResumeError(
+          `${runDir}: the run's ${n} is [${shape.join(', ')}], this model's is [${mine.join(', ')}] (input_dims ${this.#model.config.inputDims}, n_features ${this.#model.config.nFeatures})`,
+          { hint: config },
+        );
+      }
     }
+    this.#checkData(runDir, snap.progress.data, force);
     this.#model.setArrays(snap.params);
     this.#optimizer.loadState(snap.optimizer);
     const p = snap.progress;
@@ -282,6 +311,27 @@ export class SAETrainer {
     this.#activity.lastFired.set(snap.lastFired);
     this.#activity.tokensSeen = p.tokensSeen;
     this.#runDir = runDir;
+  }
+
+  async #fingerprintData(): Promise<NonNullable<TrainingProgress['data']> | undefined> {
+    const { trainDataloader: train, evalDataloader: ev } = this.options;
+    if (!train.fingerprint) return undefined;
+    return { train: await train.fingerprint(), eval: ev?.fingerprint ? await ev.fingerprint() : null };
+  }
+
+  /** Refuse to continue a run on other data than it was trained on (unless forced). */
+  #checkData(runDir: string, saved: TrainingProgress['data'], force: boolean): void {
+    const now = this.#dataPrints;
+    if (!saved || !now) return;
+    const diffs = (['train', 'eval'] as const)
+      .filter((split) => saved[split] !== null && now[split] !== null && saved[split] !== now[split])
+      .map((split) => `${split} data ${now[split]} (the run had ${saved[split]})`);
+    if (!diffs.length) return;
+    const message = `${runDir} was trained on other data: ${diffs.join('; ')} [rows x width:hash of sampled rows]`;
+    if (!force) {
+      throw new ResumeError(message, { hint: 'resume with the same activation files, splits and seed as the run, or pass --force-resume (forceResume: true) to continue on these data anyway' });
+    }
+    this.#warn(`${message}; continuing because of --force-resume`);
   }
 
   async #initFrom(path: string): Promise<void> {
@@ -344,14 +394,22 @@ export class SAETrainer {
     };
   }
 
+  /**
+   * The first SIGINT/SIGTERM finishes the current step, saves the state and returns; a second one
+   * exits at once with code 130, keeping the state of the last save (every write is atomic).
+   */
   #installSignals(control: TrainerControl): () => void {
     const handler = (signal: NodeJS.Signals) => {
-      this.#warn(`${signal} received: finishing the current step and saving the training state (press again to abort)`);
-      this.#stop ??= { reason: signal, interrupted: true };
+      if (this.#stop?.interrupted) {
+        (this.options.warn ?? console.warn)(`${signal} received again: aborting now; the training state saved at step ${this.#lastStateSave.step} is kept`);
+        process.exit(130);
+      }
+      this.#warn(`${signal} received: finishing the current step and saving the training state (press again to abort at once)`);
+      this.#stop = { reason: signal, interrupted: true };
       control.requestCheckpoint();
     };
-    process.once('SIGINT', handler);
-    process.once('SIGTERM', handler);
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
     return () => {
       process.removeListener('SIGINT', handler);
       process.removeListener('SIGTERM', handler);

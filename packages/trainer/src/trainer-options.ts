@@ -69,6 +69,17 @@ export interface SAETrainerOptions {
    * block (132 rows for wasm) are slower.
    */
   microBatchSize?: number | null;
+  /**
+   * Also save the training state every this many optimiser steps (default null: not by steps).
+   * With checkpointEveryMinutes, whichever comes first; the clock restarts at every save.
+   */
+  checkpointEverySteps?: number | null;
+  /**
+   * Also save the training state when this many minutes have passed since the last save (default
+   * 10), so a run killed without warning (SIGKILL, a lost spot instance) loses at most this much
+   * work and can always be resumed. null: only at epoch ends and on a stop.
+   */
+  checkpointEveryMinutes?: number | null;
   /** Warnings (default: console.warn). */
   warn?: (message: string) => void;
 }
@@ -91,13 +102,15 @@ export const TRAINER_DEFAULTS = {
   handleSignals: true,
   optimizerInBackward: false,
   microBatchSize: null,
+  checkpointEverySteps: null,
+  checkpointEveryMinutes: 10,
 } as const;
 
 export type ResolvedTrainerOptions = Omit<SAETrainerOptions, keyof typeof TRAINER_DEFAULTS> & {
   modelName: string; epochs: number; bf16: boolean; randomSeed: number; saveCheckpoints: boolean; device: string;
   gradClipNorm: number | null; lrsType: LrsType; evalSteps: number; warmupFraction: number; saveBestOnly: boolean;
   logToWandb: boolean; logEverySteps: number; outputDir: string; handleSignals: boolean; optimizerInBackward: boolean;
-  microBatchSize: number | null;
+  microBatchSize: number | null; checkpointEverySteps: number | null; checkpointEveryMinutes: number | null;
 };
 
 export function resolveTrainerOptions(o: SAETrainerOptions): ResolvedTrainerOptions {
@@ -116,6 +129,10 @@ export function resolveTrainerOptions(o: SAETrainerOptions): ResolvedTrainerOpti
   if (r.microBatchSize !== null && !(Number.isInteger(r.microBatchSize) && r.microBatchSize >= 1)) {
     bad('micro_batch_size', `must be a positive integer (rows per block) or null, got ${r.microBatchSize}`);
   }
+  if (r.checkpointEverySteps !== null && !(Number.isInteger(r.checkpointEverySteps) && r.checkpointEverySteps >= 1)) {
+    bad('checkpoint_every_steps', `must be a positive integer or null, got ${r.checkpointEverySteps}`);
+  }
+  if (r.checkpointEveryMinutes !== null && !(r.checkpointEveryMinutes > 0)) bad('checkpoint_every_minutes', `must be a positive number or null, got ${r.checkpointEveryMinutes}`);
   if (r.optimizerInBackward) {
     const why = 'which needs every gradient before the first update; set optimizer_in_backward: false to use it';
     if (r.gradClipNorm !== null) bad('optimizer_in_backward', `cannot be combined with grad_clip_norm (clipping by the global norm), ${why}`);
@@ -139,5 +156,6 @@ export function describeOptions(r: ResolvedTrainerOptions): Record<string, unkno
     device: r.device, grad_clip_norm: r.gradClipNorm, lrs_type: r.lrsType, eval_steps: r.evalSteps,
     warmup_fraction: r.warmupFraction, save_best_only: r.saveBestOnly, log_to_wandb: r.logToWandb,
     optimizer_in_backward: r.optimizerInBackward, micro_batch_size: r.microBatchSize,
+    checkpoint_every_steps: r.checkpointEverySteps, checkpoint_every_minutes: r.checkpointEveryMinutes,
   };
 }

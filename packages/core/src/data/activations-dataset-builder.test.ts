@@ -57,6 +57,21 @@ describe('ActivationsDatasetBuilder', () => {
     expect(second).toEqual(e1.map((x) => x[0]));
   });
 
+  it('fingerprints each split from its size and sampled rows: same data same print, other data another', async () => {
+    const a = await build({ seed: 1 });
+    const again = await build({ seed: 1 });
+    const fp = await a.train.fingerprint!();
+    expect(fp).toMatch(/^80x3:[0-9a-f]{16}$/);
+    expect(await again.train.fingerprint!()).toBe(fp);
+    expect(await a.eval!.fingerprint!()).toMatch(/^20x3:/);
+    expect(await a.eval!.fingerprint!()).not.toBe(fp.replace(/^80/, '20'));
+    // Same size, other values.
+    const data = new Float32Array(300).fill(7);
+    const other = await build({ seed: 1, activations: new MemorySource(data, 3, 'constant') });
+    expect(await other.train.fingerprint!()).not.toBe(fp);
+    expect(await (await build({ seed: 2 })).train.fingerprint!()).not.toBe(fp); // another split of the same file
+  });
+
   it('keeps the last partial batch unless dropLast', async () => {
     const kept = await build({ splits: [1], batchSize: 30 });
     expect(kept.train.length).toBe(4);

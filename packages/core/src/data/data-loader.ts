@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from '../errors.js';
+import { contentHash } from '../io/content-hash.js';
 import { deriveSeed } from '../random/derive-seed.js';
 import { Rng } from '../random/rng.js';
 import type { ActivationSource } from './activation-source.js';
@@ -28,7 +29,16 @@ export interface DataLoader extends AsyncIterable<Batch> {
   readonly normStats?: NormStats | undefined;
   /** The batches of epoch `epoch` (0-based); a shuffling loader orders each epoch from the seed. */
   epoch(epoch: number, options?: EpochOptions): AsyncIterable<Batch>;
+  /**
+   * A short string that changes when the data change: the split's size and width and a hash of
+   * rows sampled across it (not the file names, so moved files still match). Resume compares it
+   * with the run's to refuse continuing on other data.
+   */
+  fingerprint?(): Promise<string>;
 }
+
+/** Rows sampled for a loader's fingerprint. */
+const FINGERPRINT_ROWS = 16;
 
 export interface ActivationLoaderOptions {
   source: ActivationSource;
@@ -69,6 +79,21 @@ export class ActivationLoader implements DataLoader {
 
   get normStats(): NormStats | undefined {
     return this.options.norm;
+  }
+
+  async fingerprint(): Promise<string> {
+    const { source, segments } = this.options;
+    const picks = Math.min(FINGERPRINT_ROWS, this.rows);
+    const row = new Float32Array(this.cols);
+    const chunks: Uint8Array[] = [];
+    for (let i = 0; i < picks; i++) {
+      let at = picks === 1 ? 0 : Math.round((i * (this.rows - 1)) / (picks - 1));
+      let s = 0;
+      while (at >= segments[s]!.count) at -= segments[s++]!.count;
+      await source.readRows(segments[s]!.start + at, 1, row);
+      chunks.push(new Uint8Array(row.slice().buffer));
+    }
+    return `${this.rows}x${this.cols}:${contentHash(chunks)}`;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Batch> {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -25,6 +26,8 @@ export interface TrainingProgress {
   /** The configured learning rate that schedules scale. */
   baseLr: number;
   elapsedSeconds: number;
+  /** Fingerprints of the train and eval data (DataLoader.fingerprint), to refuse resuming on other data. */
+  data?: { train: string | null; eval: string | null };
 }
 
 export interface TrainingSnapshot {
@@ -32,6 +35,22 @@ export interface TrainingSnapshot {
   params: Map<string, Float32Array>;
   optimizer: OptimizerState;
   lastFired: Float64Array;
+  /** Saved shape of each parameter. */
+  paramShapes: Map<string, number[]>;
+}
+
+export interface LoadTrainingStateOptions {
+  /** Load a state whose checksum does not match its data (default false: a ResumeError). */
+  force?: boolean;
+  /** Told about a mismatch that `force` lets through. */
+  warn?: (message: string) => void;
+}
+
+/** sha256 of the data section: what a flipped bit or a torn copy changes. */
+function checksum(parts: readonly Uint8Array[]): string {
+  const hash = createHash('sha256');
+  for (const p of parts) hash.update(p);
+  return `sha256:${hash.digest('hex')}`;
 }
 
 /**
@@ -50,11 +69,17 @@ export async function saveTrainingState(
   }
   tensors.set('activity.last_fired', { shape: [lastFired.length], data: lastFired });
   const path = join(runDir, TRAINING_STATE_FILE);
-  await writeFileAtomic(path, encodeSafetensors(tensors, { format: 'deeplens-training-state', progress: JSON.stringify(progress) }));
+  const metadata = { format: 'deeplens-training-state', progress: JSON.stringify(progress) };
+  const data = encodeSafetensors(tensors, metadata).slice(2);
+  await writeFileAtomic(path, encodeSafetensors(tensors, { ...metadata, checksum: checksum(data) }));
   return path;
 }
 
-export async function loadTrainingState(runDir: string): Promise<TrainingSnapshot> {
+/**
+ * Read a run folder's training state. Its checksum is verified: a state whose bytes changed since
+ * it was written (a flipped bit, a torn copy) is refused unless `force`.
+ */
+export async function loadTrainingState(runDir: string, options: LoadTrainingStateOptions = {}): Promise<TrainingSnapshot> {
   const path = join(runDir, TRAINING_STATE_FILE);
   let bytes: Uint8Array;
   try {
@@ -69,12 +94,32 @@ export async function loadTrainingState(runDir: string): Promise<TrainingSnapsho
   if (header.metadata['format'] !== 'deeplens-training-state' || !header.metadata['progress']) {
     throw new ResumeError(`${path} is not a DeepLens training state`);
   }
-  const progress = JSON.parse(header.metadata['progress']) as TrainingProgress;
+  const stored = header.metadata['checksum'];
+  if (stored !== undefined) {
+    const actual = checksum([bytes.subarray(header.dataStart)]);
+    if (actual !== stored) {
+      const message = `${path} is corrupt: its data do not match the checksum written with it`;
+      if (!options.force) {
+        throw new ResumeError(message, { hint: 'restore the run folder from a backup, or pass --force-resume (force: true) to continue from it anyway' });
+      }
+      options.warn?.(`${message}; continuing because of --force-resume`);
+    }
+  }
+  let progress: TrainingProgress;
+  try {
+    progress = JSON.parse(header.metadata['progress']) as TrainingProgress;
+  } catch (error) {
+    throw new ResumeError(`${path}: its progress record is not valid JSON (corrupt file?)`, { cause: error });
+  }
   if (progress.version !== TRAINING_STATE_VERSION) throw new ResumeError(`${path} has state version ${progress.version}; this trainer reads ${TRAINING_STATE_VERSION}`);
   const params = new Map<string, Float32Array>();
+  const paramShapes = new Map<string, number[]>();
   const buffers: OptimizerState['buffers'] = {};
   for (const key of header.tensors.keys()) {
-    if (key.startsWith('param.')) params.set(key.slice(6), readSafetensorsFloat32(bytes, header, key, path));
+    if (key.startsWith('param.')) {
+      params.set(key.slice(6), readSafetensorsFloat32(bytes, header, key, path));
+      paramShapes.set(key.slice(6), header.tensors.get(key)!.shape);
+    }
     else if (key.startsWith('optim.')) {
       const dot = key.lastIndexOf('.');
       const name = key.slice(6, dot);
@@ -86,5 +131,6 @@ export async function loadTrainingState(runDir: string): Promise<TrainingSnapsho
     params,
     optimizer: { type: progress.optimizer.type, step: progress.optimizer.step, learningRate: progress.optimizer.learningRate, buffers },
     lastFired: readSafetensorsFloat64(bytes, header, 'activity.last_fired', path),
+    paramShapes,
   };
 }

@@ -1,6 +1,7 @@
 import type { DataLoader, MatmulPrecision, SparseAutoencoder } from '@deeplens/core';
 import type { EvalMetrics } from '../hooks/trainer-hooks.js';
 import { uploadBatch } from '../upload-batch.js';
+import { yieldToEventLoop } from '../yield-to-event-loop.js';
 import { densityHistogram, type FeatureActivity } from './feature-activity.js';
 
 export interface EvaluateOptions {
@@ -42,6 +43,7 @@ export async function evaluate(model: SparseAutoencoder, loader: DataLoader, opt
     } finally {
       for (const t of x) t.dispose();
     }
+    await yieldToEventLoop();
     for (let r = 0; r < batch.rows; r++) {
       for (let j = 0; j < d; j++) {
         const v = batch.data[r * d + j]!;
