@@ -1,4 +1,4 @@
-import type { ArrayMemory } from '@deeplens/core';
+import { OutOfMemoryError, type ArrayMemory } from '@deeplens/core';
 
 const PAGE = 65536;
 /** Bytes below this offset are never handed out (null pointer, kernels' static data). */
@@ -100,7 +100,10 @@ export class WasmArrayMemory implements ArrayMemory {
         try {
           this.memory.grow(pages);
         } catch (error) {
-          throw new RangeError(`wasm backend: cannot grow memory to ${(needed / 2 ** 30).toFixed(2)} GiB (wasm32 is limited to 4 GiB)`, { cause: error });
+          throw new OutOfMemoryError(`the wasm backend cannot grow its memory to ${(needed / 2 ** 30).toFixed(2)} GiB: WebAssembly (wasm32) is limited to 4 GiB for all tensors together`, {
+            cause: error,
+            hint: 'use micro_batch_size or optimizer_in_backward to need less, a smaller n_features, or the cpu backend (--backend cpu), which only the machine\'s memory bounds',
+          });
         }
       }
     }

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { OutOfMemoryError } from '@deeplens/core';
 import { describeBackendConformance } from '@deeplens/core/testing';
 import { describe, expect, it } from 'vitest';
 import { WasmBackend } from './wasm-backend.js';
@@ -15,6 +16,27 @@ describe('wasm backend plugin', () => {
     expect(b.wasmBytesInUse).toBeGreaterThanOrEqual(16);
     t.dispose();
     b.dispose();
+  });
+
+  it('a tensor beyond wasm32\'s 4 GiB is a typed out-of-memory error that says what to do, and declares that ceiling', async () => {
+    const b = (await wasmBackendPlugin.create({ threads: 1 })) as WasmBackend;
+    try {
+      expect(b.capabilities.maxMemoryBytes).toBe(2 ** 32);
+      let error: unknown;
+      try {
+        b.zeros([2 ** 15, 2 ** 15 + 1]); // 4 GiB + 128 KiB of float32
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(OutOfMemoryError);
+      expect((error as OutOfMemoryError).code).toBe('DEEPLENS_OUT_OF_MEMORY');
+      expect((error as Error).message).toMatch(/limited to 4 GiB[\s\S]*hint: use micro_batch_size or optimizer_in_backward[\s\S]*--backend cpu/);
+      const t = b.fromArray([1, 2], [2]); // still usable afterwards
+      expect([...(await b.read(t))]).toEqual([1, 2]);
+      t.dispose();
+    } finally {
+      b.dispose();
+    }
   });
 
   it('create() returns once its worker threads are running', async () => {

@@ -84,7 +84,7 @@ export function wasmSettings(options: Pick<WasmBackendOptions, 'threads' | 'rela
  * code working on the same memory.
  */
 export class WasmBackend extends CpuBackend {
-  override readonly capabilities: BackendCapabilities = { bf16: false, syncRead: true, sparseYOffset: true, encodeXOffset: true };
+  override readonly capabilities: BackendCapabilities = { bf16: false, syncRead: true, sparseYOffset: true, encodeXOffset: true, maxMemoryBytes: 2 ** 32 };
   readonly threads: number;
   /** The kernel build in use: 'relaxed-simd' (fused multiply-add) or 'simd'. */
   readonly kernelFlavor: KernelFlavor;

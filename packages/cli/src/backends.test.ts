@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { WasmBackend } from '@deeplens/backend-wasm';
 import { describe, expect, it } from 'vitest';
-import { createBackend, threadsFlag } from './backends.js';
+import { createBackend, createRegistry, threadsFlag } from './backends.js';
 import { UsageError } from './errors.js';
 
 describe('createBackend', () => {
@@ -15,6 +15,27 @@ describe('createBackend', () => {
     } finally {
       one.dispose();
       all.dispose();
+    }
+  });
+
+  it('caps the thread count at the cores here, with a warning', async () => {
+    const warnings: string[] = [];
+    const many = await createBackend('wasm', 999, (m) => warnings.push(m));
+    try {
+      expect((many as WasmBackend).threads).toBe(availableParallelism());
+      expect(warnings).toEqual([`--threads 999 is more than the ${availableParallelism()} cores here; using ${availableParallelism()} (more threads than cores only compete for them)`]);
+    } finally {
+      many.dispose();
+    }
+  });
+
+  it('lists the planned backends as not released, with no install command that would fail', async () => {
+    const status = await (await createRegistry()).status();
+    for (const name of ['tfjs', 'gpujs']) {
+      const s = status.find((x) => x.name === name)!;
+      expect(s.availability).toMatchObject({ available: false, installed: false });
+      expect(s.availability.reason).toMatch(/is not installed: .* planned and not yet released; train with wasm or cpu/);
+      expect(s.availability.reason).not.toMatch(/npm i/);
     }
   });
 

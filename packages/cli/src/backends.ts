@@ -1,11 +1,15 @@
 import { wasmBackendPlugin } from '@deeplens/backend-wasm';
 import { BackendRegistry, cpuBackendPlugin, type Backend, type BackendPlugin } from '@deeplens/core';
 import { UsageError } from './errors.js';
+import { availableParallelism } from 'node:os';
 
-/** Optional backend plugins, loaded by package name; those not installed are listed with how to get them. */
+/**
+ * Optional backend plugins, loaded by package name when installed. Neither package has been
+ * released yet, so a missing one is described as planned, with no install command that would fail.
+ */
 export const KNOWN_BACKENDS: ReadonlyArray<{ name: string; priority: number; pkg: string; exportName: string; install: string }> = [
-  { name: 'tfjs', priority: 30, pkg: '@deeplens/backend-tfjs', exportName: 'tfjsBackendPlugin', install: 'npm i @deeplens/backend-tfjs (CUDA: also @tensorflow/tfjs-node-gpu with CUDA 11.2 and cuDNN 8.1)' },
-  { name: 'gpujs', priority: 20, pkg: '@deeplens/backend-gpujs', exportName: 'gpujsBackendPlugin', install: 'npm i @deeplens/backend-gpujs (WebGL through headless-gl)' },
+  { name: 'tfjs', priority: 30, pkg: '@deeplens/backend-tfjs', exportName: 'tfjsBackendPlugin', install: 'TensorFlow.js (CUDA, WebGPU, WebGL) is planned and not yet released; train with wasm or cpu for now' },
+  { name: 'gpujs', priority: 20, pkg: '@deeplens/backend-gpujs', exportName: 'gpujsBackendPlugin', install: 'gpu.js (WebGL) is planned and not yet released; train with wasm or cpu for now' },
 ];
 
 /** A plugin whose package could not be loaded: listed, never picked, and says how to install it. */
@@ -14,7 +18,7 @@ function missingPlugin(b: (typeof KNOWN_BACKENDS)[number], why: string): Backend
     name: b.name,
     priority: b.priority,
     description: `${b.pkg} (not installed)`,
-    isAvailable: () => ({ available: false, reason: `${why}; to use it: ${b.install}` }),
+    isAvailable: () => ({ available: false, installed: false, reason: `${why}: ${b.install}` }),
     create: () => {
       throw new Error(`${b.pkg} is not installed`);
     },
@@ -30,7 +34,7 @@ export async function createRegistry(): Promise<BackendRegistry> {
       const plugin = mod[b.exportName];
       registry.register(plugin ?? missingPlugin(b, `${b.pkg} does not export ${b.exportName}`));
     } catch {
-      registry.register(missingPlugin(b, `package ${b.pkg} is not installed`));
+      registry.register(missingPlugin(b, `${b.pkg} is not installed`));
     }
   }
   return registry;
@@ -41,8 +45,13 @@ export async function createRegistry(): Promise<BackendRegistry> {
  * runs on CPU threads (the wasm backend; backends without threads ignore it). null: the backend's
  * default (wasm: one per available core).
  */
-export async function createBackend(device: string, threads: number | null): Promise<Backend> {
-  return (await createRegistry()).create(device, threads === null ? undefined : { threads });
+export async function createBackend(device: string, threads: number | null, warn: (message: string) => void = () => {}): Promise<Backend> {
+  const cores = availableParallelism();
+  if (threads !== null && threads > cores) {
+    warn(`--threads ${threads} is more than the ${cores} cores here; using ${cores} (more threads than cores only compete for them)`);
+    threads = cores;
+  }
+  return (await createRegistry()).create(device, threads === null ? undefined : { threads }, { warn });
 }
 
 /** The value of a command's --threads flag: null when absent, else a positive integer (UsageError otherwise). */

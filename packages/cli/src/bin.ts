@@ -1,8 +1,21 @@
 #!/usr/bin/env node
 import { main } from './main.js';
 
-const code = await main(process.argv.slice(2), {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-});
+/**
+ * A reader that goes away (`deeplens train | head`) must not stop training: once a stream reports
+ * EPIPE, lines for it are dropped and the run goes on (metrics.jsonl and checkpoints are written
+ * as usual). Writes to a pipe are synchronous on POSIX, so nothing is buffered to lose at exit.
+ */
+function lineWriter(stream: NodeJS.WriteStream): (line: string) => void {
+  let open = true;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    open = false;
+  });
+  return (line) => {
+    if (open) stream.write(`${line}\n`);
+  };
+}
+
+const code = await main(process.argv.slice(2), { out: lineWriter(process.stdout), err: lineWriter(process.stderr) });
 process.exitCode = code;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandModule } from './command.js';
-import { main } from './main.js';
+import { joinNegativeValues, main } from './main.js';
 
 const capture = () => {
   const out: string[] = [];
@@ -15,6 +15,23 @@ describe('main', () => {
     expect(await main(['boom'], c.io, { boom: { description: 'x', load: async () => ({ default: broken }) } })).toBe(2);
     expect(c.err[0]).toMatch(/^internal error: TypeError: cannot read x of undefined\n\s+at /);
     expect(c.err[1]).toMatch(/bug in DeepLens TS\. Please report/);
+  });
+
+  it('answers in JSON on stdout when a --json command fails, with the code and hint', async () => {
+    const c = capture();
+    expect(await main(['eval', '--json', '--checkpoint', '/nonexistent/run', '--activations', 'x.npy'], c.io)).toBe(1);
+    expect(JSON.parse(c.out[0]!)).toEqual({
+      error: { code: 'DEEPLENS_DATA_NOT_FOUND', message: 'checkpoint /nonexistent/run does not exist', hint: expect.stringMatching(/run folder/), exit_code: 1 },
+    });
+    expect(c.err[0]).toMatch(/^error: checkpoint \/nonexistent\/run does not exist/);
+  });
+
+  it('takes a negative number as the value of the flag before it', async () => {
+    const options = { lr: { type: 'string' as const }, quiet: { type: 'boolean' as const } };
+    expect(joinNegativeValues(['--lr', '-1e-3', '--quiet'], options)).toEqual(['--lr=-1e-3', '--quiet']);
+    expect(joinNegativeValues(['--lr', '-.5'], options)).toEqual(['--lr=-.5']);
+    expect(joinNegativeValues(['--quiet', '-1'], options)).toEqual(['--quiet', '-1']); // a boolean takes no value
+    expect(joinNegativeValues(['--lr', '--quiet'], options)).toEqual(['--lr', '--quiet']);
   });
 
   it('prints --help of a command without running it', async () => {

@@ -54,6 +54,12 @@ export async function main(argv: readonly string[], io: CommandIO, commands: Com
     const { values, positionals } = parseCommandArgs(name, cmd, rest);
     return await cmd.run(values, positionals, io);
   } catch (error) {
+    // A command asked for --json answers in JSON on stdout also when it fails (the message goes to stderr too).
+    if (rest.includes('--json')) {
+      const e = error as { code?: unknown; message?: unknown; hint?: unknown };
+      const user = isUserError(error);
+      io.out(JSON.stringify({ error: { code: user ? e.code : 'DEEPLENS_INTERNAL', message: user ? String(e.message).split('\n')[0] : String(e.message), hint: user ? (e.hint ?? null) : null, exit_code: user ? EXIT.user : EXIT.internal } }));
+    }
     if (isUserError(error)) {
       io.err(`error: ${error.message}`);
       return EXIT.user;
@@ -64,7 +70,26 @@ export async function main(argv: readonly string[], io: CommandIO, commands: Com
   }
 }
 
-function parseCommandArgs(name: string, cmd: CommandModule, args: string[]) {
+/**
+ * `--lr -1e-3` means the value -1e-3, not a flag named 1e-3: join a negative number to the string
+ * option before it (`--lr=-1e-3`), which parseArgs would otherwise reject as ambiguous.
+ */
+export function joinNegativeValues(args: readonly string[], options: CommandModule['options']): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = args[i + 1];
+    const flag = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
+    if (flag !== undefined && options[flag]?.type === 'string' && next !== undefined && /^-(\d|\.\d|inf\b)/i.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+function parseCommandArgs(name: string, cmd: CommandModule, rawArgs: string[]) {
+  const args = joinNegativeValues(rawArgs, cmd.options);
   let parsed;
   try {
     parsed = parseArgs({ args, options: cmd.options, allowPositionals: cmd.positionals !== undefined, strict: true });

@@ -2,6 +2,8 @@ import { ActivationsDatasetBuilder, Adam, AdamW, noDecayOnBiasesAndNorms, Sparse
 import { ConsoleLogger, FanOutLogger, MetricsFileLogger, progressBarHooks } from '@deeplens/loggers';
 import { SAETrainer, type TrainerLogger, type TrainResult } from '@deeplens/trainer';
 import { createBackend } from './backends.js';
+import { modelPathOf } from './checkpoint.js';
+import { checkMemory, checkOutputDir, configNotes } from './preflight.js';
 import type { TrainConfig } from './config/resolve-train-config.js';
 
 export interface TrainingRun {
@@ -10,14 +12,29 @@ export interface TrainingRun {
   evalActivations?: string;
   initFrom?: string;
   resume?: string;
+  /** Resume although the data or the state's checksum differ (--force-resume). */
+  forceResume?: boolean;
   quiet?: boolean;
   /** Where console lines go (tests). */
   write?: (line: string) => void;
+  /** Where warnings go (default: stderr). */
+  warn?: (message: string) => void;
 }
 
 /** Wire data, model, optimiser, backend, loggers and trainer from a resolved config, and train. */
 export async function runTraining(run: TrainingRun): Promise<TrainResult> {
   const { config: c } = run;
+  const warn = run.warn ?? ((m: string) => console.error(`warning: ${m}`));
+  // Everything that can be known to fail is checked before any data is read or memory allocated.
+  for (const note of configNotes(c)) warn(note);
+  if (c.trainer.save_checkpoints && !run.resume) await checkOutputDir(c.trainer.output_dir);
+  const backend = await createBackend(c.trainer.device, c.trainer.threads, warn);
+  try {
+    checkMemory(c, backend);
+  } catch (error) {
+    backend.dispose();
+    throw error;
+  }
   const seed = c.trainer.random_seed;
   const dataSeed = c.data.seed ?? seed;
   const common = { batchSize: c.data.batch_size, norm: c.data.norm, seed: dataSeed, inputDims: c.model.inputDims, nonFinite: c.data.skip_non_finite ? ('skip' as const) : ('error' as const), flatten: c.data.flatten, ...(c.data.key ? { key: c.data.key } : {}) };
@@ -31,7 +48,6 @@ export async function runTraining(run: TrainingRun): Promise<TrainResult> {
       builders.push(evalBuilder);
       evalLoader = (await evalBuilder.getDataloaders()).train;
     }
-    const backend = await createBackend(c.trainer.device, c.trainer.threads);
     const model = SparseAutoencoder.create({ backend, config: c.model, seed });
     const optim = makeOptimizer(model, c);
     const loggers: TrainerLogger[] = [new ConsoleLogger({ quiet: run.quiet ?? false, ...(run.write ? { write: run.write } : {}) }), new MetricsFileLogger()];
@@ -49,12 +65,17 @@ export async function runTraining(run: TrainingRun): Promise<TrainResult> {
       saveBestOnly: c.trainer.save_best_only, logToWandb: c.trainer.log_to_wandb, outputDir: c.trainer.output_dir,
       loggers: [new FanOutLogger(loggers)], logEverySteps: c.trainer.log_every_steps, optimizerInBackward: c.trainer.optimizer_in_backward,
       microBatchSize: c.trainer.micro_batch_size,
+      checkpointEverySteps: c.trainer.checkpoint_every_steps, checkpointEveryMinutes: c.trainer.checkpoint_every_minutes,
       hooks: run.quiet ? [] : progressBarHooks(),
-      warn: (m) => console.error(`warning: ${m}`),
+      warn,
     });
-    return await trainer.train({ ...(run.resume ? { resumeFrom: run.resume } : {}), ...(run.initFrom ? { initFrom: run.initFrom } : {}) });
+    return await trainer.train({
+      ...(run.resume ? { resumeFrom: run.resume, forceResume: run.forceResume ?? false } : {}),
+      ...(run.initFrom ? { initFrom: modelPathOf(run.initFrom) } : {}),
+    });
   } finally {
     await Promise.all(builders.map((b) => b.close()));
+    backend.dispose();
   }
 }
 

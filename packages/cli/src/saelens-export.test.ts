@@ -32,7 +32,7 @@ describe('SAELens export', () => {
       const std = Float32Array.from({ length: d }, (_, i) => 0.5 + 0.25 * i);
       const raw = Float32Array.from({ length: rows * d }, (_, i) => Math.sin(i * 1.7) * 2 + 0.5);
       const normed = raw.map((v, i) => (v - mean[i % d]!) / std[i % d]!);
-      const file: LoadedModelFile = { config: sae.config, params: new Map([...(await sae.toArrays())].map(([n, a]) => [n, a.data])), metadata: {} };
+      const file: LoadedModelFile = { config: sae.config, params: new Map([...(await sae.toArrays())].map(([n, a]) => [n, a.data])), metadata: {}, normStats: undefined, recordsNorm: false, run: undefined };
       const { tensors, cfg } = toSaeLens({ modelPath: 'm', file, normStats: { mean, std, rows: 100 }, runConfig: undefined });
       expect(cfg).toMatchObject({ architecture: k ? 'topk' : 'standard', d_in: d, d_sae: f, apply_b_dec_to_input: true });
       const ours = (await backend.read(sae.forward(backend.fromArray(normed, [rows, d])).xHat)) as Float32Array;
@@ -44,7 +44,7 @@ describe('SAELens export', () => {
   it('names the option SAELens cannot represent', () => {
     const base = { modelPath: 'm', normStats: undefined, runConfig: undefined };
     const cfg = { inputDims: 2, nFeatures: 4, k: 1, betaL1: null, tieWeights: false, unitNormDecoder: true };
-    expect(() => toSaeLens({ ...base, file: { config: { ...cfg, activation: 'relu', inputNorm: true }, params: new Map(), metadata: {} } })).toThrow(/input_norm/);
-    expect(() => toSaeLens({ ...base, file: { config: { ...cfg, activation: 'silu', inputNorm: false }, params: new Map(), metadata: {} } })).toThrow(/activation/);
+    expect(() => toSaeLens({ ...base, file: { config: { ...cfg, activation: 'relu', inputNorm: true }, params: new Map(), metadata: {}, normStats: undefined, recordsNorm: false, run: undefined } })).toThrow(/input_norm/);
+    expect(() => toSaeLens({ ...base, file: { config: { ...cfg, activation: 'silu', inputNorm: false }, params: new Map(), metadata: {}, normStats: undefined, recordsNorm: false, run: undefined } })).toThrow(/activation/);
   });
 });

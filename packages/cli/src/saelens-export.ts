@@ -1,5 +1,19 @@
-import { InvalidConfigError } from '@deeplens/core';
+import { InvalidConfigError, type SaeConfig } from '@deeplens/core';
 import type { Checkpoint } from './checkpoint.js';
+
+/** Why a model of this config cannot go to SAELens (none: it can), as config errors naming the key. */
+export function saeLensBlockers(c: Pick<SaeConfig, 'inputNorm' | 'activation'>): InvalidConfigError[] {
+  const blockers: InvalidConfigError[] = [];
+  if (c.inputNorm) {
+    blockers.push(new InvalidConfigError('input_norm', 'SAELens has no learnable LayerNorm on the encoder input, so this model cannot be exported to it', {
+      hint: 'train with input_norm: false (dataset normalisation via data.norm is folded in automatically)',
+    }));
+  }
+  if (c.activation !== 'relu') {
+    blockers.push(new InvalidConfigError('activation', `SAELens's standard and topk SAEs use ReLU; '${c.activation}' cannot be represented`));
+  }
+  return blockers;
+}
 
 /**
  * Our SAE in SAELens's layout. With dataset normalisation x' = (x − μ)/σ the SAE computes
@@ -9,14 +23,8 @@ import type { Checkpoint } from './checkpoint.js';
  */
 export function toSaeLens(ckpt: Checkpoint, meta: { hookName?: string; modelName?: string } = {}) {
   const c = ckpt.file.config;
-  if (c.inputNorm) {
-    throw new InvalidConfigError('input_norm', 'SAELens has no learnable LayerNorm on the encoder input, so this model cannot be exported to it', {
-      hint: 'train with input_norm: false (dataset normalisation via data.norm is folded in automatically)',
-    });
-  }
-  if (c.activation !== 'relu') {
-    throw new InvalidConfigError('activation', `SAELens's standard and topk SAEs use ReLU; '${c.activation}' cannot be represented`);
-  }
+  const [blocker] = saeLensBlockers(c);
+  if (blocker) throw blocker;
   const d = c.inputDims;
   const f = c.nFeatures;
   const p = ckpt.file.params;

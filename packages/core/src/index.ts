@@ -14,7 +14,7 @@ export type {
 } from './backend/backend.js';
 export type { Availability, BackendPlugin } from './backend/backend-plugin.js';
 export { BackendRegistry } from './backend/backend-registry.js';
-export type { BackendStatus } from './backend/backend-registry.js';
+export type { BackendStatus, CreateBackendOptions } from './backend/backend-registry.js';
 export { DisposeBag, readScalar } from './backend/dispose-bag.js';
 export { activationGradInPlace } from './backend/activation-grad-in-place.js';
 export { addInPlace } from './backend/add-in-place.js';
@@ -38,6 +38,8 @@ export {
 } from './sae/sae-config.js';
 export type { SaeConfig, SaeConfigInput } from './sae/sae-config.js';
 export { isBiasOrNorm, saeParamShapes } from './sae/sae-params.js';
+export { checkTrainingMemory, describeMemoryEstimate, estimateTrainingMemory, formatBytes } from './sae/memory-estimate.js';
+export type { MemoryLimits, TrainingMemoryEstimate, TrainingMemoryOptions } from './sae/memory-estimate.js';
 export type { SaeParamName } from './sae/sae-params.js';
 export { initSaeParams } from './sae/init-params.js';
 export { SparseAutoencoder } from './sae/sparse-autoencoder.js';

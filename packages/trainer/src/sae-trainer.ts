@@ -254,7 +254,8 @@ export class SAETrainer {
   }
 
   async #saveModel(kind: CheckpointInfo['kind'], path: string, hooks: HookRunner, control: TrainerControl): Promise<void> {
-    await saveSae(this.#model, path, { configExtras: this.#runConfig!.extras });
+    const norm = this.options.trainDataloader.normStats;
+    await saveSae(this.#model, path, { configExtras: this.#runConfig!.extras, ...(norm ? { normStats: norm } : {}) });
     if (kind === 'best') this.#bestModelPath = path;
     await hooks.call('onCheckpointSaved', this.#state(), { kind, path }, control);
   }

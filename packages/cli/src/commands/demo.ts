@@ -31,7 +31,7 @@ language model bundled with DeepLens TS, then prints where the model and metrics
       },
     }, 'deeplens demo');
     io.out(`DeepLens TS demo: training an SAE on ${DEMO_DATA} (real stories260K layer-3 MLP activations).`);
-    const result = await runTraining({ config, activations: data, quiet: v['quiet'] === true, write: io.out });
+    const result = await runTraining({ config, activations: data, quiet: v['quiet'] === true, write: io.out, warn: (m) => io.err(`warning: ${m}`) });
     if (result.runDir) io.out(`Metrics: ${result.runDir}/metrics.jsonl. Evaluate it again with: deeplens eval --checkpoint ${result.runDir} --activations ${data}`);
     return result.status === 'completed' ? EXIT.ok : EXIT.interrupted;
   },

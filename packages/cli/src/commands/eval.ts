@@ -1,4 +1,4 @@
-import { ActivationsDatasetBuilder, SparseAutoencoder } from '@deeplens/core';
+import { ActivationsDatasetBuilder, DataShapeError, ModelFileError, SparseAutoencoder } from '@deeplens/core';
 import { evaluate } from '@deeplens/trainer';
 import { createBackend, threadsFlag } from '../backends.js';
 import { loadCheckpoint } from '../checkpoint.js';
@@ -29,8 +29,16 @@ with the statistics saved with the run, as during training.`,
     const batchSize = v['batch-size'] ? Number(v['batch-size']) : 256;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`--batch-size must be a positive integer, got ${String(v['batch-size'])}`);
     const threads = threadsFlag(v['threads']);
-    const ckpt = await loadCheckpoint(v['checkpoint']);
-    const backend = await createBackend(typeof v['backend'] === 'string' ? v['backend'] : 'auto', threads);
+    const ckpt = await loadCheckpoint(v['checkpoint'], (m) => io.err(`warning: ${m}`));
+    for (const [name, data] of ckpt.file.params) {
+      const bad = data.reduce((n, x) => (Number.isFinite(x) ? n : n + 1), 0);
+      if (bad > 0) {
+        throw new ModelFileError(ckpt.modelPath, `tensor '${name}' holds ${bad} NaN/Inf value${bad === 1 ? '' : 's'}: the model diverged before it was saved`, {
+          tensor: name, hint: 'evaluate an earlier checkpoint (sae_step_N / sae_epoch_N), or retrain with a lower lr or grad_clip_norm',
+        });
+      }
+    }
+    const backend = await createBackend(typeof v['backend'] === 'string' ? v['backend'] : 'auto', threads, (m) => io.err(`warning: ${m}`));
     const builder = new ActivationsDatasetBuilder({
       activations: acts, splits: [1], shuffle: false, batchSize, inputDims: ckpt.file.config.inputDims,
       norm: ckpt.normStats !== undefined, ...(ckpt.normStats ? { normStats: ckpt.normStats } : {}),
@@ -40,6 +48,11 @@ with the statistics saved with the run, as during training.`,
       const { train: loader, info } = await builder.getDataloaders();
       const model = SparseAutoencoder.fromArrays({ backend, config: ckpt.file.config, params: ckpt.file.params, source: ckpt.modelPath });
       const m = await evaluate(model, loader);
+      if (!Number.isFinite(m.fvu)) {
+        throw new DataShapeError(`${info.source}: the activations have zero variance (every row the same), so FVU and explained variance are undefined`, {
+          hint: 'evaluate on activations that vary; MSE alone is ' + m.mse.toPrecision(6),
+        });
+      }
       const result = {
         checkpoint: ckpt.modelPath, activations: info.source, rows: m.rows,
         mse: m.mse, fvu: m.fvu, explained_variance: m.explainedVariance, l0: m.l0, dead_fraction: m.deadFraction, nz_frac: m.nonZeroFrac, loss: m.loss,

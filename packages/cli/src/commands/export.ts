@@ -23,7 +23,7 @@ takes raw activations. An option SAELens cannot represent is an error naming it.
     if (typeof v['checkpoint'] !== 'string') throw new UsageError('export needs --checkpoint <run-folder|model file>');
     if (v['format'] !== 'saelens') throw new UsageError(`--format must be 'saelens'${v['format'] ? `, got '${String(v['format'])}'` : ''}`);
     if (typeof v['out'] !== 'string') throw new UsageError('export needs --out <folder>');
-    const ckpt = await loadCheckpoint(v['checkpoint']);
+    const ckpt = await loadCheckpoint(v['checkpoint'], (m) => io.err(`warning: ${m}`));
     const { tensors, cfg } = toSaeLens(ckpt, {
       ...(typeof v['hook-name'] === 'string' ? { hookName: v['hook-name'] } : {}),
       ...(typeof v['model-name'] === 'string' ? { modelName: v['model-name'] } : {}),

@@ -16,7 +16,7 @@ first N rows (default 100000). Model files and run folders: the model config and
   positionals: { min: 1, max: 1, names: '<file|folder>' },
   async run(v, [path], io) {
     const target = path!;
-    const report = (await isModel(target)) ? await modelInfo(target) : await activationInfo(target, v);
+    const report = (await isModel(target)) ? await modelInfo(target, (m) => io.err(`warning: ${m}`)) : await activationInfo(target, v);
     if (v['json']) io.out(JSON.stringify(report));
     else for (const [k, val] of Object.entries(report)) io.out(`${`${k}:`.padEnd(22)} ${typeof val === 'object' ? JSON.stringify(val) : String(val)}`);
     return EXIT.ok;
@@ -31,8 +31,8 @@ async function isModel(path: string): Promise<boolean> {
   return header.metadata['format'] === 'deeplens-sae' || header.tensors.has('W_enc');
 }
 
-async function modelInfo(path: string): Promise<Record<string, unknown>> {
-  const c = await loadCheckpoint(path);
+async function modelInfo(path: string, warn: (message: string) => void): Promise<Record<string, unknown>> {
+  const c = await loadCheckpoint(path, warn);
   const trainer = c.runConfig?.['trainer'] as Record<string, unknown> | undefined;
   return {
     kind: 'sae model',

@@ -17,13 +17,24 @@ export interface TrainConfig {
   trainer: TrainerSection;
 }
 
-/** Command-line flag → config key path. */
+/** Command-line flag → config key path (a path without a dot is a top-level model key). Every key has one. */
 export const FLAG_PATHS: Readonly<Record<string, string>> = {
+  'input-dims': 'input_dims',
+  'n-features': 'n_features',
+  activation: 'activation',
+  'input-norm': 'input_norm',
+  k: 'k',
+  'beta-l1': 'beta_l1',
+  'tie-weights': 'tie_weights',
+  'unit-norm-decoder': 'unit_norm_decoder',
   backend: 'trainer.device',
   'model-name': 'trainer.model_name',
   epochs: 'trainer.epochs',
   'batch-size': 'data.batch_size',
   lr: 'optim.lr',
+  betas: 'optim.betas',
+  eps: 'optim.eps',
+  'decay-biases': 'optim.decay_biases',
   optim: 'optim.type',
   'weight-decay': 'optim.weight_decay',
   'eval-steps': 'trainer.eval_steps',
@@ -33,6 +44,9 @@ export const FLAG_PATHS: Readonly<Record<string, string>> = {
   'optimizer-in-backward': 'trainer.optimizer_in_backward',
   'micro-batch-size': 'trainer.micro_batch_size',
   threads: 'trainer.threads',
+  'log-every-steps': 'trainer.log_every_steps',
+  'checkpoint-every-steps': 'trainer.checkpoint_every_steps',
+  'checkpoint-every-minutes': 'trainer.checkpoint_every_minutes',
   'save-checkpoints': 'trainer.save_checkpoints',
   'save-best-only': 'trainer.save_best_only',
   seed: 'trainer.random_seed',
@@ -41,6 +55,7 @@ export const FLAG_PATHS: Readonly<Record<string, string>> = {
   wandb: 'trainer.log_to_wandb',
   'no-shuffle': 'data.shuffle',
   'no-norm': 'data.norm',
+  'data-seed': 'data.seed',
   splits: 'data.splits',
   key: 'data.key',
   flatten: 'data.flatten',
@@ -60,6 +75,15 @@ export function readConfigFile(path: string): Record<string, unknown> {
   return raw as Record<string, unknown>;
 }
 
+/** Flags whose value is a comma-separated list, and flags whose value is kept as written. */
+const LIST_FLAGS = new Set(['splits', 'betas']);
+const TEXT_FLAGS = new Set(['model-name', 'out', 'key', 'backend', 'activation']);
+
+/** The config key paths that flags set, each with its flag (for blaming a bad value on the flag, not the file). */
+export function flaggedPaths(flags: Record<string, unknown>): Map<string, string> {
+  return new Map(Object.entries(FLAG_PATHS).filter(([flag]) => flags[flag] !== undefined && flags[flag] !== false).map(([flag, path]) => [path, `--${flag}`]));
+}
+
 /** Apply flag values on top of the file's values (flags win), typed the same way as YAML values. */
 export function applyFlags(raw: Record<string, unknown>, flags: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = structuredClone(raw);
@@ -67,18 +91,21 @@ export function applyFlags(raw: Record<string, unknown>, flags: Record<string, u
     let value = flags[flag];
     if (value === undefined || value === false) continue;
     if (flag.startsWith('no-')) value = false;
-    else if (flag === 'splits') value = String(value).split(',').map((s) => normalizeYamlValue(s));
-    else if (typeof value === 'string' && flag !== 'model-name' && flag !== 'out' && flag !== 'key' && flag !== 'backend') value = normalizeYamlValue(value);
-    const [section, key] = path.split('.') as [string, string];
-    const target = (out[section] ??= {}) as Record<string, unknown>;
+    else if (LIST_FLAGS.has(flag)) value = String(value).split(',').map((s) => normalizeYamlValue(s.trim()));
+    else if (typeof value === 'string' && !TEXT_FLAGS.has(flag)) value = normalizeYamlValue(value);
+    const [section, key] = path.includes('.') ? (path.split('.') as [string, string]) : [undefined, path];
+    const target = section === undefined ? out : ((out[section] ??= {}) as Record<string, unknown>);
     if (typeof target !== 'object' || target === null) continue;
     target[key] = value;
   }
   return out;
 }
 
-/** Validate everything at once; every problem names its key path, unknown keys get a suggestion. */
-export function resolveTrainConfig(raw: Record<string, unknown>, source: string): TrainConfig {
+/**
+ * Validate everything at once; every problem names its key path, unknown keys get a suggestion.
+ * Problems with values that flags set name the flag, and are not blamed on the file.
+ */
+export function resolveTrainConfig(raw: Record<string, unknown>, source: string, flagged: ReadonlyMap<string, string> = new Map()): TrainConfig {
   const issues: ConfigIssue[] = [];
   const modelRaw: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
@@ -97,7 +124,12 @@ export function resolveTrainConfig(raw: Record<string, unknown>, source: string)
     if (parsed.success) sections[name] = parsed.data;
     else issues.push(...toConfigIssues(parsed.error, () => Object.keys(schema.shape), name));
   }
-  if (issues.length || !model.success) throw new ConfigValidationError(source, issues);
+  if (issues.length || !model.success) {
+    const blamed = issues.map((i) => (flagged.has(i.path) ? { ...i, path: `${i.path} (from ${flagged.get(i.path)})` } : i));
+    const fromFlags = blamed.filter((i, n) => i !== issues[n]).length;
+    const where = fromFlags === 0 ? source : fromFlags === issues.length ? 'command-line flags' : `${source} and command-line flags`;
+    throw new ConfigValidationError(where, blamed);
+  }
   return {
     model: modelConfigToInput(model.data),
     modelYaml: model.data as unknown as Record<string, unknown>,

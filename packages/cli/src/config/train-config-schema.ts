@@ -56,6 +56,10 @@ export const trainerSectionSchema = z
     micro_batch_size: positiveInt.nullable().default(null),
     /** Worker threads of a backend that runs on CPU threads (wasm); null: one per available core. */
     threads: positiveInt.nullable().default(null),
+    /** Also save the training state every N optimiser steps (null: not by steps). */
+    checkpoint_every_steps: positiveInt.nullable().default(null),
+    /** Also save the training state when this many minutes passed since the last save (null: only at epoch ends and stops). */
+    checkpoint_every_minutes: z.number().positive().nullable().default(10),
   })
   .strict()
   .refine((t) => !(t.optimizer_in_backward && t.grad_clip_norm !== null), {

@@ -6,6 +6,11 @@ export interface Availability {
   reason?: string;
   /** When available: how it would run here (e.g. which kernels, how many threads), for listings. */
   detail?: string;
+  /**
+   * false when the backend's package is simply not installed. 'auto' passes over such a backend
+   * silently; one that is installed but cannot run here is passed over with a warning.
+   */
+  installed?: boolean;
 }
 
 /**

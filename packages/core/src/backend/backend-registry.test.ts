@@ -19,6 +19,19 @@ describe('BackendRegistry', () => {
     expect(((await r.create('auto')) as unknown as { tag: string }).tag).toBe('fast');
   });
 
+  it("warns when 'auto' passes over an installed backend that cannot run, but not over one that is not installed", async () => {
+    const missing: BackendPlugin = { ...fake('tfjs', 200, false), isAvailable: () => ({ available: false, installed: false, reason: 'not installed' }) };
+    const r = new BackendRegistry([cpuBackendPlugin, fake('gpu', 100, false), missing, fake('fast', 10, true)]);
+    const warnings: string[] = [];
+    expect(((await r.create('auto', undefined, { warn: (m) => warnings.push(m) })) as unknown as { tag: string }).tag).toBe('fast');
+    expect(warnings).toEqual(["backend 'gpu' is installed but cannot run here (gpu needs a GPU); using 'fast' instead"]);
+  });
+
+  it('takes plugins in its constructor', () => {
+    expect(new BackendRegistry([cpuBackendPlugin, fake('gpu', 100, false)]).names()).toEqual(['gpu', 'cpu']);
+    expect(() => new BackendRegistry([cpuBackendPlugin, cpuBackendPlugin])).toThrow(/already registered/);
+  });
+
   it('names what exists and why a backend is unavailable', async () => {
     const r = new BackendRegistry().register(cpuBackendPlugin).register(fake('gpu', 100, false));
     await expect(r.create('tpu')).rejects.toThrow(BackendNotFoundError);

@@ -13,8 +13,21 @@ export interface BackendStatus {
  * Explicit registry of backend plugins. Nothing registers itself on import: the composition root
  * (the CLI, or a user's script) decides which plugins exist.
  */
+export interface CreateBackendOptions {
+  /**
+   * Told when 'auto' passes over an installed backend of higher priority that cannot run here,
+   * with the reason (a silent fallback to a slower backend hides a broken install).
+   */
+  warn?: (message: string) => void;
+}
+
 export class BackendRegistry {
   readonly #plugins = new Map<string, BackendPlugin>();
+
+  /** Plugins can also be registered later with `register`. */
+  constructor(plugins: readonly BackendPlugin[] = []) {
+    for (const p of plugins) this.register(p);
+  }
 
   register(plugin: BackendPlugin): this {
     if (this.#plugins.has(plugin.name)) {
@@ -45,7 +58,7 @@ export class BackendRegistry {
   }
 
   /** `device`: 'auto' picks the available backend of highest priority; a name picks that backend. */
-  async create(device: string = 'auto', options?: Record<string, unknown>): Promise<Backend> {
+  async create(device: string = 'auto', options?: Record<string, unknown>, how: CreateBackendOptions = {}): Promise<Backend> {
     if (device === 'auto') {
       const statuses = await this.status();
       const best = statuses.find((s) => s.availability.available);
@@ -53,6 +66,10 @@ export class BackendRegistry {
         throw new BackendUnavailableError('no registered backend is available', {
           hint: describeStatuses(statuses),
         });
+      }
+      for (const s of statuses.slice(0, statuses.indexOf(best))) {
+        if (s.availability.installed === false) continue;
+        how.warn?.(`backend '${s.name}' is installed but cannot run here (${s.availability.reason ?? 'no reason given'}); using '${best.name}' instead`);
       }
       return this.#plugins.get(best.name)!.create(options);
     }

@@ -60,6 +60,11 @@ export interface BackendCapabilities {
    * false: core makes the shifted copy itself before calling it.
    */
   encodeXOffset?: boolean;
+  /**
+   * The most bytes all of this backend's tensors can hold together (wasm32: 4 GiB), if it has a
+   * ceiling below the machine's memory. Training checks its memory estimate against it up front.
+   */
+  maxMemoryBytes?: number;
 }
 
 /** Result of the fused TopK encoder. */

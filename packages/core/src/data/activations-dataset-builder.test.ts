@@ -72,6 +72,13 @@ describe('ActivationsDatasetBuilder', () => {
     expect(await (await build({ seed: 2 })).train.fingerprint!()).not.toBe(fp); // another split of the same file
   });
 
+  it('constant activations are a data error before training, not an FVU of NaN after it', async () => {
+    const constant = new MemorySource(new Float32Array(300).fill(0.25), 3, 'constant.npy');
+    await expect(build({ activations: constant, norm: true })).rejects.toThrow(/constant.npy: every training row is the same \(zero variance in all 3 dimensions\)[\s\S]*hint: check the extraction/);
+    const oneColumnVaries = indexed(100);
+    await expect(build({ activations: oneColumnVaries, norm: true })).resolves.toBeDefined();
+  });
+
   it('keeps the last partial batch unless dropLast', async () => {
     const kept = await build({ splits: [1], batchSize: 30 });
     expect(kept.train.length).toBe(4);
@@ -139,6 +146,7 @@ describe('ActivationsDatasetBuilder input errors', () => {
 
   it('NaN/Inf: error naming the first bad row, or skip with a count', async () => {
     await expect(build({ activations: withNaN() })).rejects.toMatchObject({ code: 'DEEPLENS_DATA_NON_FINITE', row: 37, message: expect.stringContaining('row 37') });
+    await expect(build({ activations: withNaN() })).rejects.toThrow(/hint: .*data.skip_non_finite: true in config.yaml \(flag --skip-non-finite/);
     const { train, eval: ev, info } = await build({ activations: withNaN(), nonFinite: 'skip' });
     expect(info.skippedRows).toBe(2);
     expect(info.trainRows + info.evalRows).toBe(48);

@@ -165,7 +165,7 @@ async function scan(
         if (nonFinite === 'error') {
           const where = source.locate(start + r);
           throw new NonFiniteDataError(where.file, where.row, {
-            hint: "clean the activations, or skip such rows with nonFinite: 'skip' (CLI: --skip-non-finite)",
+            hint: "clean the activations, or leave such rows out with data.skip_non_finite: true in config.yaml (flag --skip-non-finite; in TypeScript nonFinite: 'skip')",
           });
         }
         badRows.push(start + r);
@@ -174,6 +174,11 @@ async function scan(
       if (acc && inTrain(start + r)) trainBuf.set(row, t++ * cols);
     }
     acc?.add(trainBuf, t);
+  }
+  if (acc?.allConstant) {
+    throw new DataShapeError(`${source.description}: every training row is the same (zero variance in all ${cols} dimensions), so there is nothing for an SAE to learn and FVU is undefined`, {
+      hint: 'check the extraction: the hook may point at a constant tensor (e.g. a bias or padding)',
+    });
   }
   return { badRows, stats: acc?.result() };
 }

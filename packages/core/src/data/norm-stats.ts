@@ -48,6 +48,11 @@ export class NormStatsAccumulator {
     this.#n = n;
   }
 
+  /** Every column is constant over the rows seen (and there are at least two). */
+  get allConstant(): boolean {
+    return this.#n > 1 && this.#m2.every((m) => m === 0);
+  }
+
   result(): NormStats {
     const std = new Float32Array(this.cols);
     for (let j = 0; j < this.cols; j++) {

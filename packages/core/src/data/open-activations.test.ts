@@ -88,6 +88,19 @@ describe('bad activation files get typed errors that say what, where and how to 
     await expect(openActivations(f)).rejects.toMatchObject({ code: 'DEEPLENS_FILE_FORMAT', message: expect.stringContaining('not a recognised activation file') });
   });
 
+  it('a legacy (non-zip) torch.save file is named as such, with how to save it again', async () => {
+    // What torch.save wrote before PyTorch 1.6: pickle protocol 2, then the magic number 0x1950a86a20f9469cfc6c as a LONG1.
+    const f = join(dir, 'legacy.pt');
+    await writeFile(f, Buffer.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e, 0x80, 0x02]));
+    await expect(openActivations(f)).rejects.toMatchObject({ code: 'DEEPLENS_FILE_FORMAT', message: expect.stringMatching(/legacy PyTorch file[\s\S]*hint: save it again in the zip format: python -c/) });
+  });
+
+  it('a key on a .npy file is an error, not silently ignored', async () => {
+    await expect(openActivations(join(FIXTURES, 'f4_c.npy'), { key: 'acts' })).rejects.toMatchObject({
+      code: 'DEEPLENS_INVALID_ARGUMENT', message: expect.stringMatching(/a .npy file holds one array, so key 'acts' cannot select a tensor/),
+    });
+  });
+
   it('truncated .npy, .pt and .safetensors', async () => {
     for (const name of ['f4_c.npy', 'f32.safetensors', 'f32.pt']) {
       const f = join(dir, `cut-${name}`);

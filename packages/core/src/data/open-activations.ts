@@ -1,7 +1,7 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
-import { DataFileNotFoundError, FileFormatError } from '../errors.js';
+import { InvalidArgumentError, DataFileNotFoundError, FileFormatError } from '../errors.js';
 import type { ActivationSource, OpenActivationsOptions } from './activation-source.js';
 import { ConcatSource } from './concat-source.js';
 import { openNpy } from './npy-reader.js';
@@ -22,7 +22,17 @@ export async function openActivations(spec: string | readonly string[], options:
   for (const s of typeof spec === 'string' ? [spec] : spec) files.push(...(await expand(s)));
   const sources: ActivationSource[] = [];
   try {
-    for (const f of files) sources.push(await openActivationFile(f, options));
+    const formats: ActivationFileFormat[] = [];
+    for (const f of files) {
+      formats.push(await sniffActivationFile(f));
+      sources.push(await openActivationFile(f, options));
+    }
+    // A key selects a tensor in .pt dicts and .safetensors files; when no file has tensors to select from, it is a mistake.
+    if (options.key !== undefined && formats.every((f) => f === 'npy')) {
+      throw new InvalidArgumentError(`${files.length === 1 ? files[0] : `${files.length} .npy files`}: a .npy file holds one array, so key '${options.key}' cannot select a tensor in it`, {
+        hint: 'leave out data.key (--key); it names a tensor inside a .pt dict or a .safetensors file',
+      });
+    }
     return sources.length === 1 ? sources[0]! : new ConcatSource(sources);
   } catch (error) {
     await Promise.all(sources.map((s) => s.close()));
@@ -30,8 +40,10 @@ export async function openActivations(spec: string | readonly string[], options:
   }
 }
 
-/** Open one activation file, detecting .npy, .pt (zip) or safetensors from its content. */
-export async function openActivationFile(file: string, options: OpenActivationsOptions = {}): Promise<ActivationSource> {
+export type ActivationFileFormat = 'npy' | 'pt' | 'safetensors';
+
+/** Which reader a file needs, from its first bytes (extensions may lie). */
+export async function sniffActivationFile(file: string): Promise<ActivationFileFormat> {
   const head = Buffer.alloc(8);
   let size: number;
   const handle = await open(file, 'r').catch((error: NodeJS.ErrnoException) => {
@@ -43,13 +55,31 @@ export async function openActivationFile(file: string, options: OpenActivationsO
   } finally {
     await handle.close();
   }
-  if (head.toString('latin1', 0, 6) === '\x93NUMPY') return openNpy(file, options);
-  if (head.toString('latin1', 0, 2) === 'PK') return openPt(file, options);
+  if (head.toString('latin1', 0, 6) === '\x93NUMPY') return 'npy';
+  if (head.toString('latin1', 0, 2) === 'PK') return 'pt';
+  // Pickle protocol 2 whose first object is torch's legacy magic number 0x1950a86a20f9469cfc6c (LONG1, 10 bytes).
+  if (head[0] === 0x80 && head[1] === 0x02 && head[2] === 0x8a && head[3] === 0x0a && head[4] === 0x6c && head[5] === 0xfc) {
+    throw new FileFormatError(file, 'is a legacy PyTorch file (torch.save before PyTorch 1.6, or with _use_new_zipfile_serialization=False); only the zip format can be read safely', {
+      hint: `save it again in the zip format: python -c "import torch; torch.save(torch.load('${file}'), 'resaved.pt')" (any PyTorch ≥ 1.6)`,
+    });
+  }
   const n = size >= 8 ? Number(head.readBigUInt64LE(0)) : -1;
-  if (extname(file) === '.safetensors' || (n > 1 && n < size && n < 100_000_000)) return openSafetensorsActivations(file, options);
+  if (extname(file) === '.safetensors' || (n > 1 && n < size && n < 100_000_000)) return 'safetensors';
   throw new FileFormatError(file, 'is not a recognised activation file', {
     hint: `supported: PyTorch .pt (torch.save), NumPy .npy, .safetensors (${size} bytes, starts with 0x${head.toString('hex')})`,
   });
+}
+
+/** Open one activation file, detecting .npy, .pt (zip) or safetensors from its content. */
+export async function openActivationFile(file: string, options: OpenActivationsOptions = {}): Promise<ActivationSource> {
+  switch (await sniffActivationFile(file)) {
+    case 'npy':
+      return openNpy(file, options);
+    case 'pt':
+      return openPt(file, options);
+    case 'safetensors':
+      return openSafetensorsActivations(file, options);
+  }
 }
 
 async function expand(spec: string): Promise<string[]> {

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type { Backend } from '../backend/backend.js';
 import { shapeToString } from '../backend/tensor.js';
 import { DeepLensError, ModelFileError } from '../errors.js';
+import { normStatsFromJson, normStatsToJson, type NormStats } from '../data/norm-stats.js';
 import { saeConfigFromSnakeCase, saeConfigToSnakeCase, type SaeConfig } from '../sae/sae-config.js';
 import { saeParamShapes } from '../sae/sae-params.js';
 import { SparseAutoencoder } from '../sae/sparse-autoencoder.js';
@@ -13,8 +14,16 @@ export const MODEL_FORMAT = 'deeplens-sae';
 export const MODEL_CONFIG_FILE = 'config.json';
 
 export interface SaveSaeOptions {
-  /** Extra top-level keys for the config.json beside the model (trainer options, norm statistics). */
+  /**
+   * Extra top-level keys (trainer options, dataset, optimiser) for the config.json beside the
+   * model; they are also stored in the file's metadata (`run`), so the file alone describes its run.
+   */
   configExtras?: Record<string, unknown>;
+  /**
+   * The per-dimension statistics the model's inputs were normalised with; stored in the file's
+   * metadata (`norm`), so a model file moved away from its config.json still evaluates correctly.
+   */
+  normStats?: NormStats;
   /** Write config.json beside the model (default true). */
   writeConfigJson?: boolean;
 }
@@ -27,7 +36,10 @@ export async function saveSae(sae: SparseAutoencoder, path: string, options: Sav
   const arrays = await sae.toArrays();
   const snake = saeConfigToSnakeCase(sae.config);
   const tensors = new Map<string, SafetensorsInput>(arrays);
-  await writeFileAtomic(path, encodeSafetensors(tensors, { format: MODEL_FORMAT, config: JSON.stringify(snake) }));
+  const metadata: Record<string, string> = { format: MODEL_FORMAT, config: JSON.stringify(snake) };
+  if (options.normStats) metadata['norm'] = JSON.stringify(normStatsToJson(options.normStats));
+  if (options.configExtras) metadata['run'] = JSON.stringify(options.configExtras);
+  await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
   if (options.writeConfigJson ?? true) {
     const config = { ...snake, ...options.configExtras };
     await writeFileAtomic(join(dirname(path), MODEL_CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
@@ -39,6 +51,12 @@ export interface LoadedModelFile {
   params: Map<string, Float32Array>;
   /** The metadata strings stored in the file. */
   metadata: Record<string, string>;
+  /** Normalisation statistics stored in the file (undefined: none stored, or a model of raw inputs). */
+  normStats: NormStats | undefined;
+  /** Whether the file records its normalisation (files from before it did say nothing either way). */
+  recordsNorm: boolean;
+  /** The run description stored in the file (trainer options, dataset, optimiser), if any. */
+  run: Record<string, unknown> | undefined;
 }
 
 /** Read and check a model file without creating tensors. */
@@ -68,7 +86,18 @@ export async function readModelFile(path: string): Promise<LoadedModelFile> {
     }
     params.set(name, readSafetensorsFloat32(bytes, header, name, path));
   }
-  return { config, params, metadata: header.metadata };
+  const run = header.metadata['run'] !== undefined ? parseJson(header.metadata['run'], `${path} (metadata 'run')`) : undefined;
+  const normJson = header.metadata['norm'] !== undefined ? parseJson(header.metadata['norm'], `${path} (metadata 'norm')`) : undefined;
+  let normStats: NormStats | undefined;
+  if (normJson) {
+    normStats = normStatsFromJson(normJson as unknown as Parameters<typeof normStatsFromJson>[0]);
+    if (normStats.mean.length !== config.inputDims || normStats.std.length !== config.inputDims) {
+      throw new ModelFileError(path, `its normalisation statistics have width ${normStats.mean.length}, the model's input_dims is ${config.inputDims}`);
+    }
+  }
+  // A run that records itself but has no 'norm' trained on raw inputs; older files say nothing.
+  const recordsNorm = normJson !== undefined || (run !== undefined && (run['dataset'] as { norm?: unknown } | undefined)?.norm === null);
+  return { config, params, metadata: header.metadata, normStats, recordsNorm, run };
 }
 
 export async function loadSae(options: { backend: Backend; path: string }): Promise<SparseAutoencoder> {
@@ -103,9 +132,12 @@ async function resolveConfig(path: string, metadata: Record<string, string>): Pr
 }
 
 function parseJson(text: string, where: string): Record<string, unknown> {
+  let value: unknown;
   try {
-    return JSON.parse(text) as Record<string, unknown>;
+    value = JSON.parse(text);
   } catch (error) {
-    throw new ModelFileError(where, 'model config is not valid JSON', { cause: error });
+    throw new ModelFileError(where, 'is not valid JSON (corrupt or hand-edited?)', { cause: error, hint: 'restore it from the run folder or a backup' });
   }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ModelFileError(where, 'must hold a JSON object');
+  return value as Record<string, unknown>;
 }

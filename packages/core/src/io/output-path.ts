@@ -33,7 +33,7 @@ export function toOutputPathError(error: unknown, path: string, action = 'cannot
  * forever on paths under /proc; this walks up to the first folder that exists and creates each
  * level below it, so every failure is reported as an OutputPathError naming the path.
  */
-export async function ensureDir(path: string): Promise<void> {
+export async function ensureDir(path: string): Promise<string[]> {
   const missing: string[] = [];
   let p = resolve(path);
   for (;;) {
@@ -50,12 +50,15 @@ export async function ensureDir(path: string): Promise<void> {
     if (up === p) break;
     p = up;
   }
+  const created: string[] = [];
   for (const dir of missing.reverse()) {
     try {
       await mkdir(dir);
+      created.push(dir);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST' && (await stat(dir)).isDirectory()) continue;
       throw toOutputPathError(error, path, 'cannot be created');
     }
   }
+  return created;
 }
