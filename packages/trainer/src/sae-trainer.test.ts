@@ -163,6 +163,18 @@ describe('SAETrainer loop', () => {
     await expect(t.train()).rejects.toThrow(/optimiser 'custom' cannot follow it to 'cpu2'/);
   });
 
+  it('warns about logToWandb without a W&B logger, also looking inside a fan-out logger', async () => {
+    const sink = (name: string) => ({ name, logHyperparams: async () => {}, logMetrics: async () => {}, flush: async () => {}, close: async () => {} });
+    const run = async (loggers: ReturnType<typeof sink>[]) => {
+      const { train, model } = await smallSetup({ rows: 64 });
+      const warnings: string[] = [];
+      await new SAETrainer({ model, trainDataloader: train, epochs: 1, saveCheckpoints: false, handleSignals: false, logToWandb: true, loggers, warn: (m) => void warnings.push(m) }).train();
+      return warnings.filter((w) => /no W&B logger/.test(w));
+    };
+    expect(await run([sink('console')])).toHaveLength(1);
+    expect(await run([{ ...sink('fan-out'), loggers: [sink('console'), sink('wandb')] } as ReturnType<typeof sink>])).toEqual([]);
+  });
+
   it('rejects invalid options naming the key', async () => {
     const { train, model } = await smallSetup({ rows: 64 });
     expect(() => new SAETrainer({ model, trainDataloader: train, epochs: 0 })).toThrow(/epochs/);

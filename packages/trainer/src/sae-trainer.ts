@@ -12,7 +12,7 @@ import { globalNorm } from './gradients/global-norm.js';
 import { chainTransforms } from './gradients/gradient-transform.js';
 import { HookRunner, type HookRegistration } from './hooks/hook-runner.js';
 import type { CheckpointInfo, EvalMetrics, StepMetrics, TrainerControl, TrainerState, TrainResult } from './hooks/trainer-hooks.js';
-import { loggerHooks } from './hooks/trainer-logger.js';
+import { loggerHooks, type TrainerLogger } from './hooks/trainer-logger.js';
 import { evaluate } from './metrics/evaluate.js';
 import { FeatureActivity } from './metrics/feature-activity.js';
 import { buildSchedule } from './schedules/build-schedule.js';
@@ -102,7 +102,9 @@ export class SAETrainer {
     const hooks = this.#hookRunner();
     const control = this.#control();
     const removeSignals = o.handleSignals ? this.#installSignals(control) : () => {};
-    if (o.logToWandb && !(o.loggers ?? []).some((l) => l.name === 'wandb')) {
+    // A fan-out logger lists the loggers it feeds: look inside it too.
+    const names = (l: TrainerLogger): string[] => [l.name, ...((l as { loggers?: readonly TrainerLogger[] }).loggers ?? []).flatMap(names)];
+    if (o.logToWandb && !(o.loggers ?? []).flatMap(names).includes('wandb')) {
       this.#warn('logToWandb is set but no W&B logger is attached; use createWandbLogger from @deeplens/loggers/wandb (the deeplens CLI attaches it)');
     }
     let result: TrainResult | undefined;

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { configFromYaml } from './config-from-yaml.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'deeplens-yaml-'));
@@ -10,6 +10,7 @@ const write = (name: string, text: string) => {
   writeFileSync(p, text);
   return p;
 };
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('configFromYaml', () => {
   it("reads the tutorial's config.yaml unchanged", () => {
