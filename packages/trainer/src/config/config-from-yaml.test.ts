@@ -13,6 +13,12 @@ const write = (name: string, text: string) => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('configFromYaml', () => {
+  it('passes over the data/optim/trainer sections the CLI reads, and still rejects other unknown keys', () => {
+    const p = write('sections.yaml', 'input_dims: 8\nn_features: 32\nk: 4\ntrainer:\n  epochs: 3\noptim:\n  lr: 0.01\ndata:\n  batch_size: 8\n');
+    expect(configFromYaml(p)).toMatchObject({ inputDims: 8, nFeatures: 32, k: 4 });
+    expect(() => configFromYaml(write('typo.yaml', 'input_dims: 8\nn_features: 32\nk: 4\ntrainr:\n  epochs: 3\n'))).toThrow(/trainr: unknown key/);
+  });
+
   it("reads the tutorial's config.yaml unchanged", () => {
     const p = write('config.yaml', `input_dims: 3072        # GPT-2 MLP intermediate dimension
 n_features: 24576       # Number of learned features (8x expansion)

@@ -23,7 +23,14 @@ export function modelConfigFromObject(raw: unknown, source: string): SaeConfigIn
   return modelConfigToInput(parsed.data);
 }
 
-/** SAETrainer.config_from_yaml: the tutorial's config.yaml (model keys only) → SparseAutoencoder config. */
+/** The sections a config.yaml may hold beside the model keys (read by the CLI; configFromYaml passes over them). */
+export const CONFIG_SECTIONS = ['data', 'optim', 'trainer'] as const;
+
+/**
+ * SAETrainer.config_from_yaml: the model keys of a config.yaml → SparseAutoencoder config. The
+ * `data:`, `optim:` and `trainer:` sections the same file may hold (for the CLI) are passed over;
+ * any other unknown key is an error.
+ */
 export function configFromYaml(path: string): SaeConfigInput {
   let text: string;
   try {
@@ -31,5 +38,9 @@ export function configFromYaml(path: string): SaeConfigInput {
   } catch (error) {
     throw new DataFileNotFoundError(`config file ${path} cannot be read`, { cause: error });
   }
-  return modelConfigFromObject(parseYaml(text, path), path);
+  const raw = parseYaml(text, path);
+  const model = raw && typeof raw === 'object' && !Array.isArray(raw)
+    ? Object.fromEntries(Object.entries(raw).filter(([key]) => !(CONFIG_SECTIONS as readonly string[]).includes(key)))
+    : raw;
+  return modelConfigFromObject(model, path);
 }
