@@ -121,7 +121,7 @@ describe('stopping and not losing work', () => {
     const killAt = 10 + Math.floor(Math.random() * 180); // of 206 steps
     const victim = start(['train', ...args, '--out', 'k9'], (out, child) => {
       // One line per step (Step [i/n] counts within the epoch).
-      if (out.match(/^Step \[/gm)?.length! >= killAt && child.exitCode === null && !child.killed) child.kill('SIGKILL');
+      if ((out.match(/^Step \[/gm)?.length ?? 0) >= killAt && child.exitCode === null && !child.killed) child.kill('SIGKILL');
     });
     const killed = await victim.done;
     expect(killed.signal, `killed at step ${killAt}`).toBe('SIGKILL');
