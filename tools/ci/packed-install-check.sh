@@ -33,29 +33,39 @@ echo "$out" | grep -q "Best model: " || { echo "packed CLI demo failed:"; echo "
 npx --no-install deeplens backends | grep -q '^wasm .*← auto$'
 echo "packed CLI: deeplens demo trained on wasm; $(echo "$out" | grep -o 'fvu: [0-9.]*' | tail -1)"
 
-# The README's examples, exactly as written: its config.yaml, its shell commands with the packed
-# CLI, and its TypeScript file with the packed libraries. The activations are 768 wide like the
-# README's config (an .npy under the README's .pt name: the format is read from the content).
-node "$root/tools/ci/readme-blocks.mjs" "$root/README.md" "$work/readme" >/dev/null
+# The README's and the getting-started page's examples, exactly as written: the config.yaml, the
+# shell commands with the packed CLI, and the TypeScript file with the packed libraries. The
+# activations are as wide as the config's input_dims (an .npy under the docs' .pt names: the
+# format is read from the content).
 acts() {
   mkdir -p saved_features
   node -e '
-    const rows = 640, cols = 768, head = "{\x27descr\x27: \x27<f4\x27, \x27fortran_order\x27: False, \x27shape\x27: (" + rows + ", " + cols + "), }";
-    const pad = 64 - ((10 + head.length + 1) % 64);
-    const header = Buffer.from("\x93NUMPY\x01\x00" + "  " + head + " ".repeat(pad) + "\n", "latin1");
-    header.writeUInt16LE(head.length + pad + 1, 8);
-    const data = new Float32Array(rows * cols);
-    for (let i = 0; i < data.length; i++) data[i] = Math.max(0, Math.sin(i * 0.731) * Math.cos(i * 0.0173));
-    require("fs").writeFileSync("saved_features/features_layer_3_100000.pt", Buffer.concat([header, Buffer.from(data.buffer)]));'
+    const cols = Number(/^input_dims: *(\d+)/m.exec(require("fs").readFileSync("config.yaml", "utf8"))[1]);
+    const write = (path, rows, phase) => {
+      const head = "{\x27descr\x27: \x27<f4\x27, \x27fortran_order\x27: False, \x27shape\x27: (" + rows + ", " + cols + "), }";
+      const pad = 64 - ((10 + head.length + 1) % 64);
+      const header = Buffer.from("\x93NUMPY\x01\x00" + "  " + head + " ".repeat(pad) + "\n", "latin1");
+      header.writeUInt16LE(head.length + pad + 1, 8);
+      const data = new Float32Array(rows * cols);
+      for (let i = 0; i < data.length; i++) data[i] = Math.max(0, Math.sin(i * 0.731 + phase) * Math.cos(i * 0.0173));
+      require("fs").writeFileSync(path, Buffer.concat([header, Buffer.from(data.buffer)]));
+    };
+    write("saved_features/features_layer_3_100000.pt", 640, 0);
+    write("held_out.pt", 160, 1);'
 }
-cd "$work/cli"
-cp "$work/readme/config.yaml" . && acts
-( deeplens() { npx --no-install deeplens "$@"; }; set -e; source "$work/readme/sh" ) > readme-sh.log 2>&1 || { echo "README shell commands failed:"; cat readme-sh.log; exit 1; }
-grep -q "Exported " readme-sh.log || { echo "README shell commands did not export:"; cat readme-sh.log; exit 1; }
-echo "README shell commands: train, eval, info, export, backends ran with the packed CLI"
-
-project readme-ts "$(tgz core)" "$(tgz trainer)" "$(tgz loggers)" "$(tgz backend-wasm)" "tsx@$(sed -n 's/^  tsx: //p' "$root/pnpm-workspace.yaml")"
-cp "$work/readme/config.yaml" "$work/readme/train-sae.ts" . && acts
-npx --no-install tsx train-sae.ts > readme-ts.log 2>&1 || { echo "README TypeScript example failed:"; cat readme-ts.log; exit 1; }
-grep -q "^Step \[" readme-ts.log && grep -q "^FVU [0-9.]*; model saved to saved_models/" readme-ts.log || { echo "README TypeScript example printed no progress:"; cat readme-ts.log; exit 1; }
-echo "README TypeScript example: $(tail -1 readme-ts.log)"
+project examples-ts "$(tgz core)" "$(tgz trainer)" "$(tgz loggers)" "$(tgz backend-wasm)" "tsx@$(sed -n 's/^  tsx: //p' "$root/pnpm-workspace.yaml")"
+for doc in README.md apps/docs/pages/getting-started.md; do
+  name=$(basename "$doc" .md)
+  node "$root/tools/ci/readme-blocks.mjs" "$root/$doc" "$work/blocks-$name" >/dev/null
+  mkdir -p "$work/cli/$name" && cd "$work/cli/$name"
+  cp "$work/blocks-$name/config.yaml" . && acts
+  ( deeplens() { npx --no-install deeplens "$@"; }; set -e; source "$work/blocks-$name/sh" ) > sh.log 2>&1 || { echo "$doc: shell commands failed:"; cat sh.log; exit 1; }
+  grep -q "^FVU: " sh.log || { echo "$doc: shell commands evaluated nothing:"; cat sh.log; exit 1; }
+  echo "$doc: shell commands ran with the packed CLI"
+  mkdir -p "$work/examples-ts/$name" && cd "$work/examples-ts/$name"
+  cp "$work/blocks-$name/config.yaml" "$work/blocks-$name/train-sae.ts" . && acts
+  npx --no-install tsx train-sae.ts > ts.log 2>&1 || { echo "$doc: TypeScript example failed:"; cat ts.log; exit 1; }
+  grep -q "^Step \[" ts.log && grep -q "^FVU [0-9.]*; model saved to saved_models/" ts.log || { echo "$doc: TypeScript example printed no progress:"; cat ts.log; exit 1; }
+  echo "$doc: TypeScript example: $(tail -1 ts.log)"
+done
+grep -q "Exported " "$work/cli/README/sh.log" || { echo "README: export did not run"; exit 1; }
