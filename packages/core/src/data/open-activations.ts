@@ -24,8 +24,9 @@ export async function openActivations(spec: string | readonly string[], options:
   try {
     const formats: ActivationFileFormat[] = [];
     for (const f of files) {
-      formats.push(await sniffActivationFile(f));
-      sources.push(await openActivationFile(f, options));
+      const format = await sniffActivationFile(f);
+      formats.push(format);
+      sources.push(await openByFormat(f, format, options));
     }
     // A key selects a tensor in .pt dicts and .safetensors files; when no file has tensors to select from, it is a mistake.
     if (options.key !== undefined && formats.every((f) => f === 'npy')) {
@@ -72,7 +73,11 @@ export async function sniffActivationFile(file: string): Promise<ActivationFileF
 
 /** Open one activation file, detecting .npy, .pt (zip) or safetensors from its content. */
 export async function openActivationFile(file: string, options: OpenActivationsOptions = {}): Promise<ActivationSource> {
-  switch (await sniffActivationFile(file)) {
+  return openByFormat(file, await sniffActivationFile(file), options);
+}
+
+function openByFormat(file: string, format: ActivationFileFormat, options: OpenActivationsOptions): Promise<ActivationSource> {
+  switch (format) {
     case 'npy':
       return openNpy(file, options);
     case 'pt':
