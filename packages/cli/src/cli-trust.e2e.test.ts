@@ -144,7 +144,9 @@ describe('stopping and not losing work', () => {
     expect(r.err).not.toMatch(/EPIPE|internal error/);
     const [name] = await readdir(join(cwd, 'pipe', 'small'));
     const metrics = (await readFile(join(cwd, 'pipe', 'small', name!, 'metrics.jsonl'), 'utf8')).trim().split('\n');
-    expect(metrics.at(-1)).toMatch(/"status":"completed"|eval/);
+    // The last line is the final evaluation at step 30 (2 epochs of 15): the run went on after head left.
+    expect(JSON.parse(metrics.at(-1)!)).toMatchObject({ step: 30, global_step: 30, epoch: 1 });
+    expect(JSON.parse(metrics.at(-1)!)['eval/fvu']).toEqual(expect.any(Number));
     const whole = sh(`deeplens train ${SMALL.join(' ')} --out pipe2 --epochs 2 | cat`);
     expect(whole.code).toBe(0);
     expect(whole.out).toMatch(/Training completed after 30 steps[\s\S]*Best model: /);
