@@ -33,7 +33,6 @@ export interface TrainOptions {
   forceResume?: boolean;
 }
 
-
 /** DeepLens's SAETrainer. See hooks/trainer-hooks.ts for the exact order of the loop. */
 export class SAETrainer {
   /** DeepLens's SAETrainer.config_from_yaml. */
@@ -90,7 +89,8 @@ export class SAETrainer {
     const started = performance.now();
     await this.#resolveDevice();
     if (trainOptions.initFrom) await this.#initFrom(trainOptions.initFrom);
-    this.#dataPrints = await this.#fingerprintData();
+    // Recorded with the training state, and compared on resume; a run that saves nothing needs none.
+    if (o.saveCheckpoints || trainOptions.resumeFrom) this.#dataPrints = await this.#fingerprintData();
     if (trainOptions.resumeFrom) await this.#resume(trainOptions.resumeFrom, trainOptions.forceResume ?? false);
     else if (o.saveCheckpoints) this.#runDir = await createRunDir(o.outputDir, o.modelName);
     this.#lastStateSave = { at: performance.now(), step: this.#s.globalStep };
