@@ -2,17 +2,20 @@
 # Pack every publishable package (pnpm pack: workspace: and catalog: versions become real ones) and
 # install the tarballs into fresh npm projects outside the workspace, as users would: core alone,
 # core + trainer + loggers, and the CLI alone (`npx deeplens demo`). Dependencies come from the registry.
+# The build, pack and CLI install are the README's own commands, run as written with HOME in a
+# scratch folder (npm's cache and pnpm's store stay the machine's).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 export NX_DAEMON=false NX_NO_CLOUD=true CI=true
-pnpm exec nx run-many -t build --output-style=static >/dev/null
 work=$(mktemp -d "${TMPDIR:-/tmp}/packed-XXXXXX")
 trap 'rm -rf "$work"' EXIT
-for p in core trainer loggers backend-wasm cli; do
-  (cd "packages/$p" && pnpm pack --pack-destination "$work" >/dev/null)
-done
-tgz() { ls "$work"/deeplens-"$1"-*.tgz; }
+node "$root/tools/ci/readme-blocks.mjs" "$root/README.md" "$work/blocks-README" >/dev/null
+export npm_config_cache=${npm_config_cache:-$(npm config get cache)}
+mkdir -p "$work/.config/pnpm" && echo "store-dir=$(pnpm store path)" > "$work/.config/pnpm/rc"
+(export HOME="$work"; set -e; source "$work/blocks-README/install.sh") > "$work/install.log" 2>&1 || { echo "README install commands failed:"; cat "$work/install.log"; exit 1; }
+echo "README install commands: built, packed $(ls "$work/deeplens-tarballs" | wc -l) tarballs, installed the CLI"
+tgz() { ls "$work"/deeplens-tarballs/deeplens-"$1"-*.tgz; }
 project() {
   mkdir -p "$work/$1" && cd "$work/$1"
   echo '{ "name": "user-project", "private": true, "type": "module" }' > package.json
@@ -25,8 +28,8 @@ cp "$root/tools/ci/packed/core-alone.mjs" . && node core-alone.mjs
 project trainer-loggers "$(tgz core)" "$(tgz trainer)" "$(tgz loggers)"
 cp "$root/tools/ci/packed/trainer-loggers.mjs" . && node trainer-loggers.mjs
 
-# The CLI is one bundle with the wasm kernels beside it: its tarball installs alone.
-project cli "$(tgz cli)"
+# The CLI is one bundle with the wasm kernels beside it: its tarball installed alone (the README's last line).
+cd "$work/my-sae-project"
 out=$(npx --no-install deeplens demo --epochs 1 2>&1)
 echo "$out" | grep -q "on backend 'wasm'" || { echo "packed CLI demo did not train on wasm:"; echo "$out"; exit 1; }
 echo "$out" | grep -q "Best model: " || { echo "packed CLI demo failed:"; echo "$out"; exit 1; }
@@ -56,8 +59,8 @@ acts() {
 project examples-ts "$(tgz core)" "$(tgz trainer)" "$(tgz loggers)" "$(tgz backend-wasm)" "tsx@$(sed -n 's/^  tsx: //p' "$root/pnpm-workspace.yaml")"
 for doc in README.md apps/docs/pages/getting-started.md; do
   name=$(basename "$doc" .md)
-  node "$root/tools/ci/readme-blocks.mjs" "$root/$doc" "$work/blocks-$name" >/dev/null
-  mkdir -p "$work/cli/$name" && cd "$work/cli/$name"
+  [ -d "$work/blocks-$name" ] || node "$root/tools/ci/readme-blocks.mjs" "$root/$doc" "$work/blocks-$name" >/dev/null
+  mkdir -p "$work/my-sae-project/$name" && cd "$work/my-sae-project/$name"
   cp "$work/blocks-$name/config.yaml" . && acts
   ( deeplens() { npx --no-install deeplens "$@"; }; set -e; source "$work/blocks-$name/sh" ) > sh.log 2>&1 || { echo "$doc: shell commands failed:"; cat sh.log; exit 1; }
   grep -q "^FVU: " sh.log || { echo "$doc: shell commands evaluated nothing:"; cat sh.log; exit 1; }
@@ -68,4 +71,16 @@ for doc in README.md apps/docs/pages/getting-started.md; do
   grep -q "^Step \[" ts.log && grep -q "^FVU [0-9.]*; model saved to saved_models/" ts.log || { echo "$doc: TypeScript example printed no progress:"; cat ts.log; exit 1; }
   echo "$doc: TypeScript example: $(tail -1 ts.log)"
 done
-grep -q "Exported " "$work/cli/README/sh.log" || { echo "README: export did not run"; exit 1; }
+grep -q "Exported " "$work/my-sae-project/README/sh.log" || { echo "README: export did not run"; exit 1; }
+
+# The loggers page's custom logger and the backends page's conformance file, as written.
+node "$root/tools/ci/readme-blocks.mjs" "$root/apps/docs/pages/loggers.md" "$work/blocks-loggers" >/dev/null
+mkdir -p "$work/examples-ts/loggers" && cd "$work/examples-ts/loggers"
+cp "$work/blocks-loggers/print-loss.ts" . && npx --no-install tsx print-loss.ts > ts.log 2>&1 || { echo "loggers.md: example failed:"; cat ts.log; exit 1; }
+[ "$(grep -c '^step [0-9]*: loss [0-9.]*$' ts.log)" -ge 4 ] || { echo "loggers.md: the logger printed no losses:"; cat ts.log; exit 1; }
+echo "apps/docs/pages/loggers.md: custom logger printed $(grep -c '^step' ts.log) losses"
+node "$root/tools/ci/readme-blocks.mjs" "$root/apps/docs/pages/backends.md" "$work/blocks-backends" >/dev/null
+project my-backend "$(tgz core)" "vitest@$(sed -n 's/^  vitest: //p' "$root/pnpm-workspace.yaml")"
+cp "$work/blocks-backends/my-backend.test.ts" . && npx --no-install vitest run --reporter=verbose > vitest.log 2>&1 || { echo "backends.md: conformance file failed:"; cat vitest.log; exit 1; }
+grep -q "layerNorm.*declared unsupported (no kernel yet), throws UnsupportedOpError" vitest.log || { echo "backends.md: the declared op was not checked:"; cat vitest.log; exit 1; }
+echo "apps/docs/pages/backends.md: conformance suite on the packed core: $(sed 's/\x1b\[[0-9;]*m//g' vitest.log | grep -E '^ +Tests ' | xargs)"
