@@ -73,6 +73,12 @@ for doc in README.md apps/docs/pages/getting-started.md; do
 done
 grep -q "Exported " "$work/my-sae-project/README/sh.log" || { echo "README: export did not run"; exit 1; }
 
+# The core package's example, copied into a user's project as its header says.
+mkdir -p "$work/examples-ts/core-example" && cd "$work/examples-ts/core-example"
+cp "$root/packages/core/examples/train-small-sae.ts" . && npx --no-install tsx train-small-sae.ts > ts.log 2>&1 || { echo "core example failed:"; cat ts.log; exit 1; }
+grep -q "recovered features: MMCS" ts.log || { echo "core example printed no result:"; cat ts.log; exit 1; }
+echo "packages/core/examples/train-small-sae.ts: $(tail -1 ts.log)"
+
 # The loggers page's custom logger and the backends page's conformance file, as written.
 node "$root/tools/ci/readme-blocks.mjs" "$root/apps/docs/pages/loggers.md" "$work/blocks-loggers" >/dev/null
 mkdir -p "$work/examples-ts/loggers" && cd "$work/examples-ts/loggers"

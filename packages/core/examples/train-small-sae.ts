@@ -1,7 +1,9 @@
 /**
- * Train a small TopK SAE on synthetic data with known features, using only @deeplens/core:
+ * Train a small TopK SAE on synthetic data with known features, using only @deeplens/core.
  *
- *   pnpm --filter @deeplens/core example
+ * In this repository:                 pnpm --filter @deeplens/core example
+ * In your own project (a folder with the @deeplens/core tarball installed, see the README's
+ * "Using it"): copy this file there and run  npx tsx train-small-sae.ts
  */
 import { pathToFileURL } from 'node:url';
 import {
