@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import {
   assertRank, assertSameShape, CpuBackend, featureMatrixWidth, InvalidArgumentError, matmulAccumulateDims, matmulDims, shapeToString,
-  ShapeMismatchError, sparseDims,
+  ShapeMismatchError, sparseDims, UnsupportedOpError,
   type ActivationKind, type AdamHyperparams, type BackendCapabilities, type EncodedTopK, type MatmulOptions,
   type ReduceAxis, type ReduceKind, type SparseRows, type Tensor,
 } from '@deeplens/core';
@@ -61,7 +61,7 @@ const B_PACKED = 1;
 const B_RAW = 2;
 const B_RAW_TRANSPOSED = 3;
 type BLayout = typeof B_IN_PLACE | typeof B_PACKED | typeof B_RAW | typeof B_RAW_TRANSPOSED;
-const ACT_CODE: Record<ActivationKind, number> = { relu: 1, silu: 2 };
+const ACT_CODE = { relu: 1, silu: 2 } as const;
 const REDUCE_CODE: Record<ReduceKind, number> = { sum: 0, sumAbs: 1, sumSquares: 2, countNonZero: 3, countNonFinite: 4 };
 const OP_CODE = { add: 0, sub: 1, mul: 2 } as const;
 
@@ -84,7 +84,10 @@ export function wasmSettings(options: Pick<WasmBackendOptions, 'threads' | 'rela
  * code working on the same memory.
  */
 export class WasmBackend extends CpuBackend {
-  override readonly capabilities: BackendCapabilities = { bf16: false, syncRead: true, sparseYOffset: true, encodeXOffset: true, maxMemoryBytes: 2 ** 32 };
+  override readonly capabilities: BackendCapabilities = {
+    bf16: false, syncRead: true, floatBits: 32, ieeeNonFinite: true, inPlace: 'native', activations: ['relu', 'silu'],
+    sparseYOffset: true, encodeXOffset: true, maxMemoryBytes: 2 ** 32,
+  };
   readonly threads: number;
   /** The kernel build in use: 'relaxed-simd' (fused multiply-add) or 'simd'. */
   readonly kernelFlavor: KernelFlavor;
@@ -289,7 +292,7 @@ export class WasmBackend extends CpuBackend {
     const bPtr = this.#f32ptr(bias, 'encodeTopK');
     // Screened in int16 when the policy says so (false: W is not finite — float32 then).
     const screened = rows > 0 && this.#shouldScreen(rows, d, cols, k)
-      && this.#encodeScreened(xPtr, rows, d, cols, this.#f32ptr(w, 'encodeTopK'), bPtr, k, ACT_CODE[activation], xoff, values, indices, preAtK);
+      && this.#encodeScreened(xPtr, rows, d, cols, this.#f32ptr(w, 'encodeTopK'), bPtr, k, this.#actCode(activation, 'encodeTopK'), xoff, values, indices, preAtK);
     if (!screened && rows > 0 && rows < PACK_MIN_ROWS) {
       // Few rows: the product is bound by reading W, so threads split W's columns (each reads its
       // half once) into a small [rows, cols] block; then top-k per row.
@@ -301,7 +304,7 @@ export class WasmBackend extends CpuBackend {
       try {
         this.#gemm(xPtr, false, rows, d, cols, packed ? packed.byteOffset : wPtr, direct ? B_IN_PLACE : B_PACKED, bPtr, pre.byteOffset, scratch.byteOffset, true, xoff);
         const per = Math.max(this.#gemmScratch, 2 * k) * 4;
-        this.#pool.run('top_k_abs', rows, (r0, r1, slice) => [pre.byteOffset, cols, k, ACT_CODE[activation], values.byteOffset, indices.byteOffset, preAtK.byteOffset, scratch.byteOffset + slice * per, r0, r1], this.#k.top_k_abs, 1);
+        this.#pool.run('top_k_abs', rows, (r0, r1, slice) => [pre.byteOffset, cols, k, this.#actCode(activation, 'encodeTopK'), values.byteOffset, indices.byteOffset, preAtK.byteOffset, scratch.byteOffset + slice * per, r0, r1], this.#k.top_k_abs, 1);
       } finally {
         this.arrays.free(scratch);
         if (packed) this.arrays.free(packed);
@@ -317,7 +320,7 @@ export class WasmBackend extends CpuBackend {
       const scratch = this.arrays.allocFloat32(this.threads * per);
       try {
         const args = (r0: number, r1: number, slice: number) => [
-          xPtr, rows, d, cols, wPtr, 1, bPtr, k, ACT_CODE[activation], values.byteOffset, indices.byteOffset,
+          xPtr, rows, d, cols, wPtr, 1, bPtr, k, this.#actCode(activation, 'encodeTopK'), values.byteOffset, indices.byteOffset,
           preAtK.byteOffset, scratch.byteOffset + slice * per * 4, r0, r1, xoff,
         ];
         // Threads take whole strips of rows, so only the last block of all has a partial strip.
@@ -496,6 +499,12 @@ export class WasmBackend extends CpuBackend {
     return this.wrap(out, a.shape);
   }
 
+  #actCode(kind: ActivationKind, op: string): number {
+    const code = (ACT_CODE as Record<string, number>)[kind];
+    if (code === undefined) throw new UnsupportedOpError(this.name, `${op} '${kind}'`);
+    return code;
+  }
+
   #binaryOp(op: keyof typeof OP_CODE, a: Tensor, b: Tensor): Tensor {
     assertSameShape(op, a, b);
     const [ap, bp] = [this.#f32ptr(a, op), this.#f32ptr(b, op)];
@@ -505,14 +514,17 @@ export class WasmBackend extends CpuBackend {
   }
 
   override add(a: Tensor, b: Tensor): Tensor {
+    if (!sameShape(a, b)) return super.add(a, b); // broadcasting: the reference kernel
     return this.#binaryOp('add', a, b);
   }
 
   override sub(a: Tensor, b: Tensor): Tensor {
+    if (!sameShape(a, b)) return super.sub(a, b); // broadcasting: the reference kernel
     return this.#binaryOp('sub', a, b);
   }
 
   override mul(a: Tensor, b: Tensor): Tensor {
+    if (!sameShape(a, b)) return super.mul(a, b); // broadcasting: the reference kernel
     return this.#binaryOp('mul', a, b);
   }
 
@@ -539,7 +551,7 @@ export class WasmBackend extends CpuBackend {
   override activation(x: Tensor, kind: ActivationKind): Tensor {
     const xp = this.#f32ptr(x, 'activation');
     const out = this.arrays.allocFloat32(x.size);
-    this.#elementwise('activation', x.size, (i0, i1) => [xp, ACT_CODE[kind], out.byteOffset, i0, i1]);
+    this.#elementwise('activation', x.size, (i0, i1) => [xp, this.#actCode(kind, 'activation'), out.byteOffset, i0, i1]);
     return this.wrap(out, x.shape);
   }
 
@@ -547,14 +559,14 @@ export class WasmBackend extends CpuBackend {
     assertSameShape('activationGrad', dy, pre);
     const [gp, hp] = [this.#f32ptr(dy, 'activationGrad'), this.#f32ptr(pre, 'activationGrad')];
     const out = this.arrays.allocFloat32(dy.size);
-    this.#elementwise('activation_grad', dy.size, (i0, i1) => [gp, hp, ACT_CODE[kind], 0, out.byteOffset, i0, i1]);
+    this.#elementwise('activation_grad', dy.size, (i0, i1) => [gp, hp, this.#actCode(kind, 'activation'), 0, out.byteOffset, i0, i1]);
     return this.wrap(out, dy.shape);
   }
 
   override activationGradInPlace(dy: Tensor, pre: Tensor, kind: ActivationKind, l1 = 0): void {
     assertSameShape('activationGradInPlace', dy, pre);
     const [gp, hp] = [this.#f32ptr(dy, 'activationGradInPlace'), this.#f32ptr(pre, 'activationGradInPlace')];
-    this.#elementwise('activation_grad', dy.size, (i0, i1) => [gp, hp, ACT_CODE[kind], l1, gp, i0, i1], true);
+    this.#elementwise('activation_grad', dy.size, (i0, i1) => [gp, hp, this.#actCode(kind, 'activation'), l1, gp, i0, i1], true);
   }
 
   override reduce(x: Tensor, kind: ReduceKind, axis?: ReduceAxis): Tensor {
@@ -633,4 +645,8 @@ export class WasmBackend extends CpuBackend {
   override dispose(): void {
     void this.#pool.dispose();
   }
+}
+
+function sameShape(a: Tensor, b: Tensor): boolean {
+  return a.shape.length === b.shape.length && a.shape.every((s, i) => s === b.shape[i]);
 }

@@ -9,9 +9,17 @@ export type { DeepLensErrorCode, DeepLensErrorOptions } from './errors.js';
 export { disposeSparse, shapeToString, sizeOf } from './backend/tensor.js';
 export type { DType, Shape, SparseRows, Tensor } from './backend/tensor.js';
 export type {
-  ActivationKind, AdamHyperparams, Backend, BackendCapabilities, EncodedTopK, FusedSparseOps, LayerNormGrads,
-  LayerNormResult, MatmulOptions, MatmulPrecision, MemoryInfo, ReduceAxis, ReduceKind,
+  ActivationKind, AdamHyperparams, Backend, BackendCapabilities, BackendOpName, BuiltinActivation, EncodedTopK, FusedSparseOps,
+  LayerNormGrads, LayerNormResult, MatmulOptions, MatmulPrecision, MemoryInfo, OptionalOps, ReduceAxis, ReduceKind,
 } from './backend/backend.js';
+export type { ElementwiseOpName, ElementwiseOps } from './backend/elementwise-ops.js';
+export { broadcastShape } from './backend/broadcast.js';
+export { activation, activationDefinition, activationGrad, defineActivation, hasNativeActivation } from './backend/activations.js';
+export type { ActivationDefinition } from './backend/activations.js';
+export { addRowVector } from './backend/add-row-vector.js';
+export { normalizeRowsInPlace } from './backend/normalize-rows-in-place.js';
+export { scaleInPlace } from './backend/scale-in-place.js';
+export { adamUpdate } from './optim/adam-update.js';
 export type { Availability, BackendPlugin } from './backend/backend-plugin.js';
 export { BackendRegistry } from './backend/backend-registry.js';
 export type { BackendStatus, CreateBackendOptions } from './backend/backend-registry.js';
@@ -44,8 +52,10 @@ export type { SaeParamName } from './sae/sae-params.js';
 export { initSaeParams } from './sae/init-params.js';
 export { SparseAutoencoder } from './sae/sparse-autoencoder.js';
 export type {
-  CreateSaeOptions, ForwardOutput, GradientOptions, LossAndGrads, LossOptions, LossTerms, SaeFromArraysOptions,
+  CreateSaeOptions, DeviceGradientOptions, DeviceLossAndGrads, ForwardOutput, GradientOptions, LossAndGrads, LossOptions, SaeFromArraysOptions,
 } from './sae/sparse-autoencoder.js';
+export { DeviceLosses, lossTermsFromSums, PACKED_LOSS_SUMS } from './sae/device-losses.js';
+export type { LossSums, LossTerms } from './sae/device-losses.js';
 
 export { Adam, AdamW } from './optim/adam.js';
 export type { AdamOptions } from './optim/adam.js';

@@ -1,15 +1,16 @@
 import { join } from 'node:path';
 import {
   Adam, normStatsToJson, readModelFile, removeStaleTempFiles, saeConfigToSnakeCase, saveSae,
-  type Batch, type LossTerms, type MatmulPrecision, type Optimizer, type SparseAutoencoder, type Tensor,
+  type Batch, type DeviceLosses, type MatmulPrecision, type Optimizer, type SparseAutoencoder, type Tensor,
 } from '@deeplens/core';
 import { BEST_MODEL_FILE, createRunDir, epochModelFile, stepModelFile } from './checkpoint/run-dir.js';
 import { loadTrainingState, saveTrainingState, TRAINING_STATE_VERSION, type TrainingProgress } from './checkpoint/training-state.js';
 import { configFromYaml } from './config/config-from-yaml.js';
 import { ResumeError, TrainerOptionsError, TrainingDivergedError } from './errors.js';
 import { clipByGlobalNorm } from './gradients/clip-by-global-norm.js';
-import { globalNorm } from './gradients/global-norm.js';
-import { chainTransforms } from './gradients/gradient-transform.js';
+import { globalNormSquared } from './gradients/global-norm.js';
+import { chainTransforms, gradientContext } from './gradients/gradient-transform.js';
+import { DivergenceMonitor } from './health/divergence-monitor.js';
 import { HookRunner, type HookRegistration } from './hooks/hook-runner.js';
 import type { CheckpointInfo, EvalMetrics, StepMetrics, TrainerControl, TrainerState, TrainResult } from './hooks/trainer-hooks.js';
 import { loggerHooks, type TrainerLogger } from './hooks/trainer-logger.js';
@@ -52,6 +53,9 @@ export class SAETrainer {
   #lastEvalStep = -1;
   #bestModelPath: string | undefined;
   #warned = new Set<string>();
+  #health = new DivergenceMonitor();
+  /** When the current step began (data loading included), for tokens/s. */
+  #stepStarted = 0;
   /** When and at which step the training state was last saved (periodic saves count from there). */
   #lastStateSave = { at: 0, step: 0 };
   #dataPrints: NonNullable<TrainingProgress['data']> | undefined;
@@ -111,24 +115,23 @@ export class SAETrainer {
     try {
       await hooks.call('onTrainStart', this.#state(), control);
       for (; this.#s.epoch < o.epochs; this.#s.epoch++, this.#s.batchInEpoch = 0) {
-        let t0 = performance.now();
+        // tokens/s counts data loading and the step, not evaluations or hooks.
+        this.#stepStarted = performance.now();
         for await (const batch of o.trainDataloader.epoch(this.#s.epoch, { startBatch: this.#s.batchInEpoch })) {
           const lr = this.#plateau ? this.#plateau.lr : schedule(this.#s.globalStep);
-          const metrics = await this.#step(batch, lr, precision, transform, hooks, control);
-          // Data loading and the step, not evaluations or hooks.
-          metrics.tokensPerSec = batch.rows / ((performance.now() - t0) / 1000);
-          await hooks.call('onStepEnd', this.#state(), metrics, control);
+          await this.#step(batch, lr, precision, transform, hooks, control);
           if (this.#s.globalStep % o.evalSteps === 0 || this.#wantEval) {
             await this.#evaluate(this.#wantEval ? 'request' : 'steps', hooks, control, precision);
           }
           if (this.#stop || this.#wantCheckpoint || this.#periodicSaveDue()) await this.#saveState(hooks, control);
           if (this.#stop) break;
           await yieldToEventLoop();
-          t0 = performance.now();
+          this.#stepStarted = performance.now();
         }
         if (this.#stop) break;
         await this.#endEpoch(hooks, control, precision);
       }
+      await this.#checkHealth();
       if (!this.#stop && !o.evalDataloader && this.#runDir) await this.#saveModel('best', join(this.#runDir, BEST_MODEL_FILE), hooks, control);
       result = this.#result(this.#stop ? (this.#stop.interrupted ? 'interrupted' : 'stopped') : 'completed', started);
       return result;
@@ -138,87 +141,130 @@ export class SAETrainer {
       throw error;
     } finally {
       removeSignals();
+      this.#health.dispose();
+      this.#activity.dispose();
       await hooks.call('onTrainEnd', this.#state(), result ?? this.#result('failed', started));
     }
   }
 
+  /**
+   * One optimiser step, queued on the backend without reading anything back: the loss terms, the
+   * firing record and the divergence check stay on the device. Only when a hook wants this step's
+   * metrics (its cadence) are they read — in one read, with the divergence record.
+   */
   async #step(
     batch: Batch, lr: number, precision: MatmulPrecision, transform: ReturnType<typeof chainTransforms>, hooks: HookRunner, control: TrainerControl,
-  ): Promise<StepMetrics> {
+  ): Promise<void> {
     const { backend } = this.#model;
     const x = uploadBatch(backend, batch, this.options.microBatchSize);
+    const step = this.#s.globalStep + 1;
+    this.#optimizer.learningRate = lr;
+    this.#s.lr = lr;
     let grads: Map<string, Tensor> | undefined;
+    let losses: DeviceLosses | undefined;
+    let normSq: Tensor | undefined;
     try {
-      if (this.options.optimizerInBackward) return await this.#stepInBackward(x, batch, lr, precision);
-      const out = await this.#model.lossAndGrads(x, { precision, firing: true });
-      grads = out.grads;
-      const step = this.#s.globalStep + 1;
-      if (!Number.isFinite(out.losses.total)) throw new TrainingDivergedError(step, 'the loss');
-      const gradNorm = await globalNorm(grads, backend);
-      if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(step, 'the gradient norm');
-      await transform.apply(grads, backend, { globalNorm: gradNorm });
-      await hooks.call('onBeforeOptimizerStep', this.#state(), grads, control);
-      this.#optimizer.learningRate = lr;
-      this.#s.lr = lr;
-      this.#optimizer.step(grads);
-      return this.#afterUpdate(out.losses, batch, lr, gradNorm);
+      if (this.options.optimizerInBackward) {
+        ({ losses, normSq } = await this.#stepInBackward(x, precision));
+      } else {
+        const out = await this.#model.lossAndGradsOnDevice(x, { precision, firing: true });
+        ({ grads, losses } = out);
+        normSq = globalNormSquared(grads, backend);
+        await transform.apply(grads, backend, gradientContext(grads, backend));
+        await hooks.call('onBeforeOptimizerStep', this.#state(), grads, control);
+        this.#optimizer.step(grads);
+      }
+      this.#health.record(backend, step, [losses.sums.sumSquaredError, losses.sums.sumAbsZ], normSq);
+      this.#model.postStep();
+      this.#activity.record(backend, losses.sums.firing!, batch.rows);
+      this.#s.globalStep++;
+      this.#s.batchInEpoch++;
+      if (hooks.wantsStepEnd(this.#state())) {
+        const metrics = await this.#readStepMetrics(losses, normSq, lr, batch.rows);
+        metrics.tokensPerSec = batch.rows / ((performance.now() - this.#stepStarted) / 1000);
+        await hooks.call('onStepEnd', this.#state(), metrics, control);
+      }
     } finally {
       for (const t of x) t.dispose();
       for (const g of grads?.values() ?? []) g.dispose();
+      losses?.dispose();
+      normSq?.dispose();
     }
   }
 
   /**
-   * optimizerInBackward: the loss is checked before the backward pass; each gradient is checked
-   * (backends with synchronous reads) and applied as it arrives, then freed.
+   * optimizerInBackward: each gradient is applied as the backward pass finishes it, then freed; its
+   * squared norm is summed on the backend for the divergence check and the reported norm.
    */
-  async #stepInBackward(x: readonly Tensor[], batch: Batch, lr: number, precision: MatmulPrecision): Promise<StepMetrics> {
+  async #stepInBackward(x: readonly Tensor[], precision: MatmulPrecision): Promise<{ losses: DeviceLosses; normSq: Tensor }> {
     const { backend } = this.#model;
-    const step = this.#s.globalStep + 1;
-    this.#optimizer.learningRate = lr;
-    this.#s.lr = lr;
-    const sums: Tensor[] = [];
+    let normSq: Tensor | undefined;
+    const update = this.#optimizer.beginStep!();
     try {
-      let update: ReturnType<NonNullable<Optimizer['beginStep']>> | undefined;
-      const out = await this.#model.lossAndGrads(x, {
+      const out = await this.#model.lossAndGradsOnDevice(x, {
         precision, firing: true,
-        beforeBackward: (losses) => {
-          if (!Number.isFinite(losses.total)) throw new TrainingDivergedError(step, 'the loss');
-          update = this.#optimizer.beginStep!();
-        },
         onGradient: (name, g) => {
           try {
-            const sum = backend.reduce(g, 'sumSquares');
-            sums.push(sum);
-            if (backend.readSync && !Number.isFinite(backend.readSync(sum)[0]!)) {
-              throw new TrainingDivergedError(step, `the gradient of ${name}`, {
-                hint: 'the parameters whose gradients came before it were already updated (optimizer_in_backward); the last saved checkpoint is intact. Lower the learning rate, check the data for NaN/Inf, or train without optimizer_in_backward and with grad_clip_norm',
-              });
+            const s = backend.reduce(g, 'sumSquares');
+            if (normSq) {
+              const sum = backend.add(normSq, s);
+              normSq.dispose();
+              s.dispose();
+              normSq = sum;
+            } else {
+              normSq = s;
             }
-            update!.update(name, g);
+            update.update(name, g);
           } finally {
             g.dispose();
           }
         },
       });
-      update!.finish();
-      const values = await Promise.all(sums.map((s) => backend.read(s)));
-      const gradNorm = Math.sqrt(values.reduce((a, v) => a + v[0]!, 0));
-      if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(step, 'the gradient norm');
-      return this.#afterUpdate(out.losses, batch, lr, gradNorm);
+      update.finish();
+      const result = { losses: out.losses, normSq: normSq! };
+      normSq = undefined;
+      return result;
     } finally {
-      for (const s of sums) s.dispose();
+      normSq?.dispose();
     }
   }
 
-  #afterUpdate(losses: LossTerms, batch: Batch, lr: number, gradNorm: number): StepMetrics {
-    this.#model.postStep();
-    this.#activity.update(losses.firing!, batch.rows);
-    this.#s.globalStep++;
-    this.#s.batchInEpoch++;
-    const m: StepMetrics = { loss: losses.total, mse: losses.mse, nonZeroFrac: losses.nonZeroFrac, lr, gradNorm, tokensPerSec: 0, rows: batch.rows };
-    if (this.#model.config.k === null) m.l1 = losses.l1;
+  /** Reads this step's loss terms, gradient norm and the divergence record in one read. */
+  async #readStepMetrics(losses: DeviceLosses, normSq: Tensor, lr: number, rows: number): Promise<StepMetrics> {
+    const { backend } = this.#model;
+    const packed = losses.pack();
+    const parts = [packed, normSq, ...(this.#health.pending ? [this.#health.pending] : [])];
+    const all = backend.concat(parts);
+    let values: Float32Array | Int32Array;
+    try {
+      values = await backend.read(all);
+    } finally {
+      all.dispose();
+      packed.dispose();
+    }
+    if (this.#health.pending) this.#throwIfDiverged(values.subarray(4, 6));
+    const terms = losses.termsFrom(values);
+    const m: StepMetrics = { loss: terms.total, mse: terms.mse, nonZeroFrac: terms.nonZeroFrac, lr, gradNorm: Math.sqrt(values[3]!), tokensPerSec: 0, rows };
+    if (this.#model.config.k === null) m.l1 = terms.l1;
     return m;
+  }
+
+  /**
+   * Reads the divergence record (one read) before anything is evaluated or saved, so no NaN model is
+   * ever written and the step that diverged is named exactly.
+   */
+  async #checkHealth(): Promise<void> {
+    const pending = this.#health.pending;
+    if (!pending) return;
+    this.#throwIfDiverged(await this.#model.backend.read(pending));
+  }
+
+  #throwIfDiverged(record: ArrayLike<number>): void {
+    const d = this.#health.resolve(record, this.#s.globalStep);
+    if (!d) return;
+    throw new TrainingDivergedError(d.step, d.what, {
+      hint: `the parameters in memory were updated with it${d.step < this.#s.globalStep ? ` (checked at step ${this.#s.globalStep}, the logging cadence)` : ''}; the last saved training state is intact (nothing is saved without this check). Lower the learning rate, set grad_clip_norm, or check the data for NaN/Inf (data.skip_non_finite)`,
+    });
   }
 
   async #endEpoch(hooks: HookRunner, control: TrainerControl, precision: MatmulPrecision): Promise<void> {
@@ -241,6 +287,8 @@ export class SAETrainer {
     this.#wantEval = false;
     const loader = this.options.evalDataloader;
     if (!loader) return undefined;
+    await this.#checkHealth();
+    await this.#activity.sync();
     const m = await evaluate(this.#model, loader, { precision, activity: this.#activity, trigger, microBatchSize: this.options.microBatchSize });
     this.#lastEval = m;
     this.#lastEvalStep = this.#s.globalStep;
@@ -256,6 +304,7 @@ export class SAETrainer {
   }
 
   async #saveModel(kind: CheckpointInfo['kind'], path: string, hooks: HookRunner, control: TrainerControl): Promise<void> {
+    await this.#checkHealth();
     const norm = this.options.trainDataloader.normStats;
     await saveSae(this.#model, path, { configExtras: this.#runConfig!.extras, ...(norm ? { normStats: norm } : {}) });
     if (kind === 'best') this.#bestModelPath = path;
@@ -272,6 +321,8 @@ export class SAETrainer {
     this.#wantCheckpoint = false;
     this.#lastStateSave = { at: performance.now(), step: this.#s.globalStep };
     if (!this.#runDir) return;
+    await this.#checkHealth();
+    await this.#activity.sync();
     const path = await saveTrainingState(this.#runDir, this.#model, this.#optimizer, this.#activity.lastFired, {
       version: TRAINING_STATE_VERSION,
       modelName: this.options.modelName,

@@ -1,6 +1,14 @@
+import type { ElementwiseOps } from './elementwise-ops.js';
 import type { DType, Shape, SparseRows, Tensor } from './tensor.js';
 
-export type ActivationKind = 'relu' | 'silu';
+/** The activations every DeepLens model knows; core composes them from primitives on any backend. */
+export type BuiltinActivation = 'relu' | 'silu';
+
+/**
+ * An activation's name: a built-in one, or one registered with `defineActivation`. A backend
+ * computes natively only the kinds it lists in `capabilities.activations`; core composes the rest.
+ */
+export type ActivationKind = BuiltinActivation | (string & {});
 
 /** Rounding applied to matmul inputs. 'bf16' keeps float32 accumulation (mixed precision). */
 export type MatmulPrecision = 'float32' | 'bf16';
@@ -45,11 +53,37 @@ export interface AdamHyperparams {
   step: number;
 }
 
+/**
+ * What a backend can do, declared once so core, `auto` selection and the conformance suite adapt to
+ * it instead of guessing. Absent optional fields take the defaults named here.
+ */
 export interface BackendCapabilities {
   /** matmul honours `precision: 'bf16'`; otherwise the trainer warns and runs float32. */
   bf16: boolean;
-  /** `readSync` is implemented. */
+  /** `readSync` is implemented (reading never blocks on a GPU queue). */
   syncRead: boolean;
+  /**
+   * Bits of the float type tensors are computed in (default 32). WebGL may run float16: the
+   * conformance suite then checks with float16 tolerances and `auto` ranks the backend lower.
+   */
+  floatBits?: 16 | 32;
+  /**
+   * NaN and ±Inf behave as IEEE 754 says (default true): they propagate through arithmetic and
+   * `reduce(…, 'countNonFinite')` sees them. false: the suite's NaN cases are skipped with this
+   * stated, and training's divergence check cannot be trusted on this backend.
+   */
+  ieeeNonFinite?: boolean;
+  /**
+   * How in-place ops change a tensor (default 'native'): 'native' writes into its storage;
+   * 'rebind' computes a new buffer and points the handle at it (tfjs, gpu.js). Either way, other
+   * tensors made from it earlier (reshape, clone) keep their values: see the aliasing rules on `Backend`.
+   */
+  inPlace?: 'native' | 'rebind';
+  /**
+   * Activation kinds that `activation`/`activationGrad`/`activationGradInPlace`/`encodeTopK`
+   * compute natively (default none). Others are composed by core from primitives.
+   */
+  activations?: readonly string[];
   /**
    * `sparseTransposeMatmul` honours `yOffset` (spᵀ·(y − offset) without the shifted copy of y).
    * Absent or false: core makes the shifted copy itself before calling it.
@@ -109,15 +143,55 @@ export interface FusedSparseOps {
 }
 
 /**
+ * Optional in-place and fused ops. Core's helpers of the same name (`scaleInPlace(backend, …)`,
+ * `adamUpdate(backend, …)`, …) call the backend's op when it has one and otherwise compose it from
+ * required ops, so the numbers are right either way; a backend adds one only to be faster.
+ */
+export interface OptionalOps {
+  /** a + alpha·v with v [n] broadcast over the rows of a [rows, n]. */
+  addRowVector?(a: Tensor, v: Tensor, alpha?: number): Tensor;
+  /** act(x) for the kinds in `capabilities.activations`. */
+  activation?(x: Tensor, kind: ActivationKind): Tensor;
+  /** dy ⊙ act′(pre), with relu′(0) = 0 as in PyTorch, for the kinds in `capabilities.activations`. */
+  activationGrad?(dy: Tensor, pre: Tensor, kind: ActivationKind): Tensor;
+  /**
+   * dy ← (dy + l1·sign(pre)) ⊙ act′(pre) in place (l1 default 0), relu′(0) = 0, for the kinds in
+   * `capabilities.activations`. sign(pre) is sign(act(pre)) for ReLU and SiLU, so this is the
+   * backward pass of an L1 penalty l1·Σ|act(pre)| and of the activation in one pass; `pre` may be
+   * act(pre) itself for ReLU (same signs, same mask).
+   */
+  activationGradInPlace?(dy: Tensor, pre: Tensor, kind: ActivationKind, l1?: number): void;
+  /** torch.optim.Adam/AdamW's update of one parameter, in place on param, m and v. */
+  adamUpdate?(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hp: AdamHyperparams): void;
+  /** Scale each row of a 2-D tensor to unit L2 norm (rows of norm 0 are left as they are). */
+  normalizeRowsInPlace?(x: Tensor): void;
+  scaleInPlace?(x: Tensor, s: number): void;
+  /** a += b (same shape). */
+  addInPlace?(a: Tensor, b: Tensor): void;
+  /** out += op(a)·op(b) (out [m, n]) without a new [m, n] tensor: micro-batch gradient sums. */
+  matmulAccumulate?(out: Tensor, a: Tensor, b: Tensor, options?: MatmulOptions): void;
+}
+
+/**
  * The contract every compute backend implements: the ops SAE training needs. Ops are issued
  * synchronously and return new tensors the caller owns; only reading data back may be async, so
- * GPU and worker-thread backends can queue work. Ops whose name ends in `InPlace` (and
- * `adamUpdate`) mutate their first arguments instead of allocating.
+ * GPU and worker-thread backends can queue work.
  *
- * Float tensors are float32 unless stated. Shapes are checked; a mismatch throws
- * `ShapeMismatchError`. A backend that cannot do an op throws `UnsupportedOpError`.
+ * **Values and handles.** A tensor is a value: no op changes it, except the in-place ops, which
+ * change only the tensor passed as their first argument(s) (`assignInPlace`, the `…InPlace` ops,
+ * `adamUpdate`'s param/m/v, `matmulAccumulate`'s out). Those handles are the mutable state of
+ * training: parameters, optimiser moments, gradient sums. An in-place op may write into the
+ * storage ('native') or compute a new buffer and rebind the handle to it ('rebind', the only way
+ * for tfjs and gpu.js) — so `reshape` and `clone` results never see a later in-place change of
+ * their source, nor the source theirs, whether or not the backend shares storage between them.
+ * The conformance suite checks this. The one required in-place op is `assignInPlace`; core
+ * composes every optional one from it (see `OptionalOps`).
+ *
+ * Float tensors are float32 unless `capabilities.floatBits` says 16. Shapes are checked; a
+ * mismatch throws `ShapeMismatchError`. A backend that cannot do an op throws `UnsupportedOpError`
+ * naming it — never a wrong number.
  */
-export interface Backend extends FusedSparseOps {
+export interface Backend extends ElementwiseOps, OptionalOps, FusedSparseOps {
   readonly name: string;
   readonly capabilities: BackendCapabilities;
 
@@ -125,61 +199,42 @@ export interface Backend extends FusedSparseOps {
   zeros(shape: Shape, dtype?: DType): Tensor;
   /** Copy the tensor's data out. float32 tensors give a Float32Array, int32 an Int32Array. */
   read(t: Tensor): Promise<Float32Array | Int32Array>;
+  /** Only with `capabilities.syncRead`; nothing in core needs it. */
   readSync?(t: Tensor): Float32Array | Int32Array;
+  /** A new tensor with the same values (see the aliasing rules above). */
   clone(t: Tensor): Tensor;
-  /** Same data, new shape of equal size. */
+  /** The same values in a new shape of equal size (see the aliasing rules above). */
   reshape(t: Tensor, shape: Shape): Tensor;
 
   matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor;
-  add(a: Tensor, b: Tensor): Tensor;
-  sub(a: Tensor, b: Tensor): Tensor;
-  mul(a: Tensor, b: Tensor): Tensor;
-  scale(a: Tensor, s: number): Tensor;
-  /** a [rows, n] + alpha·v [n] broadcast over rows. */
-  addRowVector(a: Tensor, v: Tensor, alpha?: number): Tensor;
-  sign(a: Tensor): Tensor;
-  activation(x: Tensor, kind: ActivationKind): Tensor;
-  /** dy ⊙ act′(pre), with relu′(0) = 0 as in PyTorch. */
-  activationGrad(dy: Tensor, pre: Tensor, kind: ActivationKind): Tensor;
   reduce(x: Tensor, kind: ReduceKind, axis?: ReduceAxis): Tensor;
 
   layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): LayerNormResult;
   layerNormGrad(dy: Tensor, x: Tensor, mean: Tensor, rstd: Tensor, gamma: Tensor): LayerNormGrads;
 
-  /** Per row, the k entries of largest |x| with their signed values. */
+  /**
+   * Per row, the k entries of largest |x| with their signed values; NaN ranks above every number
+   * (as torch.topk does), ties go to the lower column.
+   */
   topKAbs(x: Tensor, k: number): SparseRows;
   /** out[r,j] = x[r, indices[r,j]] → [rows, k]. */
   gatherCols(x: Tensor, indices: Tensor): Tensor;
   /** Dense [rows, cols] with zeros outside the stored entries. */
   scatterToDense(sp: SparseRows): Tensor;
 
-  adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hp: AdamHyperparams): void;
-  /** Scale each row of a 2-D tensor to unit L2 norm (rows of norm 0 are left as they are). */
-  normalizeRowsInPlace(x: Tensor): void;
-  scaleInPlace(x: Tensor, s: number): void;
-  /** Overwrite `target`'s data with `source`'s (same shape). */
+  /** Overwrite `target`'s values with `source`'s (same shape). */
   assignInPlace(target: Tensor, source: Tensor): void;
-  /**
-   * Optional: a += b (same shape), without a new tensor. Core's `addInPlace` helper uses it, or
-   * add + assignInPlace (one temporary) for a backend without it.
-   */
-  addInPlace?(a: Tensor, b: Tensor): void;
-  /**
-   * Optional: dy ← (dy + l1·sign(pre)) ⊙ act′(pre) in place (l1 default 0: dy ⊙ act′(pre)), relu′(0) = 0.
-   * sign(pre) is sign(act(pre)) for ReLU and SiLU, so this is the backward pass of an L1 penalty
-   * l1·Σ|act(pre)| and of the activation in one pass, without a new [rows, F] tensor; `pre` may be
-   * act(pre) itself for ReLU (same signs, same mask). Core's `activationGradInPlace` helper uses it,
-   * or sign + scaleInPlace + addInPlace + activationGrad + assignInPlace for a backend without it.
-   */
-  activationGradInPlace?(dy: Tensor, pre: Tensor, kind: ActivationKind, l1?: number): void;
-  /**
-   * Optional: out += op(a)·op(b) (out [m, n]), without a new [m, n] tensor — gradients summed over
-   * the micro-batches of one step. Core's `matmulAccumulate` helper uses it, or matmul +
-   * addInPlace (one [m, n] temporary) for a backend without it.
-   */
-  matmulAccumulate?(out: Tensor, a: Tensor, b: Tensor, options?: MatmulOptions): void;
 
+  /**
+   * Wait until every queued op has finished (a fence). Optional: synchronous backends have nothing
+   * to wait for. Benchmarks and `dispose` use it.
+   */
+  sync?(): Promise<void>;
+  /** Live tensors and bytes as the backend itself counts them (a leak inside an op shows here). */
   memory(): MemoryInfo;
-  /** Release everything the backend holds (worker threads, GPU contexts). */
-  dispose(): void;
+  /** Release everything the backend holds (worker threads, GPU contexts); may be async. */
+  dispose(): void | Promise<void>;
 }
+
+/** Every op name of the contract, for declaring ops unsupported in the conformance suite. */
+export type BackendOpName = Exclude<keyof Backend, 'name' | 'capabilities'>;

@@ -1,3 +1,5 @@
+import { activation as applyActivation, hasNativeActivation } from './activations.js';
+import { addRowVector } from './add-row-vector.js';
 import type { ActivationKind, Backend, EncodedTopK } from './backend.js';
 import type { SparseRows, Tensor } from './tensor.js';
 
@@ -30,7 +32,7 @@ export function sampledMatmul(backend: Backend, a: Tensor, w: Tensor, indices: T
 /** spᵀ·(y − yOffset) (yOffset [n] subtracted from every row of y; omitted: spᵀ·y). */
 export function sparseTransposeMatmul(backend: Backend, sp: SparseRows, y: Tensor, transposeOut = false, yOffset?: Tensor): Tensor {
   if (yOffset && !(backend.sparseTransposeMatmul && backend.capabilities.sparseYOffset)) {
-    const shifted = backend.addRowVector(y, yOffset, -1);
+    const shifted = addRowVector(backend, y, yOffset, -1);
     try {
       return sparseTransposeMatmul(backend, sp, shifted, transposeOut);
     } finally {
@@ -63,21 +65,22 @@ export function sparseColumnSum(backend: Backend, sp: SparseRows): Tensor {
  * backend's fused op takes the offset (`capabilities.encodeXOffset`).
  */
 export function encodeTopK(backend: Backend, x: Tensor, w: Tensor, bias: Tensor, k: number, activation: ActivationKind, xOffset?: Tensor): EncodedTopK {
-  if (xOffset && !(backend.encodeTopK && backend.capabilities.encodeXOffset)) {
-    const shifted = backend.addRowVector(x, xOffset, -1);
+  const fused = backend.encodeTopK && hasNativeActivation(backend, activation);
+  if (xOffset && !(fused && backend.capabilities.encodeXOffset)) {
+    const shifted = addRowVector(backend, x, xOffset, -1);
     try {
       return encodeTopK(backend, shifted, w, bias, k, activation);
     } finally {
       shifted.dispose();
     }
   }
-  if (backend.encodeTopK) return xOffset ? backend.encodeTopK(x, w, bias, k, activation, { xOffset }) : backend.encodeTopK(x, w, bias, k, activation);
+  if (fused && backend.encodeTopK) return xOffset ? backend.encodeTopK(x, w, bias, k, activation, { xOffset }) : backend.encodeTopK(x, w, bias, k, activation);
   const lin = backend.matmul(x, w);
   let pre: Tensor | undefined;
   let act: Tensor | undefined;
   try {
-    pre = backend.addRowVector(lin, bias);
-    act = backend.activation(pre, activation);
+    pre = addRowVector(backend, lin, bias);
+    act = applyActivation(backend, pre, activation);
     const z = backend.topKAbs(act, k);
     try {
       return { z, preAtK: backend.gatherCols(pre, z.indices) };

@@ -9,7 +9,9 @@ describe('cpu backend plugin', () => {
     expect(cpuBackendPlugin.priority).toBe(0);
     const b = await cpuBackendPlugin.create();
     expect(b.name).toBe('cpu');
-    expect(b.capabilities).toEqual({ bf16: true, syncRead: true, sparseYOffset: true });
+    expect(b.capabilities).toEqual({
+      bf16: true, syncRead: true, floatBits: 32, ieeeNonFinite: true, inPlace: 'native', activations: ['relu', 'silu'], sparseYOffset: true,
+    });
   });
 
   it('refuses tensors of another backend instance', () => {
@@ -21,17 +23,3 @@ describe('cpu backend plugin', () => {
 });
 
 describeBackendConformance(cpuBackendPlugin);
-
-// The same suite with the optional fused sparse ops removed, so core's dense fallbacks pass the
-// PyTorch golden fixtures too.
-describeBackendConformance({
-  ...cpuBackendPlugin,
-  name: 'cpu (no fused sparse ops)',
-  create: () => {
-    const b = new CpuBackend();
-    for (const op of ['sparseMatmul', 'sampledMatmul', 'sparseTransposeMatmul', 'sparseColumnSum']) {
-      Object.defineProperty(b, op, { value: undefined });
-    }
-    return b;
-  },
-});

@@ -1,4 +1,4 @@
-import { ForeignTensorError, InvalidArgumentError, ShapeMismatchError } from '../errors.js';
+import { ForeignTensorError, InvalidArgumentError, ShapeMismatchError, UnsupportedOpError } from '../errors.js';
 import type {
   ActivationKind, AdamHyperparams, Backend, BackendCapabilities, LayerNormGrads, LayerNormResult,
   MatmulOptions, MemoryInfo, ReduceAxis, ReduceKind,
@@ -7,7 +7,9 @@ import {
   assertDType, assertRank, assertSameShape, featureMatrixWidth, matmulAccumulateDims, matmulDims, sparseDims,
 } from '../backend/shape-checks.js';
 import { shapeToString, sizeOf, type DType, type Shape, type SparseRows, type Tensor } from '../backend/tensor.js';
+import { broadcastShape } from '../backend/broadcast.js';
 import { CpuTensor } from './cpu-tensor.js';
+import { BINARY_FUNCTIONS, binaryKernel, UNARY_FUNCTIONS, whereKernel } from './elementwise-kernels.js';
 import { layerNormGradKernel, layerNormKernel } from './layer-norm-kernel.js';
 import { bf16Copy, matmulKernel, transposeKernel } from './matmul-kernel.js';
 import { sampledMatmulKernel, sparseMatmulKernel, sparseTransposeMatmulKernel } from './sparse-kernels.js';
@@ -41,7 +43,9 @@ export interface CpuBackendOptions {
  */
 export class CpuBackend implements Backend {
   readonly name: string;
-  readonly capabilities: BackendCapabilities = { bf16: true, syncRead: true, sparseYOffset: true };
+  readonly capabilities: BackendCapabilities = {
+    bf16: true, syncRead: true, floatBits: 32, ieeeNonFinite: true, inPlace: 'native', activations: ['relu', 'silu'], sparseYOffset: true,
+  };
   protected readonly arrays: ArrayMemory;
   #liveTensors = 0;
   #liveBytes = 0;
@@ -177,13 +181,11 @@ export class CpuBackend implements Backend {
     matmulKernel(ad, bd, out, m, k, n, accumulate);
   }
 
-  #binary(op: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
-    assertSameShape(op, a, b);
-    const x = this.#f32(a, op);
-    const y = this.#f32(b, op);
-    const out = this.#f(x.length);
-    for (let i = 0; i < x.length; i++) out[i] = f(x[i], y[i]);
-    return this.#make(out, a.shape);
+  #binary(op: keyof typeof BINARY_FUNCTIONS, a: Tensor, b: Tensor): Tensor {
+    const shape = broadcastShape(op, a.shape, b.shape);
+    const out = this.#f(sizeOf(shape));
+    binaryKernel(this.#f32(a, op), a.shape, this.#f32(b, op), b.shape, out, shape, BINARY_FUNCTIONS[op]);
+    return this.#make(out, shape);
   }
 
   #unary(op: string, a: Tensor, f: (x: number) => number): Tensor {
@@ -194,23 +196,106 @@ export class CpuBackend implements Backend {
   }
 
   add(a: Tensor, b: Tensor): Tensor {
-    return this.#binary('add', a, b, (x, y) => x + y);
+    return this.#binary('add', a, b);
   }
 
   sub(a: Tensor, b: Tensor): Tensor {
-    return this.#binary('sub', a, b, (x, y) => x - y);
+    return this.#binary('sub', a, b);
   }
 
   mul(a: Tensor, b: Tensor): Tensor {
-    return this.#binary('mul', a, b, (x, y) => x * y);
+    return this.#binary('mul', a, b);
+  }
+
+  div(a: Tensor, b: Tensor): Tensor {
+    return this.#binary('div', a, b);
+  }
+
+  maximum(a: Tensor, b: Tensor): Tensor {
+    return this.#binary('maximum', a, b);
+  }
+
+  minimum(a: Tensor, b: Tensor): Tensor {
+    return this.#binary('minimum', a, b);
+  }
+
+  greater(a: Tensor, b: Tensor): Tensor {
+    return this.#binary('greater', a, b);
+  }
+
+  equal(a: Tensor, b: Tensor): Tensor {
+    return this.#binary('equal', a, b);
+  }
+
+  where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
+    const shape = broadcastShape('where', cond.shape, a.shape, b.shape);
+    const out = this.#f(sizeOf(shape));
+    whereKernel(this.#f32(cond, 'where'), cond.shape, this.#f32(a, 'where'), a.shape, this.#f32(b, 'where'), b.shape, out, shape);
+    return this.#make(out, shape);
   }
 
   scale(a: Tensor, s: number): Tensor {
     return this.#unary('scale', a, (x) => x * s);
   }
 
+  addScalar(a: Tensor, s: number): Tensor {
+    return this.#unary('addScalar', a, (x) => x + s);
+  }
+
+  abs(a: Tensor): Tensor {
+    return this.#unary('abs', a, UNARY_FUNCTIONS.abs);
+  }
+
+  neg(a: Tensor): Tensor {
+    return this.#unary('neg', a, UNARY_FUNCTIONS.neg);
+  }
+
+  sqrt(a: Tensor): Tensor {
+    return this.#unary('sqrt', a, UNARY_FUNCTIONS.sqrt);
+  }
+
+  exp(a: Tensor): Tensor {
+    return this.#unary('exp', a, UNARY_FUNCTIONS.exp);
+  }
+
+  log(a: Tensor): Tensor {
+    return this.#unary('log', a, UNARY_FUNCTIONS.log);
+  }
+
+  sigmoid(a: Tensor): Tensor {
+    return this.#unary('sigmoid', a, UNARY_FUNCTIONS.sigmoid);
+  }
+
   sign(a: Tensor): Tensor {
-    return this.#unary('sign', a, (x) => (x > 0 ? 1 : x < 0 ? -1 : x === 0 ? 0 : NaN));
+    return this.#unary('sign', a, UNARY_FUNCTIONS.sign);
+  }
+
+  fill(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
+    const t = this.zeros(shape, dtype);
+    this.view(t, 'fill').fill(value);
+    return t;
+  }
+
+  concat(tensors: readonly Tensor[]): Tensor {
+    if (tensors.length === 0) throw new InvalidArgumentError('concat: give at least one tensor');
+    const [first] = tensors as [Tensor, ...Tensor[]];
+    const tail = first.shape.slice(1);
+    let rows = 0;
+    for (const t of tensors) {
+      if (t.dtype !== first.dtype || t.shape.length !== first.shape.length || t.shape.slice(1).some((s, i) => s !== tail[i])) {
+        throw new ShapeMismatchError(`concat: ${shapeToString(t.shape)} ${t.dtype} does not stack onto ${shapeToString(first.shape)} ${first.dtype}`);
+      }
+      rows += t.shape[0] ?? 1;
+    }
+    const shape = first.shape.length === 0 ? [rows] : [rows, ...tail];
+    const out = first.dtype === 'int32' ? this.arrays.allocInt32(sizeOf(shape)) : this.#f(sizeOf(shape));
+    let at = 0;
+    for (const t of tensors) {
+      const d = this.view(t, 'concat');
+      out.set(d, at);
+      at += d.length;
+    }
+    return this.#make(out, shape, first.dtype);
   }
 
   addRowVector(a: Tensor, v: Tensor, alpha = 1): Tensor {
@@ -228,13 +313,18 @@ export class CpuBackend implements Backend {
   }
 
   activation(x: Tensor, kind: ActivationKind): Tensor {
+    this.#nativeActivation(kind);
     if (kind === 'relu') return this.#unary('activation', x, (v) => (v > 0 ? v : v === v ? 0 : NaN));
     return this.#unary('activation', x, (v) => v / (1 + Math.exp(-v)));
   }
 
   activationGrad(dy: Tensor, pre: Tensor, kind: ActivationKind): Tensor {
+    assertSameShape('activationGrad', dy, pre);
     const grad = activationGradTerm(kind);
-    return this.#binary('activationGrad', dy, pre, grad);
+    const [g, h] = [this.#f32(dy, 'activationGrad'), this.#f32(pre, 'activationGrad')];
+    const out = this.#f(g.length);
+    for (let i = 0; i < g.length; i++) out[i] = grad(g[i]!, h[i]!);
+    return this.#make(out, dy.shape);
   }
 
   activationGradInPlace(dy: Tensor, pre: Tensor, kind: ActivationKind, l1 = 0): void {
@@ -424,6 +514,10 @@ export class CpuBackend implements Backend {
     this.#f32(target, 'assignInPlace').set(this.#f32(source, 'assignInPlace'));
   }
 
+  #nativeActivation(kind: ActivationKind): void {
+    if (kind !== 'relu' && kind !== 'silu') throw new UnsupportedOpError(this.name, `activation '${kind}'`);
+  }
+
   memory(): MemoryInfo {
     return { tensors: this.#liveTensors, bytes: this.#liveBytes };
   }
@@ -435,6 +529,7 @@ export class CpuBackend implements Backend {
 
 /** (dy, pre) ↦ dy·act′(pre), relu′(0) = 0. */
 function activationGradTerm(kind: ActivationKind): (g: number, h: number) => number {
+  if (kind !== 'relu' && kind !== 'silu') throw new UnsupportedOpError('cpu', `activation '${kind}'`);
   if (kind === 'relu') return (g, h) => (h > 0 ? g : 0);
   return (g, h) => {
     const s = 1 / (1 + Math.exp(-h));

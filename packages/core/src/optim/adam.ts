@@ -1,4 +1,5 @@
 import type { Tensor } from '../backend/tensor.js';
+import { adamUpdate } from './adam-update.js';
 import { InvalidArgumentError, InvalidConfigError } from '../errors.js';
 import type { Optimizer, OptimizerState, ParamwiseStep, Parameterized } from './optimizer.js';
 import { groupFor, type ParamGroup } from './param-groups.js';
@@ -92,7 +93,7 @@ export class Adam implements Optimizer {
           mom = { m: this.#model.backend.zeros(param.shape), v: this.#model.backend.zeros(param.shape) };
           this.#moments.set(name, mom);
         }
-        this.#model.backend.adamUpdate(param, grad, mom.m, mom.v, { ...hp, weightDecay: groupFor(this.#groups, name)?.weightDecay ?? this.weightDecay });
+        adamUpdate(this.#model.backend, param, grad, mom.m, mom.v, { ...hp, weightDecay: groupFor(this.#groups, name)?.weightDecay ?? this.weightDecay });
       },
       finish: () => {
         const missing = [...this.#model.params.keys()].filter((n) => !done.has(n));

@@ -1,5 +1,8 @@
 import type { Backend, MatmulPrecision } from '../backend/backend.js';
 import { activationGradInPlace } from '../backend/activation-grad-in-place.js';
+import { activation, activationGrad } from '../backend/activations.js';
+import { addRowVector } from '../backend/add-row-vector.js';
+import { scaleInPlace } from '../backend/scale-in-place.js';
 import { addInPlace } from '../backend/add-in-place.js';
 import { matmulAccumulate } from '../backend/matmul-accumulate.js';
 import { DisposeBag } from '../backend/dispose-bag.js';
@@ -93,7 +96,7 @@ export function saeForward(
       xin = bag.add(ln.y);
       lnStats = { mean: bag.add(ln.mean), rstd: bag.add(ln.rstd) };
     } else if (!(fusedTopK && dropXin)) {
-      xin = bag.add(backend.addRowVector(x, p('b_dec'), -1));
+      xin = bag.add(addRowVector(backend, x, p('b_dec'), -1));
     }
     let pre: Tensor | undefined;
     let zPre: Tensor | undefined;
@@ -109,11 +112,11 @@ export function saeForward(
       const lin = backend.matmul(xin!, p('W_enc'), { precision });
       if (dropXin) bag.release(xin!);
       try {
-        pre = bag.add(backend.addRowVector(lin, p('b_enc')));
+        pre = bag.add(addRowVector(backend, lin, p('b_enc')));
       } finally {
         lin.dispose();
       }
-      zPre = bag.add(backend.activation(pre, c.activation));
+      zPre = bag.add(activation(backend, pre, c.activation));
       if (c.k !== null) {
         sparseZ = bag.addSparse(backend.topKAbs(zPre, c.k));
         preAtK = bag.add(backend.gatherCols(pre, sparseZ.indices));
@@ -135,7 +138,7 @@ export function saeForward(
     }
     let xHat: Tensor;
     try {
-      xHat = backend.addRowVector(decoded, p('b_dec'));
+      xHat = addRowVector(backend, decoded, p('b_dec'));
     } finally {
       decoded.dispose();
     }
@@ -155,7 +158,7 @@ export function saeForward(
 
 /** The encoder's input of this forward pass, recomputed (into `bag`) when the cache dropped it. */
 function encoderInput(backend: Backend, p: ParamLookup, cache: ForwardCache, bag: DisposeBag): Tensor {
-  return cache.xin ?? bag.add(backend.addRowVector(cache.x, p('b_dec'), -1));
+  return cache.xin ?? bag.add(addRowVector(backend, cache.x, p('b_dec'), -1));
 }
 
 /** Scalar loss terms as one-element tensors (read them with backend.read). */
@@ -254,7 +257,7 @@ export function saeBackward(
     // ∂loss/∂xHat = 2·(xHat − x)/(B·d), made from the residual in place (one [B, d] tensor fewer).
     const dxHat = residual(backend, cache);
     cache.diff = undefined;
-    backend.scaleInPlace(dxHat, 2 / (batchRows * d));
+    scaleInPlace(backend, dxHat, 2 / (batchRows * d));
     const bDecFromOutput = bag.add(backend.reduce(dxHat, 'sum', 0));
     // The gradient reaching xin = x − b_dec is only needed whole for the LayerNorm backward;
     // otherwise only its column sum is, and Σ_rows dpre·W_encᵀ = W_enc·(Σ_rows dpre) = W_enc·∂b_enc.
@@ -265,7 +268,7 @@ export function saeBackward(
       const dz = bag.add(c.tieWeights
         ? sampledMatmul(backend, dxHat, p('W_enc'), sp.indices, true)
         : sampledMatmul(backend, dxHat, p('W_dec'), sp.indices));
-      const dpre: SparseRows = { values: bag.add(backend.activationGrad(dz, cache.preAtK!, c.activation)), indices: sp.indices, cols: f };
+      const dpre: SparseRows = { values: bag.add(activationGrad(backend, dz, cache.preAtK!, c.activation)), indices: sp.indices, cols: f };
       dbEnc = bag.add(sparseColumnSum(backend, dpre));
       // The decoder's gradient first: after it ∂xHat is not needed and is freed, so next to the two
       // gradients only the batch itself is alive.
@@ -371,7 +374,7 @@ export function addBDecInputTerm(backend: Backend, c: SaeConfig, p: ParamLookup,
   if (c.inputNorm) return;
   const term = bDecInputTerm(backend, p, target(grads, 'b_enc'));
   try {
-    backend.scaleInPlace(term, -1);
+    scaleInPlace(backend, term, -1);
     addInPlace(backend, target(grads, 'b_dec'), term);
   } finally {
     term.dispose();

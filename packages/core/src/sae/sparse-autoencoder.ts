@@ -1,11 +1,13 @@
 import { addInPlace } from '../backend/add-in-place.js';
+import { normalizeRowsInPlace } from '../backend/normalize-rows-in-place.js';
 import type { Backend, MatmulPrecision } from '../backend/backend.js';
 import { shapeToString, type Shape, type Tensor } from '../backend/tensor.js';
 import { InvalidArgumentError, ModelFileError, ShapeMismatchError } from '../errors.js';
 import { Rng } from '../random/rng.js';
 import { generateSaeParams } from './init-params.js';
 import { resolveSaeConfig, type SaeConfig, type SaeConfigInput } from './sae-config.js';
-import { addBDecInputTerm, firingCounts, saeBackward, saeForward, saeLossTensors, type ForwardCache, type ForwardOptions, type LossTensors } from './sae-graph.js';
+import { DeviceLosses, disposeLossSums, type LossSums, type LossTerms } from './device-losses.js';
+import { addBDecInputTerm, firingCounts, saeBackward, saeForward, saeLossTensors, type ForwardCache, type ForwardOptions } from './sae-graph.js';
 import { saeParamShapes, type SaeParamName } from './sae-params.js';
 
 export interface ForwardOutput {
@@ -15,23 +17,6 @@ export interface ForwardOutput {
   z: Tensor;
   /** Activations before the TopK mask [B, F]. */
   zPre: Tensor;
-}
-
-export interface LossTerms {
-  /** mse, plus betaL1 · l1 in L1 mode. */
-  total: number;
-  /** Mean squared error over batch × d. */
-  mse: number;
-  /** Mean |z| over batch × F, before betaL1 (reported in both modes; only L1 mode adds it to total). */
-  l1: number;
-  /** Fraction of non-zero latents over batch × F. */
-  nonZeroFrac: number;
-  /** Rows in the batch. */
-  rows: number;
-  /** Sum of squared reconstruction errors over the batch (mse · rows · d). */
-  sumSquaredError: number;
-  /** Per latent, how many rows of the batch it was non-zero in (when asked for with `firing`). */
-  firing?: Float32Array;
 }
 
 export interface LossOptions {
@@ -55,6 +40,18 @@ export interface GradientOptions extends LossOptions {
    * the step before anything is updated (e.g. on a non-finite loss).
    */
   beforeBackward?: (losses: LossTerms) => void;
+}
+
+export interface DeviceGradientOptions extends LossOptions {
+  /** As in `GradientOptions`: each gradient as the backward pass finishes it (the returned map is then empty). */
+  onGradient?: (name: SaeParamName, grad: Tensor) => void;
+}
+
+export interface DeviceLossAndGrads {
+  /** The loss terms, still on the backend (read them when needed; the caller disposes). */
+  losses: DeviceLosses;
+  /** Gradient of the total loss for every parameter (none with `onGradient`); the caller disposes them. */
+  grads: Map<SaeParamName, Tensor>;
 }
 
 export interface LossAndGrads {
@@ -163,6 +160,16 @@ export class SparseAutoencoder {
    * one batch, see `lossAndGrads`): the terms are those of the whole batch.
    */
   async loss(x: Tensor | readonly Tensor[], options: LossOptions = {}): Promise<LossTerms> {
+    const losses = this.lossOnDevice(x, options);
+    try {
+      return await losses.read();
+    } finally {
+      losses.dispose();
+    }
+  }
+
+  /** `loss` without reading anything back: the terms stay on the backend until read. */
+  lossOnDevice(x: Tensor | readonly Tensor[], options: LossOptions = {}): DeviceLosses {
     const parts = this.#parts(x);
     const precision = options.precision ?? 'float32';
     let sums: LossSums | undefined;
@@ -175,11 +182,11 @@ export class SparseAutoencoder {
           cache.bag.dispose();
         }
       }
-      const s = sums!;
+      const out = new DeviceLosses(this.backend, this.config, batchRowsOf(parts), sums!);
       sums = undefined;
-      return await this.#readLosses(batchRowsOf(parts), s);
+      return out;
     } finally {
-      if (sums) disposeLossTensors(sums);
+      if (sums) disposeLossSums(sums);
     }
   }
 
@@ -192,85 +199,106 @@ export class SparseAutoencoder {
    * alive — what an L1 step's memory is made of. Losses and gradients are those of the whole batch
    * (the same as passing it in one piece, up to float32 rounding of the sums); with `onGradient`
    * the gradients go to it after the last block, once `beforeBackward` has seen the losses.
+   *
+   * This reads the loss terms back (a host round trip); a training loop that reports them only
+   * now and then uses `lossAndGradsOnDevice`.
    */
   async lossAndGrads(x: Tensor | readonly Tensor[], options: GradientOptions = {}): Promise<LossAndGrads> {
-    const parts = this.#parts(x);
-    if (parts.length > 1) return this.#lossAndGradsInParts(parts, options);
-    const precision = options.precision ?? 'float32';
-    const cache = this.#forward(parts[0]!, precision, { training: true });
+    const { beforeBackward } = options;
+    let losses: LossTerms | undefined;
+    const out = await this.#lossAndGradsOnDevice(x, options, options.onGradient && beforeBackward
+      ? async (device) => {
+          losses = await device.read();
+          beforeBackward(losses);
+        }
+      : undefined);
     try {
-      // The loss terms first: the backward pass turns the residual into ∂xHat in place.
-      const lossTensors = this.#lossTensors(cache, options.firing ?? false);
-      const rows = cache.x.shape[0]!;
-      const { onGradient } = options;
-      if (onGradient) {
-        const losses = await this.#readLosses(rows, lossTensors);
-        options.beforeBackward?.(losses);
-        saeBackward(this.backend, this.config, this.#lookup, cache, { precision, sink: onGradient });
-        return { losses, grads: new Map() };
-      }
-      let grads: Map<SaeParamName, Tensor>;
-      try {
-        grads = saeBackward(this.backend, this.config, this.#lookup, cache, { precision });
-      } catch (error) {
-        disposeLossTensors(lossTensors);
-        throw error;
-      }
-      try {
-        return { losses: await this.#readLosses(rows, lossTensors), grads };
-      } catch (error) {
-        for (const g of grads.values()) g.dispose();
-        throw error;
-      }
+      losses ??= await out.losses.read();
+      return { losses, grads: out.grads };
+    } catch (error) {
+      for (const g of out.grads.values()) g.dispose();
+      throw error;
     } finally {
-      cache.bag.dispose();
+      out.losses.dispose();
     }
   }
 
-  async #lossAndGradsInParts(parts: readonly Tensor[], options: GradientOptions): Promise<LossAndGrads> {
+  /**
+   * `lossAndGrads` without any host read: the loss terms (and firing counts) stay on the backend.
+   * GPU backends queue the whole step this way; the trainer reads the terms only on logged steps.
+   */
+  lossAndGradsOnDevice(x: Tensor | readonly Tensor[], options: DeviceGradientOptions = {}): Promise<DeviceLossAndGrads> {
+    return this.#lossAndGradsOnDevice(x, options, undefined);
+  }
+
+  async #lossAndGradsOnDevice(
+    x: Tensor | readonly Tensor[], options: DeviceGradientOptions, beforeGradients: ((losses: DeviceLosses) => Promise<void>) | undefined,
+  ): Promise<DeviceLossAndGrads> {
+    const parts = this.#parts(x);
     const precision = options.precision ?? 'float32';
     const batchRows = batchRowsOf(parts);
-    let sums: LossSums | undefined;
+    const { onGradient } = options;
+    let losses: DeviceLosses | undefined;
     let grads: Map<SaeParamName, Tensor> | undefined;
     try {
-      for (const part of parts) {
-        const cache = this.#forward(part, precision, { training: true });
+      if (parts.length === 1) {
+        const cache = this.#forward(parts[0]!, precision, { training: true });
         try {
-          sums = this.#addLossTensors(sums, this.#lossTensors(cache, options.firing ?? false));
-          // The first block's gradients are the running sums the others are added into; b_dec's
-          // term through the encoder input is added once at the end, from the summed ∂b_enc.
-          const backward = { precision, batchRows, deferBDecInputTerm: true };
-          if (grads) saeBackward(this.backend, this.config, this.#lookup, cache, { ...backward, into: grads });
-          else grads = saeBackward(this.backend, this.config, this.#lookup, cache, backward);
+          // The loss terms first: the backward pass turns the residual into ∂xHat in place.
+          losses = new DeviceLosses(this.backend, this.config, batchRows, this.#lossTensors(cache, options.firing ?? false));
+          if (onGradient) {
+            await beforeGradients?.(losses);
+            saeBackward(this.backend, this.config, this.#lookup, cache, { precision, sink: onGradient });
+            grads = new Map();
+          } else {
+            grads = saeBackward(this.backend, this.config, this.#lookup, cache, { precision });
+          }
         } finally {
           cache.bag.dispose();
         }
+      } else {
+        let sums: LossSums | undefined;
+        try {
+          for (const part of parts) {
+            const cache = this.#forward(part, precision, { training: true });
+            try {
+              sums = this.#addLossTensors(sums, this.#lossTensors(cache, options.firing ?? false));
+              // The first block's gradients are the running sums the others are added into; b_dec's
+              // term through the encoder input is added once at the end, from the summed ∂b_enc.
+              const backward = { precision, batchRows, deferBDecInputTerm: true };
+              if (grads) saeBackward(this.backend, this.config, this.#lookup, cache, { ...backward, into: grads });
+              else grads = saeBackward(this.backend, this.config, this.#lookup, cache, backward);
+            } finally {
+              cache.bag.dispose();
+            }
+          }
+          losses = new DeviceLosses(this.backend, this.config, batchRows, sums!);
+          sums = undefined;
+        } finally {
+          if (sums) disposeLossSums(sums);
+        }
+        addBDecInputTerm(this.backend, this.config, this.#lookup, grads!);
+        if (onGradient) {
+          await beforeGradients?.(losses);
+          for (const [name, g] of [...grads!]) {
+            grads!.delete(name);
+            onGradient(name, g);
+          }
+        }
       }
-      addBDecInputTerm(this.backend, this.config, this.#lookup, grads!);
-      const s = sums!;
-      sums = undefined;
-      const losses = await this.#readLosses(batchRows, s);
-      const { onGradient } = options;
-      if (!onGradient) {
-        const out = grads!;
-        grads = undefined;
-        return { losses, grads: out };
-      }
-      options.beforeBackward?.(losses);
-      for (const [name, g] of [...grads!]) {
-        grads!.delete(name);
-        onGradient(name, g);
-      }
-      return { losses, grads: new Map() };
+      const out = { losses, grads: grads! };
+      losses = undefined;
+      grads = undefined;
+      return out;
     } finally {
-      if (sums) disposeLossTensors(sums);
+      losses?.dispose();
       for (const g of grads?.values() ?? []) g.dispose();
     }
   }
 
   /** After each optimiser step: unit-norm decoder directions (untied, unitNormDecoder). */
   postStep(): void {
-    if (this.config.unitNormDecoder && !this.config.tieWeights) this.backend.normalizeRowsInPlace(this.param('W_dec'));
+    if (this.config.unitNormDecoder && !this.config.tieWeights) normalizeRowsInPlace(this.backend, this.param('W_dec'));
   }
 
   async toArrays(): Promise<Map<SaeParamName, { data: Float32Array; shape: Shape }>> {
@@ -322,7 +350,7 @@ export class SparseAutoencoder {
     try {
       return withFiring ? { ...t, firing: firingCounts(this.backend, cache) } : t;
     } catch (error) {
-      disposeLossTensors(t);
+      disposeLossSums(t);
       throw error;
     }
   }
@@ -337,36 +365,11 @@ export class SparseAutoencoder {
       if (sums.firing && t.firing) addInPlace(this.backend, sums.firing, t.firing);
       return sums;
     } finally {
-      disposeLossTensors(t);
-    }
-  }
-
-  /** Reads (and disposes) the loss tensors of a batch of `rows` rows. */
-  async #readLosses(rows: number, t: LossSums): Promise<LossTerms> {
-    try {
-      const [sse, sabs, nz] = await Promise.all([t.sumSquaredError, t.sumAbsZ, t.nonZero].map((s) => this.backend.read(s)));
-      const mse = sse![0]! / (rows * this.config.inputDims);
-      const l1 = sabs![0]! / (rows * this.config.nFeatures);
-      const total = this.config.k === null && this.config.betaL1 ? mse + this.config.betaL1 * l1 : mse;
-      const out: LossTerms = { total, mse, l1, nonZeroFrac: nz![0]! / (rows * this.config.nFeatures), rows, sumSquaredError: sse![0]! };
-      if (t.firing) out.firing = (await this.backend.read(t.firing)) as Float32Array;
-      return out;
-    } finally {
-      disposeLossTensors(t);
+      disposeLossSums(t);
     }
   }
 }
-
-/** The loss tensors of a forward pass, or their running sums over micro-batches. */
-type LossSums = LossTensors & { firing?: Tensor };
 
 function batchRowsOf(parts: readonly Tensor[]): number {
   return parts.reduce((a, t) => a + (t.shape[0] ?? 0), 0);
-}
-
-function disposeLossTensors(t: LossSums): void {
-  t.sumSquaredError.dispose();
-  t.sumAbsZ.dispose();
-  t.nonZero.dispose();
-  t.firing?.dispose();
 }

@@ -1,15 +1,20 @@
-export interface ConformanceOptions {
+import type { BackendOpName } from '../backend/backend.js';
+
+/** Ops a backend may declare unsupported: every op of the contract but data transfer and lifecycle. */
+export type DeclarableOp = Exclude<BackendOpName, 'fromArray' | 'zeros' | 'read' | 'readSync' | 'memory' | 'dispose' | 'sync'>;
+
+export interface ConformanceOptions<CreateOptions = Record<string, unknown>> {
   /**
    * Ops this backend does not implement, each with the reason. They are not skipped: the suite
    * checks that calling them throws UnsupportedOpError naming the op.
    */
-  unsupported?: ReadonlyArray<{ op: string; reason: string }>;
+  unsupported?: ReadonlyArray<{ op: DeclarableOp; reason: string }>;
   /** Passed to plugin.create(). */
-  createOptions?: Record<string, unknown>;
+  createOptions?: CreateOptions;
   /** Seed of the random test inputs (default 1234). */
   seed?: number;
 }
 
-export function declaredUnsupported(options: ConformanceOptions): Map<string, string> {
+export function declaredUnsupported(options: ConformanceOptions<unknown>): Map<string, string> {
   return new Map((options.unsupported ?? []).map((u) => [u.op, u.reason]));
 }

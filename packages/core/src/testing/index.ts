@@ -9,3 +9,8 @@ export type { GoldenCase, GoldenManifest } from './golden-fixtures.js';
 export {
   refAdam, refLayerNorm, refLayerNormGrad, refMatmul, refSparseToDense, refTopKIndices, refTranspose,
 } from './reference-ops.js';
+export { countingBackend } from './counting-backend.js';
+export type { OpCounts } from './counting-backend.js';
+export { coreFallbackView, OPTIONAL_OPS } from './core-fallback-view.js';
+export type { DeclarableOp } from './conformance-options.js';
+export { tolerancesFor } from './tolerances.js';

@@ -16,3 +16,12 @@ export const TOLERANCES = {
   /** Accumulated reductions over many elements (sums in float32). */
   reduction: { rtol: 1e-5 },
 } as const satisfies Record<string, Tolerance>;
+
+/**
+ * The tolerances for a backend's declared float precision: float32 as above; float16 (WebGL on
+ * some GPUs) about 2⁻¹¹ per rounding, with room for accumulated sums.
+ */
+export function tolerancesFor(capabilities: { floatBits?: 16 | 32 }): Record<keyof typeof TOLERANCES, Tolerance> {
+  if ((capabilities.floatBits ?? 32) === 32) return TOLERANCES;
+  return { float32: { rtol: 2e-3 }, golden: { rtol: 1e-2 }, reduction: { rtol: 1e-2 } };
+}

@@ -25,14 +25,20 @@ export class HookRunner {
     this.#regs.push(reg);
   }
 
+  /** Whether any hook would run for `onStepEnd` at this state (its cadence): the trainer reads step metrics only then. */
+  wantsStepEnd(state: { batchInEpoch: number }): boolean {
+    return this.#regs.some((reg) => reg.hooks.onStepEnd && this.#due(reg, state));
+  }
+
+  #due(reg: HookRegistration, state: { batchInEpoch: number }): boolean {
+    return !(reg.everySteps && reg.everySteps > 1) || (state.batchInEpoch - 1) % reg.everySteps === 0;
+  }
+
   async call<K extends HookName>(name: K, ...args: Parameters<NonNullable<TrainerHooks[K]>>): Promise<void> {
     for (const [i, reg] of this.#regs.entries()) {
       const fn = reg.hooks[name] as ((...a: unknown[]) => unknown) | undefined;
       if (!fn) continue;
-      if (name === 'onStepEnd' && reg.everySteps && reg.everySteps > 1) {
-        const state = args[0] as { batchInEpoch: number };
-        if ((state.batchInEpoch - 1) % reg.everySteps !== 0) continue;
-      }
+      if (name === 'onStepEnd' && !this.#due(reg, args[0] as { batchInEpoch: number })) continue;
       try {
         await fn.apply(reg.hooks, args);
       } catch (error) {

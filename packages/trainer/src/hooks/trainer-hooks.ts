@@ -6,11 +6,15 @@ import type { Tensor } from '@deeplens/core';
  *   onTrainStart(state, control)
  *   for each epoch:
  *     for each batch:
- *       forward → loss → backward                 (NaN/Inf loss or gradient: onError, stop)
- *       clip gradients (gradClipNorm)
+ *       forward → loss → backward                 (all queued on the backend; nothing is read back)
+ *       clip gradients (gradClipNorm, on the backend)
  *       onBeforeOptimizerStep(state, grads, control)
  *       optimiser step → scheduler step (not plateau) → model.postStep()
- *       onStepEnd(state, stepMetrics, control)      (at each hook's cadence)
+ *       onStepEnd(state, stepMetrics, control)      (at each hook's cadence: the step's metrics are
+ *                                                    read only when some hook is due, in one read)
+ *       NaN/Inf in the loss or gradients is recorded on the backend and checked at every read:
+ *       logged steps, evaluations, saves and the end (→ TrainingDivergedError naming the exact step,
+ *       onError, stop; nothing is evaluated or saved after a divergence)
  *       every evalSteps steps, or when requested:
  *         evaluate → onEvalEnd(state, evalMetrics, control)
  *         eval loss improved → save best model → onCheckpointSaved
