@@ -10,7 +10,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ActivationsDatasetBuilder } from '@deeplens/core';
+import { ActivationsDatasetBuilder } from '@deeplens/core/node';
 
 const { values } = parseArgs({ options: { gb: { type: 'string', default: '3' }, cols: { type: 'string', default: '3072' }, keep: { type: 'boolean', default: false } } });
 const cols = Number(values.cols);

@@ -90,3 +90,8 @@ project my-backend "$(tgz core)" "vitest@$(sed -n 's/^  vitest: //p' "$root/pnpm
 cp "$work/blocks-backends/my-backend.test.ts" . && npx --no-install vitest run --reporter=verbose > vitest.log 2>&1 || { echo "backends.md: conformance file failed:"; cat vitest.log; exit 1; }
 grep -q "layerNorm.*declared unsupported (no kernel yet), throws UnsupportedOpError" vitest.log || { echo "backends.md: the declared op was not checked:"; cat vitest.log; exit 1; }
 echo "apps/docs/pages/backends.md: conformance suite on the packed core: $(sed 's/\x1b\[[0-9;]*m//g' vitest.log | grep -E '^ +Tests ' | xargs)"
+# The "Write a backend" page's complete example backend, in the same project (core + vitest installed).
+node "$root/tools/ci/readme-blocks.mjs" "$root/apps/docs/pages/write-a-backend.md" "$work/blocks-write-a-backend" >/dev/null
+rm -f my-backend.test.ts && cp "$work/blocks-write-a-backend/counting-backend.test.ts" . && npx --no-install vitest run --reporter=verbose > vitest.log 2>&1 || { echo "write-a-backend.md: example backend failed:"; cat vitest.log; exit 1; }
+grep -q "through core's fallbacks" vitest.log && grep -q "counts what the suite" vitest.log || { echo "write-a-backend.md: the suite did not run in full:"; cat vitest.log; exit 1; }
+echo "apps/docs/pages/write-a-backend.md: example backend on the packed core: $(sed 's/\x1b\[[0-9;]*m//g' vitest.log | grep -E '^ +Tests ' | xargs)"

@@ -1,3 +1,4 @@
+import { BackendUnavailableError } from '@deeplens/core';
 import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 
@@ -89,7 +90,7 @@ export function kernelModule(flavor: KernelFlavor = relaxedSimdSupported() ? 're
     // a single first matmul then takes seconds. Compile them optimised from the start.
     setFlagsFromString('--no-liftoff');
     if (flavor === 'relaxed-simd' && !relaxedSimdSupported()) {
-      throw new Error('this runtime does not support WebAssembly relaxed SIMD (use the plain SIMD kernels)');
+      throw new BackendUnavailableError('this runtime does not support WebAssembly relaxed SIMD (use the plain SIMD kernels)');
     }
     module = new WebAssembly.Module(kernelBytes(flavor));
     compiled.set(flavor, module);

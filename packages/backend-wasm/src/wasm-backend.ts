@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import {
   assertRank, assertSameShape, CpuBackend, featureMatrixWidth, InvalidArgumentError, matmulAccumulateDims, matmulDims, shapeToString,
-  ShapeMismatchError, sparseDims, UnsupportedOpError,
+  ShapeMismatchError, sparseDims, UnsupportedOpError, IndexOutOfRangeError, assertDType,
   type ActivationKind, type AdamHyperparams, type BackendCapabilities, type EncodedTopK, type MatmulOptions,
   type ReduceAxis, type ReduceKind, type SparseRows, type Tensor,
 } from '@deeplens/core';
@@ -142,7 +142,7 @@ export class WasmBackend extends CpuBackend {
   }
 
   #f32ptr(t: Tensor, op: string): number {
-    if (t.dtype !== 'float32') throw new InvalidArgumentError(`${op}: expected a float32 tensor, got ${t.dtype}`);
+    assertDType(op, 'input', t, 'float32');
     return this.#ptr(t, op);
   }
 
@@ -638,7 +638,7 @@ export class WasmBackend extends CpuBackend {
     const idx = this.view(indices, op) as Int32Array;
     for (let i = 0; i < idx.length; i++) {
       const v = idx[i]!;
-      if (v < 0 || v >= cols) throw new ShapeMismatchError(`${op}: index ${v} is outside [0, ${cols})`);
+      if (v < 0 || v >= cols) throw new IndexOutOfRangeError(op, v, cols);
     }
   }
 

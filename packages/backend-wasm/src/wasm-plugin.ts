@@ -20,6 +20,7 @@ export const wasmBackendPlugin: BackendPlugin<WasmBackendOptions> = {
       return { available: false, reason: `the SIMD kernels cannot be loaded (${(error as Error).message}); WebAssembly SIMD needs Node ≥ 16.4` };
     }
   },
+  optionsFrom: (common) => (common.threads === undefined ? {} : { threads: common.threads }),
   async create(options) {
     const backend = new WasmBackend(options);
     await backend.ready();

@@ -1,3 +1,4 @@
+import { BackendFailureError, InternalError } from '@deeplens/core';
 import { Worker } from 'node:worker_threads';
 import { KERNEL_NAMES, type KernelName } from './kernel-module.js';
 
@@ -57,7 +58,7 @@ export class WorkerPool {
     const step = Math.ceil(units / parts);
     for (let w = 0; w < parts - 1; w++) {
       const a = argsFor(w * step, Math.min(units, (w + 1) * step), w);
-      if (a.length > MAX_ARGS) throw new RangeError('too many kernel arguments');
+      if (a.length > MAX_ARGS) throw new InternalError(`wasm backend: kernel '${kernel}' was given ${a.length} arguments, more than ${MAX_ARGS}`);
       const base = w * SLOTS;
       this.#args[base] = a.length;
       a.forEach((v, i) => (this.#args[base + 1 + i] = v));
@@ -69,7 +70,7 @@ export class WorkerPool {
     for (let w = 0; w < parts - 1; w++) {
       while (Atomics.load(this.#ctrl, w * 4 + 1) !== seq) Atomics.wait(this.#ctrl, w * 4 + 1, Atomics.load(this.#ctrl, w * 4 + 1), 1000);
       if (Atomics.exchange(this.#ctrl, w * 4 + 3, 0) !== 0) {
-        if (inPlace) throw new Error(`wasm backend: worker ${w} failed an in-place '${kernel}' slice; the tensor it was updating is now partly updated`);
+        if (inPlace) throw new BackendFailureError('wasm', `worker ${w} failed an in-place '${kernel}' slice; the tensor it was updating is now partly updated`);
         if (!this.#warned) process.emitWarning(`wasm backend: worker ${w} failed a '${kernel}' slice; it was recomputed on the main thread`);
         this.#warned = true;
         local(...argsFor(w * step, Math.min(units, (w + 1) * step), w));

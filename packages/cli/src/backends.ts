@@ -27,10 +27,10 @@ function missingPlugin(b: (typeof KNOWN_BACKENDS)[number], why: string): Backend
 
 /** The CLI is the composition root: it alone decides which concrete backends exist. */
 export async function createRegistry(): Promise<BackendRegistry> {
-  const registry = new BackendRegistry().register(cpuBackendPlugin).register(wasmBackendPlugin as BackendPlugin);
+  const registry = new BackendRegistry().register(cpuBackendPlugin).register(wasmBackendPlugin);
   for (const b of KNOWN_BACKENDS) {
     try {
-      const mod = (await import(/* @vite-ignore */ b.pkg)) as Record<string, BackendPlugin>;
+      const mod = (await import(/* @vite-ignore */ b.pkg)) as Record<string, BackendPlugin<unknown>>;
       const plugin = mod[b.exportName];
       registry.register(plugin ?? missingPlugin(b, `${b.pkg} does not export ${b.exportName}`));
     } catch {
@@ -51,7 +51,7 @@ export async function createBackend(device: string, threads: number | null, warn
     warn(`--threads ${threads} is more than the ${cores} cores here; using ${cores} (more threads than cores only compete for them)`);
     threads = cores;
   }
-  return (await createRegistry()).create(device, threads === null ? undefined : { threads }, { warn });
+  return (await createRegistry()).create(device, threads === null ? {} : { threads }, { warn });
 }
 
 /** The value of a command's --threads flag: null when absent, else a positive integer (UsageError otherwise). */

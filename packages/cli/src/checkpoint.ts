@@ -1,7 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { DataFileNotFoundError, ModelFileError, normStatsFromJson, readModelFile, type LoadedModelFile, type NormStats } from '@deeplens/core';
+import { DataFileNotFoundError, ModelFileError, normStatsFromJson, type LoadedModelFile, type NormStats } from '@deeplens/core';
+import { readModelFile } from '@deeplens/core/node';
 import { BEST_MODEL_FILE } from '@deeplens/trainer';
 
 export interface Checkpoint {

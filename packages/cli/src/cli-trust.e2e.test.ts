@@ -4,7 +4,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeNpy } from '@deeplens/core';
+import { writeNpy } from '@deeplens/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**

@@ -43,8 +43,8 @@ describe('deeplens: usage errors exit 1 with a message and a hint, never a stack
     const r = deeplens('train', '--config', 'bad.yaml', '--activations', join(FIX, 'small-acts.pt'), '--lr=-1');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/bad.yaml and command-line flags: \d+ configuration problems/);
-    expect(r.err).toMatch(/- k: must not exceed n_features \(16\)/);
-    expect(r.err).toMatch(/- beta_l1: must be null when k is set/);
+    expect(r.err).toMatch(/- k: must be an integer between 1 and n_features \(16\), got 20/);
+    expect(r.err).toMatch(/- beta_l1: is set together with k; TopK and L1 sparsity are alternatives \(use k for TopK/);
     expect(r.err).toMatch(/- trainer.epoks: unknown key \(did you mean 'epochs'\?\)/);
     expect(r.err).toMatch(/- data.splits: fractions must sum to 1/);
     expect(r.err).toMatch(/- optim.lr \(from --lr\):/);

@@ -16,7 +16,11 @@ export class UsageError extends DeepLensError {
  */
 export const EXIT = { ok: 0, user: 1, internal: 2, interrupted: 130 } as const;
 
-/** Errors a user can fix: every typed DeepLens error. Anything else is a bug. */
+/**
+ * Errors a user can fix: typed DeepLens errors of kind 'user' (config, flags, files, data, backends,
+ * memory). A DeepLens error of kind 'internal' (a broken invariant: shapes, dtypes, indices, a failed
+ * worker) and anything untyped is a bug.
+ */
 export function isUserError(error: unknown): error is DeepLensError {
-  return error instanceof DeepLensError;
+  return error instanceof DeepLensError && error.kind === 'user';
 }

@@ -17,6 +17,23 @@ describe('main', () => {
     expect(c.err[1]).toMatch(/bug in DeepLens TS\. Please report/);
   });
 
+  it('treats a typed internal error (a broken invariant, e.g. a shape mismatch between ops) as a bug: stack, report, exit 2', async () => {
+    const { ShapeMismatchError, IndexOutOfRangeError, OutOfMemoryError } = await import('@deeplens/core');
+    for (const error of [new ShapeMismatchError('matmul: shapes [2, 3] and [4, 5] differ'), new IndexOutOfRangeError('gatherCols', 9, 4)]) {
+      const cmd: CommandModule = { description: 'x', usage: 'x', options: { json: { type: 'boolean' } }, run: async () => { throw error; } };
+      const c = capture();
+      expect(await main(['boom', '--json'], c.io, { boom: { description: 'x', load: async () => ({ default: cmd }) } })).toBe(2);
+      expect(c.err[0]).toMatch(new RegExp(`^internal error: ${error.name}: [\\s\\S]*\\n\\s+at `));
+      expect(c.err[1]).toMatch(/Please report/);
+      expect(JSON.parse(c.out[0]!).error).toMatchObject({ code: error.code, exit_code: 2 });
+    }
+    // Running out of memory is the user's to fix (smaller model or batch): exit 1, no stack.
+    const oom: CommandModule = { description: 'x', usage: 'x', options: {}, run: async () => { throw new OutOfMemoryError('the wasm backend cannot grow its memory'); } };
+    const c = capture();
+    expect(await main(['oom'], c.io, { oom: { description: 'x', load: async () => ({ default: oom }) } })).toBe(1);
+    expect(c.err[0]).toMatch(/^error: the wasm backend cannot grow/);
+  });
+
   it('answers in JSON on stdout when a --json command fails, with the code and hint', async () => {
     const c = capture();
     expect(await main(['eval', '--json', '--checkpoint', '/nonexistent/run', '--activations', 'x.npy'], c.io)).toBe(1);

@@ -1,3 +1,4 @@
+import { DeepLensError } from '@deeplens/core';
 import { parseArgs } from 'node:util';
 import { didYouMean } from '@deeplens/trainer';
 import type { CommandIO, CommandModule } from './command.js';
@@ -58,7 +59,7 @@ export async function main(argv: readonly string[], io: CommandIO, commands: Com
     if (rest.includes('--json')) {
       const e = error as { code?: unknown; message?: unknown; hint?: unknown };
       const user = isUserError(error);
-      io.out(JSON.stringify({ error: { code: user ? e.code : 'DEEPLENS_INTERNAL', message: user ? String(e.message).split('\n')[0] : String(e.message), hint: user ? (e.hint ?? null) : null, exit_code: user ? EXIT.user : EXIT.internal } }));
+      io.out(JSON.stringify({ error: { code: user ? e.code : internalCode(error), message: user ? String(e.message).split('\n')[0] : String(e.message), hint: user ? (e.hint ?? null) : null, exit_code: user ? EXIT.user : EXIT.internal } }));
     }
     if (isUserError(error)) {
       io.err(`error: ${error.message}`);
@@ -107,4 +108,9 @@ function parseCommandArgs(name: string, cmd: CommandModule, rawArgs: string[]) {
     throw new UsageError(`deeplens ${name} takes ${cmd.positionals.names}`, `see deeplens ${name} --help`);
   }
   return { values: values as Record<string, string | boolean | string[] | undefined>, positionals };
+}
+
+/** The code of an internal error in --json output: its own when typed (e.g. DEEPLENS_SHAPE_MISMATCH), else DEEPLENS_INTERNAL. */
+function internalCode(error: unknown): string {
+  return error instanceof DeepLensError ? error.code : 'DEEPLENS_INTERNAL';
 }

@@ -1,7 +1,6 @@
 import { totalmem } from 'node:os';
-import {
-  checkTrainingMemory, describeMemoryEstimate, ensureDir, estimateTrainingMemory, resolveSaeConfig, toOutputPathError, type Backend,
-} from '@deeplens/core';
+import { checkTrainingMemory, describeMemoryEstimate, estimateTrainingMemory, resolveSaeConfig, type Backend } from '@deeplens/core';
+import { ensureDir, toOutputPathError } from '@deeplens/core/node';
 import { rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TrainConfig } from './config/resolve-train-config.js';

@@ -1,4 +1,5 @@
-import { ActivationsDatasetBuilder, Adam, AdamW, noDecayOnBiasesAndNorms, SparseAutoencoder, type Optimizer } from '@deeplens/core';
+import { Adam, AdamW, noDecayOnBiasesAndNorms, SparseAutoencoder, type Optimizer } from '@deeplens/core';
+import { ActivationsDatasetBuilder } from '@deeplens/core/node';
 import { ConsoleLogger, FanOutLogger, MetricsFileLogger, progressBarHooks } from '@deeplens/loggers';
 import { SAETrainer, type TrainerLogger, type TrainResult } from '@deeplens/trainer';
 import { createBackend } from './backends.js';

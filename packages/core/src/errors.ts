@@ -1,6 +1,16 @@
 /**
  * Typed errors with stable codes. Every DeepLens package extends `DeepLensError`, so callers can
  * branch on `error.code` without parsing messages.
+ *
+ * One taxonomy: `error.kind` says who can fix it.
+ *   'user'     — the input, config, files, environment or resources (bad key, missing file, data of
+ *                the wrong width, a backend that is not installed, out of memory). The CLI prints the
+ *                message and hint and exits 1, without a stack.
+ *   'internal' — a broken invariant inside DeepLens or a backend: a tensor of the wrong shape, dtype,
+ *                backend or lifetime passed between ops, an index out of range, a worker that
+ *                failed. For a library caller these are programming errors; in the CLI they are bugs
+ *                (stack trace, "please report", exit 2). Every backend throws the same class for
+ *                the same mistake (the conformance suite checks it).
  */
 export type DeepLensErrorCode =
   | 'DEEPLENS_SHAPE_MISMATCH'
@@ -20,7 +30,13 @@ export type DeepLensErrorCode =
   | 'DEEPLENS_DATA_SPLIT'
   | 'DEEPLENS_OUTPUT_PATH'
   | 'DEEPLENS_OUT_OF_MEMORY'
+  | 'DEEPLENS_INDEX_OUT_OF_RANGE'
+  | 'DEEPLENS_BACKEND_FAILURE'
+  | 'DEEPLENS_INTERNAL'
   | (string & {});
+
+/** Who can fix an error: see the taxonomy above. */
+export type DeepLensErrorKind = 'user' | 'internal';
 
 export interface DeepLensErrorOptions {
   cause?: unknown;
@@ -31,6 +47,10 @@ export interface DeepLensErrorOptions {
 export class DeepLensError extends Error {
   readonly code: DeepLensErrorCode;
   readonly hint: string | undefined;
+  /** 'user' unless a subclass is a programming error / bug. */
+  get kind(): DeepLensErrorKind {
+    return 'user';
+  }
 
   constructor(code: DeepLensErrorCode, message: string, options: DeepLensErrorOptions = {}) {
     super(options.hint ? `${message}\n  hint: ${options.hint}` : message, { cause: options.cause });
@@ -41,12 +61,20 @@ export class DeepLensError extends Error {
 }
 
 export class ShapeMismatchError extends DeepLensError {
+  override get kind(): DeepLensErrorKind {
+    return 'internal';
+  }
+
   constructor(message: string, options?: DeepLensErrorOptions) {
     super('DEEPLENS_SHAPE_MISMATCH', message, options);
   }
 }
 
 export class DTypeMismatchError extends DeepLensError {
+  override get kind(): DeepLensErrorKind {
+    return 'internal';
+  }
+
   constructor(message: string, options?: DeepLensErrorOptions) {
     super('DEEPLENS_DTYPE_MISMATCH', message, options);
   }
@@ -65,6 +93,10 @@ export class UnsupportedOpError extends DeepLensError {
 }
 
 export class TensorDisposedError extends DeepLensError {
+  override get kind(): DeepLensErrorKind {
+    return 'internal';
+  }
+
   constructor(op: string) {
     super('DEEPLENS_TENSOR_DISPOSED', `'${op}' was given a tensor that was already disposed`, {
       hint: 'keep the tensor alive until its last use, or clone it before disposing the original',
@@ -73,6 +105,10 @@ export class TensorDisposedError extends DeepLensError {
 }
 
 export class ForeignTensorError extends DeepLensError {
+  override get kind(): DeepLensErrorKind {
+    return 'internal';
+  }
+
   constructor(backend: string, op: string, other: string) {
     const whose = other === backend ? `another '${other}' backend instance` : `backend '${other}'`;
     super('DEEPLENS_FOREIGN_TENSOR', `'${op}' on backend '${backend}' was given a tensor of ${whose}`, {
@@ -184,5 +220,38 @@ export class OutputPathError extends DeepLensError {
 export class OutOfMemoryError extends DeepLensError {
   constructor(message: string, options?: DeepLensErrorOptions) {
     super('DEEPLENS_OUT_OF_MEMORY', message, options);
+  }
+}
+
+/** An index (e.g. a latent column) outside its dimension: a broken invariant, the same class on every backend. */
+export class IndexOutOfRangeError extends DeepLensError {
+  override get kind(): DeepLensErrorKind {
+    return 'internal';
+  }
+
+  constructor(op: string, index: number, size: number, options?: DeepLensErrorOptions) {
+    super('DEEPLENS_INDEX_OUT_OF_RANGE', `${op}: index ${index} is outside [0, ${size})`, options);
+  }
+}
+
+/** A backend's own machinery failed (a worker thread, a GPU context): a bug to report, not a user mistake. */
+export class BackendFailureError extends DeepLensError {
+  override get kind(): DeepLensErrorKind {
+    return 'internal';
+  }
+
+  constructor(backend: string, message: string, options?: DeepLensErrorOptions) {
+    super('DEEPLENS_BACKEND_FAILURE', `backend '${backend}': ${message}`, options);
+  }
+}
+
+/** An invariant that should always hold did not: a bug in DeepLens TS. */
+export class InternalError extends DeepLensError {
+  override get kind(): DeepLensErrorKind {
+    return 'internal';
+  }
+
+  constructor(message: string, options?: DeepLensErrorOptions) {
+    super('DEEPLENS_INTERNAL', message, options);
   }
 }

@@ -1,10 +1,15 @@
+/**
+ * @deeplens/core: everything that runs anywhere JavaScript does — browsers included (no Node
+ * built-in is imported from here; a test bundles it for the browser). File and folder IO lives in
+ * `@deeplens/core/node`.
+ */
 export {
   BackendNotFoundError, BackendUnavailableError, DeepLensError, DTypeMismatchError, FileFormatError,
   ForeignTensorError, InvalidArgumentError, InvalidConfigError, ModelFileError, ShapeMismatchError,
   TensorDisposedError, UnsupportedOpError, DataFileNotFoundError, DataShapeError, NonFiniteDataError,
-  DatasetSplitError, OutOfMemoryError, OutputPathError,
+  DatasetSplitError, OutOfMemoryError, OutputPathError, IndexOutOfRangeError, BackendFailureError, InternalError,
 } from './errors.js';
-export type { DeepLensErrorCode, DeepLensErrorOptions } from './errors.js';
+export type { DeepLensErrorCode, DeepLensErrorKind, DeepLensErrorOptions } from './errors.js';
 
 export { disposeSparse, shapeToString, sizeOf } from './backend/tensor.js';
 export type { DType, Shape, SparseRows, Tensor } from './backend/tensor.js';
@@ -14,15 +19,15 @@ export type {
 } from './backend/backend.js';
 export type { ElementwiseOpName, ElementwiseOps } from './backend/elementwise-ops.js';
 export { broadcastShape } from './backend/broadcast.js';
-export { activation, activationDefinition, activationGrad, defineActivation, hasNativeActivation } from './backend/activations.js';
+export { activation, activationDefinition, activationGrad, defineActivation, hasNativeActivation, isKnownActivation } from './backend/activations.js';
 export type { ActivationDefinition } from './backend/activations.js';
 export { addRowVector } from './backend/add-row-vector.js';
 export { normalizeRowsInPlace } from './backend/normalize-rows-in-place.js';
 export { scaleInPlace } from './backend/scale-in-place.js';
 export { adamUpdate } from './optim/adam-update.js';
-export type { Availability, BackendPlugin } from './backend/backend-plugin.js';
+export type { Availability, BackendPlugin, CommonBackendOptions } from './backend/backend-plugin.js';
 export { BackendRegistry } from './backend/backend-registry.js';
-export type { BackendStatus, CreateBackendOptions } from './backend/backend-registry.js';
+export type { BackendStatus, CreateBackendOptions, StatusOptions } from './backend/backend-registry.js';
 export { DisposeBag, readScalar } from './backend/dispose-bag.js';
 export { activationGradInPlace } from './backend/activation-grad-in-place.js';
 export { addInPlace } from './backend/add-in-place.js';
@@ -42,9 +47,9 @@ export { Rng } from './random/rng.js';
 export type { RngState } from './random/rng.js';
 
 export {
-  resolveSaeConfig, SAE_CONFIG_DEFAULTS, SAE_CONFIG_KEYS, saeConfigFromSnakeCase, saeConfigToSnakeCase,
+  resolveSaeConfig, SAE_CONFIG_DEFAULTS, SAE_CONFIG_KEYS, saeConfigFromSnakeCase, saeConfigIssues, saeConfigToSnakeCase, withSaeConfigDefaults,
 } from './sae/sae-config.js';
-export type { SaeConfig, SaeConfigInput } from './sae/sae-config.js';
+export type { ConfigRuleIssue, SaeConfig, SaeConfigInput } from './sae/sae-config.js';
 export { isBiasOrNorm, saeParamShapes } from './sae/sae-params.js';
 export { checkTrainingMemory, describeMemoryEstimate, estimateTrainingMemory, formatBytes } from './sae/memory-estimate.js';
 export type { MemoryLimits, TrainingMemoryEstimate, TrainingMemoryOptions } from './sae/memory-estimate.js';
@@ -63,27 +68,21 @@ export type { Optimizer, OptimizerState, Parameterized, ParamwiseStep } from './
 export { noDecayOnBiasesAndNorms } from './optim/param-groups.js';
 export type { ParamGroup } from './optim/param-groups.js';
 
-export { removeStaleTempFiles, writeFileAtomic } from './io/atomic-write.js';
 export { contentHash } from './io/content-hash.js';
-export { ensureDir, toOutputPathError } from './io/output-path.js';
+export { decodeModelFile, encodeModelFile, MODEL_CONFIG_FILE, MODEL_FORMAT } from './io/model-bytes.js';
+export type { LoadedModelFile, ModelFileOptions, SaveSaeOptions } from './io/model-bytes.js';
 export {
   encodeSafetensors, parseSafetensors, parseSafetensorsHeader, readSafetensorsFloat32, readSafetensorsFloat64,
   safetensorsHeaderLength, tensorBytesToFloat32,
 } from './io/safetensors.js';
 export type { SafetensorsDType, SafetensorsEntry, SafetensorsHeader, SafetensorsInput } from './io/safetensors.js';
 export { bfloat16ToNumber, decodeHalf, float16ToNumber } from './io/half-float.js';
-export { loadSae, MODEL_CONFIG_FILE, MODEL_FORMAT, readModelFile, saveSae } from './io/model-file.js';
-export type { LoadedModelFile, SaveSaeOptions } from './io/model-file.js';
 
 export { meanMaxCosineSimilarity, SyntheticFeatures } from './data/synthetic-features.js';
 export type { SyntheticFeaturesOptions } from './data/synthetic-features.js';
 export type { ActivationSource, OpenActivationsOptions, StoredFloatDType } from './data/activation-source.js';
-export { ACTIVATION_EXTENSIONS, openActivationFile, openActivations } from './data/open-activations.js';
 export { ConcatSource } from './data/concat-source.js';
 export { MemorySource } from './data/memory-source.js';
-export { openNpy } from './data/npy-reader.js';
-export { openPt } from './data/pt-reader.js';
-export { openSafetensorsActivations } from './data/safetensors-source.js';
 export { ActivationsDatasetBuilder } from './data/activations-dataset-builder.js';
 export type { ActivationsDatasetOptions, DataLoaders, DatasetInfo } from './data/activations-dataset-builder.js';
 export { ActivationLoader } from './data/data-loader.js';
@@ -92,4 +91,3 @@ export { applyNorm, MIN_STD, NormStatsAccumulator, normStatsFromJson, normStatsT
 export type { NormStats } from './data/norm-stats.js';
 export type { Segment } from './data/split-plan.js';
 export { deriveSeed } from './random/derive-seed.js';
-export { writeNpy } from './io/write-npy.js';

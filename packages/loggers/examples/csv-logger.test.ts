@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ActivationsDatasetBuilder, CpuBackend, MemorySource, Rng, SparseAutoencoder } from '@deeplens/core';
+import { CpuBackend, MemorySource, Rng, SparseAutoencoder } from '@deeplens/core';
+import { ActivationsDatasetBuilder } from '@deeplens/core/node';
 import { SAETrainer } from '@deeplens/trainer';
 import { describe, expect, it } from 'vitest';
 import { CsvLogger } from './csv-logger.js';

@@ -2,7 +2,7 @@ import type { TrainerLogger, TrainResult } from '@deeplens/trainer';
 import { fixed3, sci2 } from './format.js';
 
 export interface ConsoleLoggerOptions {
-  /** Where lines go (default: process.stdout). */
+  /** Where lines go (default: process.stdout in Node, console.log elsewhere). */
   write?: (line: string) => void;
   /** Print nothing but errors and the final summary. */
   quiet?: boolean;
@@ -20,7 +20,7 @@ export class ConsoleLogger implements TrainerLogger {
   readonly #quiet: boolean;
 
   constructor(options: ConsoleLoggerOptions = {}) {
-    this.#write = options.write ?? ((line) => process.stdout.write(`${line}\n`));
+    this.#write = options.write ?? defaultWrite();
     this.#quiet = options.quiet ?? false;
   }
 
@@ -60,4 +60,9 @@ export class ConsoleLogger implements TrainerLogger {
   flush(): void {}
 
   close(): void {}
+}
+
+function defaultWrite(): (line: string) => void {
+  const stdout = (globalThis as { process?: { stdout?: { write(s: string): unknown } } }).process?.stdout;
+  return stdout ? (line) => void stdout.write(`${line}\n`) : (line) => console.log(line);
 }

@@ -1,7 +1,10 @@
-import { Adam, ActivationsDatasetBuilder, CpuBackend, MemorySource, Rng, SparseAutoencoder, SyntheticFeatures, type Batch, type DataLoader } from '@deeplens/core';
+import {
+  Adam, ActivationsDatasetBuilder, CpuBackend, MemorySource, Rng, SparseAutoencoder, SyntheticFeatures, type Batch, type DataLoader,
+} from '@deeplens/core';
 import { countingBackend } from '@deeplens/core/testing';
 import { describe, expect, it } from 'vitest';
 import { TrainingDivergedError } from './errors.js';
+import type { HookRegistration } from './hooks/hook-runner.js';
 import { SAETrainer } from './sae-trainer.js';
 
 const quiet = { warn: () => {}, logToWandb: false, handleSignals: false, saveCheckpoints: false };
@@ -34,11 +37,11 @@ async function countedRun(options: { logEvery: number; inBackward?: boolean; cli
     model, trainDataloader: loader, optim: new Adam(model, { lr: 1e-3 }), epochs: 1, ...quiet,
     optimizerInBackward: options.inBackward ?? false, microBatchSize: options.micro ?? null,
     ...(options.clip ? { gradClipNorm: options.clip } : {}),
-    hooks: [
+    hooks: ([
       // A cadence hook (as loggers are attached) and an every-step observer that needs no metrics.
       { hooks: { onStepEnd: (s) => void logged.push(s.globalStep) }, everySteps: options.logEvery },
       { hooks: { onBeforeOptimizerStep: () => {} }, name: 'noop' },
-    ].filter((r) => !(options.inBackward && 'onBeforeOptimizerStep' in r.hooks)),
+    ] as HookRegistration[]).filter((r) => !(options.inBackward && 'onBeforeOptimizerStep' in r.hooks)),
   });
   // Reads are sampled at each step's start (the data loader's batch is the step boundary).
   const epoch = loader.epoch.bind(loader);

@@ -1,7 +1,6 @@
-export { SAETrainer } from './sae-trainer.js';
-export type { TrainOptions } from './sae-trainer.js';
-export { describeOptions, resolveTrainerOptions, TRAINER_DEFAULTS } from './trainer-options.js';
-export type { ResolvedTrainerOptions, SAETrainerOptions } from './trainer-options.js';
+/** @deeplens/trainer: everything in ./browser, plus the SAETrainer loop, run folders and YAML config files (Node). */
+export { describeOptions, resolveTrainerOptions, TRAINER_DEFAULTS, trainerOptionIssues } from './trainer-options.js';
+export type { ResolvedTrainerOptions, SAETrainerOptions, TrainerRuleInput } from './trainer-options.js';
 export { ResumeError, TrainerOptionsError, TrainingDivergedError } from './errors.js';
 
 export type {
@@ -28,14 +27,27 @@ export { evaluate } from './metrics/evaluate.js';
 export type { EvaluateOptions } from './metrics/evaluate.js';
 export { DEFAULT_DEAD_WINDOW_TOKENS, densityHistogram, FeatureActivity } from './metrics/feature-activity.js';
 
-export { BEST_MODEL_FILE, createRunDir, epochModelFile, runDirFor, runTimestamp, stepModelFile, TRAINING_STATE_FILE } from './checkpoint/run-dir.js';
-export { loadTrainingState, saveTrainingState } from './checkpoint/training-state.js';
-export type { LoadTrainingStateOptions, TrainingProgress, TrainingSnapshot } from './checkpoint/training-state.js';
 
-export { configFromYaml, modelConfigFromObject, parseYaml } from './config/config-from-yaml.js';
 export { ConfigValidationError, toConfigIssues } from './config/config-issues.js';
 export type { ConfigIssue } from './config/config-issues.js';
 export { didYouMean } from './config/did-you-mean.js';
-export { MODEL_CONFIG_KEYS, modelConfigSchema, modelConfigToInput } from './config/model-config-schema.js';
+export { MODEL_CONFIG_KEYS, modelConfigSchema, modelConfigToInput, modelRuleIssues } from './config/model-config-schema.js';
+export { dataSectionSchema, optimSectionSchema, SECTION_SCHEMAS, TOP_LEVEL_KEYS, trainerRuleIssues, trainerSectionSchema } from './config/run-config-schema.js';
+export type { DataSection, OptimSection, SectionName, TrainerSection } from './config/run-config-schema.js';
+export { resolveRunConfig } from './config/resolve-run-config.js';
+export type { RunConfig } from './config/resolve-run-config.js';
+export { mergeIssues, toIssue } from './config/config-issues.js';
 export type { ModelConfigYaml } from './config/model-config-schema.js';
 export { normalizeYamlValue } from './config/yaml-values.js';
+export { globalNormSquared } from './gradients/global-norm.js';
+export { gradientContext } from './gradients/gradient-transform.js';
+export type { GradientContext } from './gradients/gradient-transform.js';
+export { DivergenceMonitor } from './health/divergence-monitor.js';
+export type { Divergence } from './health/divergence-monitor.js';
+
+export { SAETrainer } from './sae-trainer.js';
+export type { TrainOptions } from './sae-trainer.js';
+export { BEST_MODEL_FILE, createRunDir, epochModelFile, runDirFor, runTimestamp, stepModelFile, TRAINING_STATE_FILE } from './checkpoint/run-dir.js';
+export { loadTrainingState, saveTrainingState } from './checkpoint/training-state.js';
+export type { LoadTrainingStateOptions, TrainingProgress, TrainingSnapshot } from './checkpoint/training-state.js';
+export { configFromYaml, modelConfigFromObject, parseYaml } from './config/config-from-yaml.js';

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  Adam, AdamW, ActivationsDatasetBuilder, BackendRegistry, CpuBackend, cpuBackendPlugin, loadSae, noDecayOnBiasesAndNorms, SparseAutoencoder,
-  type Batch, type DataLoader,
+  Adam, AdamW, BackendRegistry, CpuBackend, cpuBackendPlugin, noDecayOnBiasesAndNorms, SparseAutoencoder, type Batch, type DataLoader,
 } from '@deeplens/core';
+import { ActivationsDatasetBuilder, loadSae } from '@deeplens/core/node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TrainingDivergedError } from './errors.js';
 import type { TrainerHooks } from './hooks/trainer-hooks.js';
@@ -328,6 +328,29 @@ describe('SAETrainer checkpoints and resume', () => {
       }
     });
   }
+
+  it('resume keeps the run\'s base learning rate (not the new optimiser\'s) and its elapsed time', async () => {
+    const opts = (m: SparseAutoencoder, lr: number) => ({ optim: new Adam(m, { lr }), epochs: 2, lrsType: 'cosine' as const, outputDir: out, ...quiet });
+    const a = await smallSetup();
+    const lrsA: number[] = [];
+    await new SAETrainer({ model: a.model, trainDataloader: a.train, ...opts(a.model, 3e-3), hooks: [{ onStepEnd: (_s, m) => void lrsA.push(m.lr) }] }).train();
+    const b = await smallSetup();
+    const stopped = await new SAETrainer({
+      model: b.model, trainDataloader: b.train, ...opts(b.model, 3e-3),
+      hooks: [{ onStepEnd: (s, _m, c) => { if (s.globalStep === 5) c.requestStop('test'); } }],
+    }).train();
+    const { loadTrainingState } = await import('./checkpoint/training-state.js');
+    const saved = await loadTrainingState(stopped.runDir!);
+    expect(saved.progress.elapsedSeconds, 'the first session\'s time is recorded').toBeGreaterThan(0);
+    expect(saved.progress.elapsedSeconds).toBeLessThanOrEqual(stopped.elapsedSeconds);
+    const c = await smallSetup();
+    const lrsC: number[] = [];
+    const resumed = await new SAETrainer({ model: c.model, trainDataloader: c.train, ...opts(c.model, 1e-1), hooks: [{ onStepEnd: (_s, m) => void lrsC.push(m.lr) }] })
+      .train({ resumeFrom: stopped.runDir! });
+    expect(lrsC).toEqual(lrsA.slice(5));
+    for (const name of a.model.paramNames) expect(await c.model.backend.read(c.model.param(name))).toEqual(await a.model.backend.read(a.model.param(name)));
+    expect(resumed.elapsedSeconds).toBeGreaterThan(saved.progress.elapsedSeconds);
+  });
 
   it('saves the training state every checkpointEverySteps steps, so a run killed between saves resumes from the last one', async () => {
     const a = await smallSetup();

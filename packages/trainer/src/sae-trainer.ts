@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import {
-  Adam, normStatsToJson, readModelFile, removeStaleTempFiles, saeConfigToSnakeCase, saveSae,
-  type Batch, type DeviceLosses, type MatmulPrecision, type Optimizer, type SparseAutoencoder, type Tensor,
+  Adam, normStatsToJson, saeConfigToSnakeCase, type Batch, type DeviceLosses, type MatmulPrecision, type Optimizer, type SparseAutoencoder, type Tensor,
 } from '@deeplens/core';
+import { readModelFile, removeStaleTempFiles, saveSae } from '@deeplens/core/node';
 import { BEST_MODEL_FILE, createRunDir, epochModelFile, stepModelFile } from './checkpoint/run-dir.js';
 import { loadTrainingState, saveTrainingState, TRAINING_STATE_VERSION, type TrainingProgress } from './checkpoint/training-state.js';
 import { configFromYaml } from './config/config-from-yaml.js';
@@ -54,6 +54,8 @@ export class SAETrainer {
   #bestModelPath: string | undefined;
   #warned = new Set<string>();
   #health = new DivergenceMonitor();
+  /** When this train() call began. */
+  #started = 0;
   /** When the current step began (data loading included), for tokens/s. */
   #stepStarted = 0;
   /** When and at which step the training state was last saved (periodic saves count from there). */
@@ -91,6 +93,7 @@ export class SAETrainer {
   async train(trainOptions: TrainOptions = {}): Promise<TrainResult> {
     const o = this.options;
     const started = performance.now();
+    this.#started = started;
     await this.#resolveDevice();
     if (trainOptions.initFrom) await this.#initFrom(trainOptions.initFrom);
     // Recorded with the training state, and compared on resume; a run that saves nothing needs none.
@@ -334,7 +337,8 @@ export class SAETrainer {
       plateau: this.#plateau,
       optimizer: { type: this.#optimizer.type, step: this.#optimizer.stepCount, learningRate: this.#optimizer.learningRate },
       baseLr: this.#baseLr,
-      elapsedSeconds: this.#s.elapsedBefore,
+      // Earlier sessions' time plus this one's, so a resumed run's elapsed time keeps counting.
+      elapsedSeconds: this.#s.elapsedBefore + (performance.now() - this.#started) / 1000,
       ...(this.#dataPrints ? { data: this.#dataPrints } : {}),
     });
     await hooks.call('onCheckpointSaved', this.#state(), { kind: 'state', path }, control);

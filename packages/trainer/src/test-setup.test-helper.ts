@@ -1,6 +1,5 @@
-import {
-  ActivationsDatasetBuilder, CpuBackend, MemorySource, Rng, SparseAutoencoder, SyntheticFeatures, type SaeConfigInput,
-} from '@deeplens/core';
+import { CpuBackend, MemorySource, Rng, SparseAutoencoder, SyntheticFeatures, type SaeConfigInput } from '@deeplens/core';
+import { ActivationsDatasetBuilder } from '@deeplens/core/node';
 
 /** A small synthetic dataset and model, identical for identical seeds. */
 export async function smallSetup(options: { seed?: number; dataSeed?: number; modelSeed?: number; rows?: number; batchSize?: number; config?: Partial<SaeConfigInput> } = {}) {

@@ -1,4 +1,4 @@
-import type { BackendRegistry, DataLoader, Optimizer, SparseAutoencoder } from '@deeplens/core';
+import type { BackendRegistry, ConfigRuleIssue, DataLoader, Optimizer, SparseAutoencoder } from '@deeplens/core';
 import { TrainerOptionsError } from './errors.js';
 import type { GradientTransform } from './gradients/gradient-transform.js';
 import type { HookRegistration } from './hooks/hook-runner.js';
@@ -19,7 +19,7 @@ export interface SAETrainerOptions {
   epochs?: number;
   /** bfloat16 matmul inputs with float32 weights and accumulation (default false). */
   bf16?: boolean;
-  /** Default 42. Recorded with the run; SAETrainer.fromConfig seeds model init and data with it. */
+  /** Default 42. Recorded with the run. The deeplens CLI seeds model init and data order with it; in code, pass the same seed to SparseAutoencoder.create and ActivationsDatasetBuilder. */
   randomSeed?: number;
   /** Write run folders (default true). false writes nothing. */
   saveCheckpoints?: boolean;
@@ -113,36 +113,50 @@ export type ResolvedTrainerOptions = Omit<SAETrainerOptions, keyof typeof TRAINE
   microBatchSize: number | null; checkpointEverySteps: number | null; checkpointEveryMinutes: number | null;
 };
 
-export function resolveTrainerOptions(o: SAETrainerOptions): ResolvedTrainerOptions {
-  const defined = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-  const r = { ...TRAINER_DEFAULTS, ...defined } as ResolvedTrainerOptions;
-  const bad = (key: string, msg: string) => {
-    throw new TrainerOptionsError(`${key}: ${msg}`);
-  };
-  if (!o.model) bad('model', 'is required');
-  if (!o.trainDataloader) bad('train_dataloader', 'is required');
-  if (!Number.isInteger(r.epochs) || r.epochs < 1) bad('epochs', `must be a positive integer, got ${r.epochs}`);
-  if (!Number.isInteger(r.evalSteps) || r.evalSteps < 1) bad('eval_steps', `must be a positive integer, got ${r.evalSteps}`);
+/** The trainer options' value rules (one place: the library API, YAML configs and the CLI all report these). */
+export type TrainerRuleInput = Pick<ResolvedTrainerOptions,
+  'epochs' | 'evalSteps' | 'warmupFraction' | 'lrsType' | 'gradClipNorm' | 'microBatchSize' | 'checkpointEverySteps' |
+  'checkpointEveryMinutes' | 'optimizerInBackward' | 'modelName' | 'logEverySteps'>;
+
+export function trainerOptionIssues(r: TrainerRuleInput): ConfigRuleIssue[] {
+  const issues: ConfigRuleIssue[] = [];
+  const bad = (key: string, message: string, hint?: string) => void issues.push(hint ? { key, message, hint } : { key, message });
+  const positiveInt = (v: number) => Number.isInteger(v) && v >= 1;
+  if (!positiveInt(r.epochs)) bad('epochs', `must be a positive integer, got ${r.epochs}`);
+  if (!positiveInt(r.evalSteps)) bad('eval_steps', `must be a positive integer, got ${r.evalSteps}`);
+  if (!positiveInt(r.logEverySteps)) bad('log_every_steps', `must be a positive integer, got ${r.logEverySteps}`);
   if (!(r.warmupFraction >= 0 && r.warmupFraction < 1)) bad('warmup_fraction', `must be in [0, 1), got ${r.warmupFraction}`);
   if (r.lrsType !== null && !['cosine', 'linear', 'plateau'].includes(r.lrsType)) bad('lrs_type', `must be cosine, linear, plateau or null, got ${String(r.lrsType)}`);
   if (r.gradClipNorm !== null && !(r.gradClipNorm > 0)) bad('grad_clip_norm', `must be a positive number or null, got ${r.gradClipNorm}`);
-  if (r.microBatchSize !== null && !(Number.isInteger(r.microBatchSize) && r.microBatchSize >= 1)) {
-    bad('micro_batch_size', `must be a positive integer (rows per block) or null, got ${r.microBatchSize}`);
-  }
-  if (r.checkpointEverySteps !== null && !(Number.isInteger(r.checkpointEverySteps) && r.checkpointEverySteps >= 1)) {
-    bad('checkpoint_every_steps', `must be a positive integer or null, got ${r.checkpointEverySteps}`);
-  }
+  if (r.microBatchSize !== null && !positiveInt(r.microBatchSize)) bad('micro_batch_size', `must be a positive integer (rows per block) or null, got ${r.microBatchSize}`);
+  if (r.checkpointEverySteps !== null && !positiveInt(r.checkpointEverySteps)) bad('checkpoint_every_steps', `must be a positive integer or null, got ${r.checkpointEverySteps}`);
   if (r.checkpointEveryMinutes !== null && !(r.checkpointEveryMinutes > 0)) bad('checkpoint_every_minutes', `must be a positive number or null, got ${r.checkpointEveryMinutes}`);
+  if (r.optimizerInBackward && r.gradClipNorm !== null) {
+    bad('optimizer_in_backward', `cannot be combined with grad_clip_norm (clipping by the global norm), ${IN_BACKWARD_WHY}`);
+  }
+  if (typeof r.modelName !== 'string' || !/^[\w.-]+$/.test(r.modelName)) bad('model_name', `may only hold letters, digits, '_', '-' and '.', got '${r.modelName}'`);
+  return issues;
+}
+
+const IN_BACKWARD_WHY = 'which needs every gradient before the first update; set optimizer_in_backward: false to use it';
+
+export function resolveTrainerOptions(o: SAETrainerOptions): ResolvedTrainerOptions {
+  const defined = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const r = { ...TRAINER_DEFAULTS, ...defined } as ResolvedTrainerOptions;
+  const bad = (key: string, msg: string, hint?: string) => {
+    throw new TrainerOptionsError(`${key}: ${msg}`, hint ? { hint } : {});
+  };
+  if (!o.model) bad('model', 'is required');
+  if (!o.trainDataloader) bad('train_dataloader', 'is required');
+  const [first] = trainerOptionIssues(r);
+  if (first) bad(first.key, first.message, first.hint);
   if (r.optimizerInBackward) {
-    const why = 'which needs every gradient before the first update; set optimizer_in_backward: false to use it';
-    if (r.gradClipNorm !== null) bad('optimizer_in_backward', `cannot be combined with grad_clip_norm (clipping by the global norm), ${why}`);
-    if ((r.gradientTransforms ?? []).length > 0) bad('optimizer_in_backward', `cannot be combined with gradientTransforms, ${why}`);
+    if ((r.gradientTransforms ?? []).length > 0) bad('optimizer_in_backward', `cannot be combined with gradientTransforms, ${IN_BACKWARD_WHY}`);
     if ((r.hooks ?? []).some((h) => ('hooks' in h ? (h as HookRegistration).hooks : (h as TrainerHooks)).onBeforeOptimizerStep)) {
-      bad('optimizer_in_backward', `cannot be combined with an onBeforeOptimizerStep hook, ${why}`);
+      bad('optimizer_in_backward', `cannot be combined with an onBeforeOptimizerStep hook, ${IN_BACKWARD_WHY}`);
     }
     if (r.optim && typeof r.optim.beginStep !== 'function') bad('optimizer_in_backward', `needs an optimiser that takes gradients one at a time (beginStep); '${r.optim.type}' does not`);
   }
-  if (!/^[\w.-]+$/.test(r.modelName)) bad('model_name', `may only hold letters, digits, '_', '-' and '.', got '${r.modelName}'`);
   if (o.trainDataloader && o.trainDataloader.cols !== o.model?.config.inputDims) {
     bad('train_dataloader', `yields rows of width ${o.trainDataloader.cols}, the model's input_dims is ${o.model?.config.inputDims}`);
   }

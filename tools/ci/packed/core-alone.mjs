@@ -1,5 +1,6 @@
 // Core alone, installed from its tarball: a dataset, the model on the cpu backend, Adam steps.
-import { ActivationsDatasetBuilder, Adam, CpuBackend, MemorySource, Rng, SparseAutoencoder, SyntheticFeatures } from '@deeplens/core';
+import { Adam, CpuBackend, MemorySource, Rng, SparseAutoencoder, SyntheticFeatures } from '@deeplens/core';
+import { ActivationsDatasetBuilder } from '@deeplens/core/node';
 
 const gen = new SyntheticFeatures({ dim: 16, nFeatures: 32, meanActive: 3, seed: 1 });
 const source = new MemorySource(gen.sample(512, new Rng(2)), 16, 'synthetic');

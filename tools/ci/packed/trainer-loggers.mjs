@@ -1,6 +1,7 @@
 // Core + trainer + loggers from their tarballs: SAETrainer with the console and metrics-file loggers.
 import { existsSync } from 'node:fs';
-import { ActivationsDatasetBuilder, Adam, CpuBackend, MemorySource, Rng, SparseAutoencoder, SyntheticFeatures } from '@deeplens/core';
+import { Adam, CpuBackend, MemorySource, Rng, SparseAutoencoder, SyntheticFeatures } from '@deeplens/core';
+import { ActivationsDatasetBuilder } from '@deeplens/core/node';
 import { ConsoleLogger, MetricsFileLogger } from '@deeplens/loggers';
 import { SAETrainer } from '@deeplens/trainer';
 

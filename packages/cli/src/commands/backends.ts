@@ -7,7 +7,8 @@ const command: CommandModule = {
   usage: 'deeplens backends [--json]\n\nEvery known backend, whether it is available on this machine, and if not, why and how to get it.',
   options: { json: { type: 'boolean' } },
   async run(v, _p, io) {
-    const status = await (await createRegistry()).status();
+    // Probes may load native bindings and look for a GPU (seconds): say which one is running.
+    const status = await (await createRegistry()).status({ onProbe: v['json'] ? undefined : (name) => io.err(`probing ${name}…`) });
     if (v['json']) {
       io.out(JSON.stringify(status.map((s) => ({ name: s.name, priority: s.priority, available: s.availability.available, reason: s.availability.reason ?? null, detail: s.availability.detail ?? null }))));
       return EXIT.ok;

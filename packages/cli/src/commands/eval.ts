@@ -1,4 +1,5 @@
-import { ActivationsDatasetBuilder, DataShapeError, ModelFileError, SparseAutoencoder } from '@deeplens/core';
+import { DataShapeError, ModelFileError, SparseAutoencoder } from '@deeplens/core';
+import { ActivationsDatasetBuilder } from '@deeplens/core/node';
 import { evaluate } from '@deeplens/trainer';
 import { createBackend, threadsFlag } from '../backends.js';
 import { loadCheckpoint } from '../checkpoint.js';

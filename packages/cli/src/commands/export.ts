@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { encodeSafetensors, writeFileAtomic, type SafetensorsInput } from '@deeplens/core';
+import { encodeSafetensors, type SafetensorsInput } from '@deeplens/core';
+import { writeFileAtomic } from '@deeplens/core/node';
 import { loadCheckpoint } from '../checkpoint.js';
 import type { CommandModule } from '../command.js';
 import { EXIT, UsageError } from '../errors.js';

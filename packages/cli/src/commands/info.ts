@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { openActivations, parseSafetensors } from '@deeplens/core';
+import { parseSafetensors } from '@deeplens/core';
+import { openActivations } from '@deeplens/core/node';
 import { readFile } from 'node:fs/promises';
 import { loadCheckpoint } from '../checkpoint.js';
 import type { CommandModule } from '../command.js';

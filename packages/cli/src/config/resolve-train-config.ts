@@ -1,21 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { DataFileNotFoundError, type SaeConfigInput } from '@deeplens/core';
-import {
-  ConfigValidationError, didYouMean, MODEL_CONFIG_KEYS, modelConfigSchema, modelConfigToInput, normalizeYamlValue, parseYaml,
-  toConfigIssues, type ConfigIssue,
-} from '@deeplens/trainer';
-import {
-  SECTION_SCHEMAS, TOP_LEVEL_KEYS, type DataSection, type OptimSection, type SectionName, type TrainerSection,
-} from './train-config-schema.js';
+import { DataFileNotFoundError } from '@deeplens/core';
+import { ConfigValidationError, normalizeYamlValue, parseYaml, resolveRunConfig, type RunConfig } from '@deeplens/trainer';
 
-export interface TrainConfig {
-  model: SaeConfigInput;
-  /** The model keys as written (snake_case), for printing. */
-  modelYaml: Record<string, unknown>;
-  data: DataSection;
-  optim: OptimSection;
-  trainer: TrainerSection;
-}
+export type TrainConfig = RunConfig;
 
 /** Command-line flag → config key path (a path without a dot is a top-level model key). Every key has one. */
 export const FLAG_PATHS: Readonly<Record<string, string>> = {
@@ -101,40 +88,5 @@ export function applyFlags(raw: Record<string, unknown>, flags: Record<string, u
   return out;
 }
 
-/**
- * Validate everything at once; every problem names its key path, unknown keys get a suggestion.
- * Problems with values that flags set name the flag, and are not blamed on the file.
- */
-export function resolveTrainConfig(raw: Record<string, unknown>, source: string, flagged: ReadonlyMap<string, string> = new Map()): TrainConfig {
-  const issues: ConfigIssue[] = [];
-  const modelRaw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    if ((MODEL_CONFIG_KEYS as readonly string[]).includes(key)) modelRaw[key] = value;
-    else if (!(key in SECTION_SCHEMAS)) {
-      const guess = didYouMean(key, TOP_LEVEL_KEYS);
-      issues.push({ path: key, message: 'unknown key', hint: guess ? `did you mean '${guess}'?` : `known keys: ${TOP_LEVEL_KEYS.join(', ')}` });
-    }
-  }
-  const model = modelConfigSchema.safeParse(modelRaw);
-  if (!model.success) issues.push(...toConfigIssues(model.error, () => MODEL_CONFIG_KEYS));
-  const sections: Partial<Record<SectionName, unknown>> = {};
-  for (const [name, schema] of Object.entries(SECTION_SCHEMAS) as Array<[SectionName, (typeof SECTION_SCHEMAS)[SectionName]]>) {
-    const value = raw[name] ?? {};
-    const parsed = schema.safeParse(value);
-    if (parsed.success) sections[name] = parsed.data;
-    else issues.push(...toConfigIssues(parsed.error, () => Object.keys(schema.shape), name));
-  }
-  if (issues.length || !model.success) {
-    const blamed = issues.map((i) => (flagged.has(i.path) ? { ...i, path: `${i.path} (from ${flagged.get(i.path)})` } : i));
-    const fromFlags = blamed.filter((i, n) => i !== issues[n]).length;
-    const where = fromFlags === 0 ? source : fromFlags === issues.length ? 'command-line flags' : `${source} and command-line flags`;
-    throw new ConfigValidationError(where, blamed);
-  }
-  return {
-    model: modelConfigToInput(model.data),
-    modelYaml: model.data as unknown as Record<string, unknown>,
-    data: sections.data as DataSection,
-    optim: sections.optim as OptimSection,
-    trainer: sections.trainer as TrainerSection,
-  };
-}
+/** The CLI's name for the trainer's one run-config validation (flags merged in by applyFlags). */
+export const resolveTrainConfig = resolveRunConfig;

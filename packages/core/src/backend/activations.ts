@@ -66,6 +66,11 @@ export function defineActivation(kind: string, definition: ActivationDefinition)
   registry.set(kind, definition);
 }
 
+/** Whether the kind is built in or was registered with `defineActivation`. */
+export function isKnownActivation(kind: string): boolean {
+  return registry.has(kind);
+}
+
 /** The composed definition of an activation kind. */
 export function activationDefinition(kind: ActivationKind): ActivationDefinition {
   const def = registry.get(kind);

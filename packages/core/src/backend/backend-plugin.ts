@@ -14,14 +14,31 @@ export interface Availability {
 }
 
 /**
- * A backend as a plain value (the tfjs-core registry idea without the global object): heavy
- * dependencies load lazily in `create`, so listing backends costs nothing.
+ * Backend options the CLI and config files know by name (`--threads`, `trainer.threads`). Each
+ * plugin maps the ones that mean something to it onto its own typed options (`optionsFrom`).
  */
-export interface BackendPlugin<Options = Record<string, unknown>> {
+export interface CommonBackendOptions {
+  /** Worker threads, for a backend that runs on CPU threads. */
+  threads?: number;
+}
+
+/**
+ * A backend as a plain value (the tfjs-core registry idea without the global object): heavy
+ * dependencies load lazily, so listing backends costs nothing. Three steps, cheapest first:
+ *
+ *   isInstalled()  resolve the packages only — no native code is loaded (default: installed)
+ *   isAvailable()  the probe: load the binding, look for a GPU; may take seconds (a listing says
+ *                  when it runs), done only for installed plugins, and by `auto` only until one fits
+ *   create(opts)   the backend, with this plugin's own typed options
+ */
+export interface BackendPlugin<Options = Record<string, never>> {
   readonly name: string;
   /** Higher wins for device "auto". */
   readonly priority: number;
   readonly description?: string;
+  isInstalled?(): Promise<boolean> | boolean;
   isAvailable(): Promise<Availability> | Availability;
+  /** This plugin's options from the common ones (absent: it takes none of them). */
+  optionsFrom?(common: CommonBackendOptions): Options;
   create(options?: Options): Promise<Backend> | Backend;
 }

@@ -23,7 +23,7 @@ describe('BackendRegistry', () => {
     const missing: BackendPlugin = { ...fake('tfjs', 200, false), isAvailable: () => ({ available: false, installed: false, reason: 'not installed' }) };
     const r = new BackendRegistry([cpuBackendPlugin, fake('gpu', 100, false), missing, fake('fast', 10, true)]);
     const warnings: string[] = [];
-    expect(((await r.create('auto', undefined, { warn: (m) => warnings.push(m) })) as unknown as { tag: string }).tag).toBe('fast');
+    expect(((await r.create('auto', {}, { warn: (m) => warnings.push(m) })) as unknown as { tag: string }).tag).toBe('fast');
     expect(warnings).toEqual(["backend 'gpu' is installed but cannot run here (gpu needs a GPU); using 'fast' instead"]);
   });
 
@@ -47,6 +47,44 @@ describe('BackendRegistry', () => {
     expect(() => r.register(cpuBackendPlugin)).toThrow(/already registered/);
     r.register({ ...fake('broken', 5, true), isAvailable: () => { throw new Error('boom'); } });
     const s = (await r.status()).find((x) => x.name === 'broken')!;
-    expect(s.availability).toEqual({ available: false, reason: 'availability check failed: boom' });
+    expect(s.availability).toEqual({ available: false, installed: true, reason: 'availability check failed: boom' });
+  });
+
+  it('checks installation cheaply first, probes only installed plugins, and auto stops probing at the first that fits', async () => {
+    const probed: string[] = [];
+    const plugin = (name: string, priority: number, installed: boolean, available: boolean): BackendPlugin => ({
+      ...fake(name, priority, available),
+      isInstalled: () => installed,
+      isAvailable: () => {
+        probed.push(name);
+        return available ? { available } : { available, reason: `${name} has no device` };
+      },
+    });
+    const r = new BackendRegistry([plugin('cuda', 300, false, false), plugin('webgpu', 200, true, false), plugin('fast', 100, true, true), plugin('slow', 50, true, true)]);
+    const listing = await r.status({ probe: false });
+    expect(probed).toEqual([]);
+    expect(listing.map((s) => [s.name, s.availability.installed])).toEqual([['cuda', false], ['webgpu', true], ['fast', true], ['slow', true]]);
+    const progress: string[] = [];
+    expect(((await r.create('auto', {}, { onProbe: (n) => progress.push(n) })) as unknown as { tag: string }).tag).toBe('fast');
+    expect(probed).toEqual(['webgpu', 'fast']);
+    expect(progress).toEqual(['webgpu', 'fast']);
+  });
+
+  it('hands each plugin its own typed options, mapped from the common ones', async () => {
+    interface ThreadedOptions { workers: number }
+    const made: Array<ThreadedOptions | undefined> = [];
+    const threaded: BackendPlugin<ThreadedOptions> = {
+      name: 'threaded', priority: 1, isAvailable: () => ({ available: true }),
+      optionsFrom: (common) => ({ workers: common.threads ?? 1 }),
+      create: (options) => {
+        made.push(options);
+        return new CpuBackend();
+      },
+    };
+    const r = new BackendRegistry().register(threaded).register(cpuBackendPlugin);
+    await r.create('threaded', { threads: 3 });
+    await r.create('auto');
+    expect(made).toEqual([{ workers: 3 }, { workers: 1 }]);
+    expect((await r.create('cpu', { threads: 3 })).name).toBe('cpu'); // a plugin without optionsFrom takes none
   });
 });

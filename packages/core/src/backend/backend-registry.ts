@@ -1,6 +1,6 @@
 import { BackendNotFoundError, BackendUnavailableError } from '../errors.js';
 import type { Backend } from './backend.js';
-import type { Availability, BackendPlugin } from './backend-plugin.js';
+import type { Availability, BackendPlugin, CommonBackendOptions } from './backend-plugin.js';
 
 export interface BackendStatus {
   name: string;
@@ -19,21 +19,32 @@ export interface CreateBackendOptions {
    * with the reason (a silent fallback to a slower backend hides a broken install).
    */
   warn?: (message: string) => void;
+  /** Told before each (possibly slow) probe, e.g. to print a progress line. */
+  onProbe?: (name: string) => void;
 }
 
+export interface StatusOptions {
+  /** Run each installed plugin's probe (default true); false: report installation only. */
+  probe?: boolean;
+  onProbe?: (name: string) => void;
+}
+
+/** Any plugin, whatever its options type (the registry only hands it the common options it maps itself). */
+type AnyPlugin = BackendPlugin<unknown>;
+
 export class BackendRegistry {
-  readonly #plugins = new Map<string, BackendPlugin>();
+  readonly #plugins = new Map<string, AnyPlugin>();
 
   /** Plugins can also be registered later with `register`. */
-  constructor(plugins: readonly BackendPlugin[] = []) {
+  constructor(plugins: ReadonlyArray<BackendPlugin<unknown>> = []) {
     for (const p of plugins) this.register(p);
   }
 
-  register(plugin: BackendPlugin): this {
+  register<O>(plugin: BackendPlugin<O>): this {
     if (this.#plugins.has(plugin.name)) {
       throw new BackendNotFoundError(`a backend named '${plugin.name}' is already registered`);
     }
-    this.#plugins.set(plugin.name, plugin);
+    this.#plugins.set(plugin.name, plugin as AnyPlugin);
     return this;
   }
 
@@ -41,37 +52,38 @@ export class BackendRegistry {
     return [...this.#plugins.values()].sort((a, b) => b.priority - a.priority).map((p) => p.name);
   }
 
-  get(name: string): BackendPlugin | undefined {
+  get(name: string): BackendPlugin<unknown> | undefined {
     return this.#plugins.get(name);
   }
 
-  async status(): Promise<BackendStatus[]> {
+  /** Every plugin by priority: installed or not (cheap), and — when probing — whether it can run here. */
+  async status(options: StatusOptions = {}): Promise<BackendStatus[]> {
     const plugins = [...this.#plugins.values()].sort((a, b) => b.priority - a.priority);
-    return Promise.all(
-      plugins.map(async (p) => ({
-        name: p.name,
-        priority: p.priority,
-        description: p.description,
-        availability: await safeAvailability(p),
-      })),
-    );
+    const out: BackendStatus[] = [];
+    for (const p of plugins) out.push({ name: p.name, priority: p.priority, description: p.description, availability: await check(p, options.probe ?? true, options.onProbe) });
+    return out;
   }
 
-  /** `device`: 'auto' picks the available backend of highest priority; a name picks that backend. */
-  async create(device: string = 'auto', options?: Record<string, unknown>, how: CreateBackendOptions = {}): Promise<Backend> {
+  /**
+   * `device`: 'auto' takes the first plugin by priority that is installed and passes its probe
+   * (lower ones are not even probed); a name takes that backend. `common` options are mapped by
+   * each plugin onto its own typed options.
+   */
+  async create(device: string = 'auto', common: CommonBackendOptions = {}, how: CreateBackendOptions = {}): Promise<Backend> {
     if (device === 'auto') {
-      const statuses = await this.status();
-      const best = statuses.find((s) => s.availability.available);
-      if (!best) {
-        throw new BackendUnavailableError('no registered backend is available', {
-          hint: describeStatuses(statuses),
-        });
+      const tried: BackendStatus[] = [];
+      for (const p of [...this.#plugins.values()].sort((a, b) => b.priority - a.priority)) {
+        const availability = await check(p, true, how.onProbe);
+        if (availability.available) {
+          for (const s of tried) {
+            if (s.availability.installed === false) continue;
+            how.warn?.(`backend '${s.name}' is installed but cannot run here (${s.availability.reason ?? 'no reason given'}); using '${p.name}' instead`);
+          }
+          return p.create(p.optionsFrom?.(common));
+        }
+        tried.push({ name: p.name, priority: p.priority, description: p.description, availability });
       }
-      for (const s of statuses.slice(0, statuses.indexOf(best))) {
-        if (s.availability.installed === false) continue;
-        how.warn?.(`backend '${s.name}' is installed but cannot run here (${s.availability.reason ?? 'no reason given'}); using '${best.name}' instead`);
-      }
-      return this.#plugins.get(best.name)!.create(options);
+      throw new BackendUnavailableError('no registered backend is available', { hint: describeStatuses(tried) });
     }
     const plugin = this.#plugins.get(device);
     if (!plugin) {
@@ -79,17 +91,32 @@ export class BackendRegistry {
         hint: `known backends: ${this.names().join(', ') || '(none registered)'}; or use 'auto'`,
       });
     }
-    const availability = await safeAvailability(plugin);
+    const availability = await check(plugin, true, how.onProbe);
     if (!availability.available) {
       throw new BackendUnavailableError(`backend '${device}' is not available here: ${availability.reason ?? 'no reason given'}`, {
-        hint: describeStatuses(await this.status()),
+        hint: describeStatuses(await this.status({ probe: false })),
       });
     }
-    return plugin.create(options);
+    return plugin.create(plugin.optionsFrom?.(common));
   }
 }
 
-async function safeAvailability(plugin: BackendPlugin): Promise<Availability> {
+/** Installed (cheap), then the probe when asked; a throwing check counts as unavailable. */
+async function check(plugin: AnyPlugin, probe: boolean, onProbe?: (name: string) => void): Promise<Availability> {
+  let installed = true;
+  try {
+    installed = (await plugin.isInstalled?.()) ?? true;
+  } catch (error) {
+    return { available: false, reason: `installation check failed: ${(error as Error).message}` };
+  }
+  if (!installed) return { available: false, installed: false, reason: `${plugin.description ?? plugin.name} is not installed` };
+  if (!probe) return { available: false, installed: true, reason: 'not probed' };
+  onProbe?.(plugin.name);
+  const a = await safeAvailability(plugin);
+  return a.installed === undefined ? { ...a, installed: a.installed ?? true } : a;
+}
+
+async function safeAvailability(plugin: AnyPlugin): Promise<Availability> {
   try {
     return await plugin.isAvailable();
   } catch (error) {

@@ -1,4 +1,4 @@
-import { ForeignTensorError, InvalidArgumentError, ShapeMismatchError, UnsupportedOpError } from '../errors.js';
+import { ForeignTensorError, IndexOutOfRangeError, InvalidArgumentError, ShapeMismatchError, UnsupportedOpError } from '../errors.js';
 import type {
   ActivationKind, AdamHyperparams, Backend, BackendCapabilities, LayerNormGrads, LayerNormResult,
   MatmulOptions, MemoryInfo, ReduceAxis, ReduceKind,
@@ -403,7 +403,7 @@ export class CpuBackend implements Backend {
     const d = this.#f32(x, 'gatherCols');
     const idx = this.#i32(indices, 'gatherCols');
     const out = this.#f(rows * k);
-    for (let r = 0; r < rows; r++) for (let j = 0; j < k; j++) out[r * k + j] = d[r * cols + checkIndex(idx[r * k + j], cols)];
+    for (let r = 0; r < rows; r++) for (let j = 0; j < k; j++) out[r * k + j] = d[r * cols + checkIndex(idx[r * k + j], cols, 'gatherCols')];
     return this.#make(out, [rows, k]);
   }
 
@@ -413,13 +413,14 @@ export class CpuBackend implements Backend {
     const idx = this.#i32(sp.indices, 'scatterToDense');
     const out = this.#f(rows * sp.cols);
     out.fill(0);
-    for (let r = 0; r < rows; r++) for (let j = 0; j < k; j++) out[r * sp.cols + checkIndex(idx[r * k + j], sp.cols)] += v[r * k + j];
+    for (let r = 0; r < rows; r++) for (let j = 0; j < k; j++) out[r * sp.cols + checkIndex(idx[r * k + j], sp.cols, 'scatterToDense')] += v[r * k + j];
     return this.#make(out, [rows, sp.cols]);
   }
 
   sparseMatmul(sp: SparseRows, w: Tensor, options: { transposeB?: boolean } = {}): Tensor {
     const { rows, k } = sparseDims('sparseMatmul', sp.values, sp.indices);
     const n = featureMatrixWidth('sparseMatmul', w, sp.cols, options.transposeB ?? false);
+    this.#checkIndices(sp.indices, sp.cols, 'sparseMatmul');
     const out = this.#f(rows * n);
     // A strided walk over W [n, cols] is cache-hostile; one transpose (O(n·cols)) is cheaper.
     const wd = options.transposeB ? transposeKernel(this.#f32(w, 'sparseMatmul'), n, sp.cols) : this.#f32(w, 'sparseMatmul');
@@ -435,6 +436,7 @@ export class CpuBackend implements Backend {
       throw new ShapeMismatchError(`sampledMatmul: a ${shapeToString(a.shape)}, W ${shapeToString(w.shape)} and indices ${shapeToString(indices.shape)} do not fit`);
     }
     const k = indices.shape[1]!;
+    this.#checkIndices(indices, cols, 'sampledMatmul');
     const out = this.#f(rows * k);
     const wd = options.transposeB ? transposeKernel(this.#f32(w, 'sampledMatmul'), n, cols) : this.#f32(w, 'sampledMatmul');
     sampledMatmulKernel(this.#f32(a, 'sampledMatmul'), this.#i32(indices, 'sampledMatmul'), rows, k, wd, cols, n, false, out);
@@ -447,6 +449,7 @@ export class CpuBackend implements Backend {
     if (y.shape[0] !== rows) throw new ShapeMismatchError(`sparseTransposeMatmul: ${rows} sparse rows, y has ${y.shape[0]}`);
     const n = y.shape[1]!;
     const offset = options.yOffset ? this.rowOffsetView('sparseTransposeMatmul', options.yOffset, n) : undefined;
+    this.#checkIndices(sp.indices, sp.cols, 'sparseTransposeMatmul');
     const out = this.#f(sp.cols * n);
     sparseTransposeMatmulKernel(this.#f32(sp.values, 'sparseTransposeMatmul'), this.#i32(sp.indices, 'sparseTransposeMatmul'),
       rows, k, this.#f32(y, 'sparseTransposeMatmul'), sp.cols, n, false, out, offset);
@@ -461,7 +464,7 @@ export class CpuBackend implements Backend {
     const v = this.#f32(sp.values, 'sparseColumnSum');
     const idx = this.#i32(sp.indices, 'sparseColumnSum');
     const acc = new Float64Array(sp.cols);
-    for (let i = 0; i < rows * k; i++) acc[checkIndex(idx[i], sp.cols)] += v[i];
+    for (let i = 0; i < rows * k; i++) acc[checkIndex(idx[i], sp.cols, 'sparseColumnSum')] += v[i];
     return this.#make(this.#own(Float32Array.from(acc)), [sp.cols]);
   }
 
@@ -514,6 +517,11 @@ export class CpuBackend implements Backend {
     this.#f32(target, 'assignInPlace').set(this.#f32(source, 'assignInPlace'));
   }
 
+  #checkIndices(indices: Tensor, cols: number, op: string): void {
+    const idx = this.#i32(indices, op);
+    for (let i = 0; i < idx.length; i++) checkIndex(idx[i]!, cols, op);
+  }
+
   #nativeActivation(kind: ActivationKind): void {
     if (kind !== 'relu' && kind !== 'silu') throw new UnsupportedOpError(this.name, `activation '${kind}'`);
   }
@@ -547,7 +555,7 @@ function reduceTerm(kind: ReduceKind): (x: number) => number {
   }
 }
 
-function checkIndex(i: number, cols: number): number {
-  if (i < 0 || i >= cols) throw new InvalidArgumentError(`index ${i} is outside [0, ${cols})`);
+function checkIndex(i: number, cols: number, op = 'gather/scatter'): number {
+  if (i < 0 || i >= cols) throw new IndexOutOfRangeError(op, i, cols);
   return i;
 }

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ActivationSource } from './activation-source.js';
-import { ActivationsDatasetBuilder } from './activations-dataset-builder.js';
+import { ActivationsDatasetBuilder } from './node-dataset-builder.js';
 import type { DataLoader } from './data-loader.js';
 import { MemorySource } from './memory-source.js';
 
@@ -183,5 +183,16 @@ describe('bundled demo activations', () => {
     }
     expect(n).toBe(1638);
     await builder.close();
+  });
+});
+
+describe('the browser-safe builder (@deeplens/core)', () => {
+  it('builds from an opened source, and refuses file paths with a hint to @deeplens/core/node', async () => {
+    const { ActivationsDatasetBuilder: Base } = await import('./activations-dataset-builder.js');
+    const { MemorySource } = await import('./memory-source.js');
+    const { train } = await new Base({ activations: new MemorySource(new Float32Array(40).map((_, i) => i % 7), 4), batchSize: 2, splits: [1] }).getDataloaders();
+    expect(train.rows).toBe(10);
+    const error = await new Base({ activations: 'acts.npy' }).getDataloaders().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'DEEPLENS_INVALID_ARGUMENT', hint: expect.stringContaining('@deeplens/core/node') });
   });
 });

@@ -3,7 +3,6 @@ import { Rng } from '../random/rng.js';
 import type { ActivationSource, OpenActivationsOptions } from './activation-source.js';
 import { ActivationLoader, type DataLoader } from './data-loader.js';
 import { checkNormStats, NormStatsAccumulator, type NormStats } from './norm-stats.js';
-import { openActivations } from './open-activations.js';
 import { planSplits, removeRows, resolveSplitSizes, segmentRows, type Segment } from './split-plan.js';
 
 export interface ActivationsDatasetOptions extends OpenActivationsOptions {
@@ -72,7 +71,7 @@ export class ActivationsDatasetBuilder {
 
   async getDataloaders(): Promise<DataLoaders> {
     const o = this.options;
-    const source = typeof o.activations === 'object' && 'readRows' in o.activations ? o.activations : await openActivations(o.activations, o);
+    const source = typeof o.activations === 'object' && 'readRows' in o.activations ? o.activations : await this.openFiles(o.activations, o);
     this.#source = source;
     try {
       return await this.#build(source);
@@ -80,6 +79,17 @@ export class ActivationsDatasetBuilder {
       await source.close();
       throw error;
     }
+  }
+
+  /**
+   * Opens activation files by path. This build has no file system (it runs in browsers too): pass
+   * an opened source such as `MemorySource`, or use `ActivationsDatasetBuilder` from
+   * `@deeplens/core/node`, which reads .npy/.safetensors/.pt files, folders and globs.
+   */
+  protected openFiles(paths: string | readonly string[], _options: OpenActivationsOptions): Promise<ActivationSource> {
+    throw new InvalidArgumentError(`cannot open ${JSON.stringify(paths)}: this ActivationsDatasetBuilder has no file system`, {
+      hint: "import ActivationsDatasetBuilder from '@deeplens/core/node' to read files, or pass an ActivationSource (e.g. a MemorySource)",
+    });
   }
 
   async close(): Promise<void> {

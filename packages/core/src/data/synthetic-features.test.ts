@@ -7,7 +7,7 @@ import { writeNpy } from '../io/write-npy.js';
 import { Adam } from '../optim/adam.js';
 import { Rng } from '../random/rng.js';
 import { SparseAutoencoder } from '../sae/sparse-autoencoder.js';
-import { ActivationsDatasetBuilder } from './activations-dataset-builder.js';
+import { ActivationsDatasetBuilder } from './node-dataset-builder.js';
 import { openActivations } from './open-activations.js';
 import { meanMaxCosineSimilarity, SyntheticFeatures } from './synthetic-features.js';
 

@@ -1,65 +1,25 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Backend } from '../backend/backend.js';
-import { shapeToString } from '../backend/tensor.js';
-import { DeepLensError, ModelFileError } from '../errors.js';
-import { normStatsFromJson, normStatsToJson, type NormStats } from '../data/norm-stats.js';
-import { saeConfigFromSnakeCase, saeConfigToSnakeCase, type SaeConfig } from '../sae/sae-config.js';
-import { saeParamShapes } from '../sae/sae-params.js';
+import { ModelFileError } from '../errors.js';
+import { saeConfigToSnakeCase } from '../sae/sae-config.js';
 import { SparseAutoencoder } from '../sae/sparse-autoencoder.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { encodeSafetensors, parseSafetensors, readSafetensorsFloat32, type SafetensorsInput } from './safetensors.js';
-
-export const MODEL_FORMAT = 'deeplens-sae';
-export const MODEL_CONFIG_FILE = 'config.json';
-
-export interface SaveSaeOptions {
-  /**
-   * Extra top-level keys (trainer options, dataset, optimiser) for the config.json beside the
-   * model; they are also stored in the file's metadata (`run`), so the file alone describes its run.
-   */
-  configExtras?: Record<string, unknown>;
-  /**
-   * The per-dimension statistics the model's inputs were normalised with; stored in the file's
-   * metadata (`norm`), so a model file moved away from its config.json still evaluates correctly.
-   */
-  normStats?: NormStats;
-  /** Write config.json beside the model (default true). */
-  writeConfigJson?: boolean;
-}
+import { decodeModelFile, encodeModelFile, MODEL_CONFIG_FILE, type LoadedModelFile, type SaveSaeOptions } from './model-bytes.js';
 
 /**
  * Save a model as safetensors (SAELens names and orientation, float32) with its config in the
  * file's metadata and in config.json beside it (DeepLens's snake_case keys). Both writes are atomic.
  */
 export async function saveSae(sae: SparseAutoencoder, path: string, options: SaveSaeOptions = {}): Promise<void> {
-  const arrays = await sae.toArrays();
-  const snake = saeConfigToSnakeCase(sae.config);
-  const tensors = new Map<string, SafetensorsInput>(arrays);
-  const metadata: Record<string, string> = { format: MODEL_FORMAT, config: JSON.stringify(snake) };
-  if (options.normStats) metadata['norm'] = JSON.stringify(normStatsToJson(options.normStats));
-  if (options.configExtras) metadata['run'] = JSON.stringify(options.configExtras);
-  await writeFileAtomic(path, encodeSafetensors(tensors, metadata));
+  await writeFileAtomic(path, await encodeModelFile(sae, options));
   if (options.writeConfigJson ?? true) {
-    const config = { ...snake, ...options.configExtras };
+    const config = { ...saeConfigToSnakeCase(sae.config), ...options.configExtras };
     await writeFileAtomic(join(dirname(path), MODEL_CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
   }
 }
 
-export interface LoadedModelFile {
-  config: SaeConfig;
-  params: Map<string, Float32Array>;
-  /** The metadata strings stored in the file. */
-  metadata: Record<string, string>;
-  /** Normalisation statistics stored in the file (undefined: none stored, or a model of raw inputs). */
-  normStats: NormStats | undefined;
-  /** Whether the file records its normalisation (files from before it did say nothing either way). */
-  recordsNorm: boolean;
-  /** The run description stored in the file (trainer options, dataset, optimiser), if any. */
-  run: Record<string, unknown> | undefined;
-}
-
-/** Read and check a model file without creating tensors. */
+/** Read and check a model file without creating tensors (a config.json beside it serves files without one inside). */
 export async function readModelFile(path: string): Promise<LoadedModelFile> {
   let bytes: Uint8Array;
   try {
@@ -67,77 +27,25 @@ export async function readModelFile(path: string): Promise<LoadedModelFile> {
   } catch (error) {
     throw new ModelFileError(path, 'cannot be read', { cause: error, hint: 'check the path; a run folder holds best_model.safetensors' });
   }
-  const header = parseSafetensors(bytes, path);
-  const config = await resolveConfig(path, header.metadata);
-  const params = new Map<string, Float32Array>();
-  for (const [name, shape] of saeParamShapes(config)) {
-    const entry = header.tensors.get(name);
-    if (!entry) {
-      throw new ModelFileError(path, `tensor '${name}' is missing (expected shape ${shapeToString(shape)})`, {
-        tensor: name,
-        hint: `the file has: ${[...header.tensors.keys()].join(', ') || 'no tensors'}`,
+  try {
+    return decodeModelFile(bytes, path);
+  } catch (error) {
+    if (!(error instanceof ModelFileError && /no model config in its metadata/.test(error.message))) throw error;
+    const configSource = join(dirname(path), MODEL_CONFIG_FILE);
+    let configJson: string;
+    try {
+      configJson = await readFile(configSource, 'utf8');
+    } catch (cause) {
+      throw new ModelFileError(path, 'has no model config in its metadata and no config.json beside it', {
+        cause,
+        hint: 'put a config.json with input_dims, n_features, k/beta_l1, ... next to the file',
       });
     }
-    if (entry.shape.length !== shape.length || entry.shape.some((s, i) => s !== shape[i])) {
-      throw new ModelFileError(path, `tensor '${name}' has shape ${shapeToString(entry.shape)}, expected ${shapeToString(shape)}`, {
-        tensor: name,
-        hint: 'the config (input_dims, n_features, tie_weights, input_norm) does not match the weights',
-      });
-    }
-    params.set(name, readSafetensorsFloat32(bytes, header, name, path));
+    return decodeModelFile(bytes, path, { configJson, configSource });
   }
-  const run = header.metadata['run'] !== undefined ? parseJson(header.metadata['run'], `${path} (metadata 'run')`) : undefined;
-  const normJson = header.metadata['norm'] !== undefined ? parseJson(header.metadata['norm'], `${path} (metadata 'norm')`) : undefined;
-  let normStats: NormStats | undefined;
-  if (normJson) {
-    normStats = normStatsFromJson(normJson as unknown as Parameters<typeof normStatsFromJson>[0]);
-    if (normStats.mean.length !== config.inputDims || normStats.std.length !== config.inputDims) {
-      throw new ModelFileError(path, `its normalisation statistics have width ${normStats.mean.length}, the model's input_dims is ${config.inputDims}`);
-    }
-  }
-  // A run that records itself but has no 'norm' trained on raw inputs; older files say nothing.
-  const recordsNorm = normJson !== undefined || (run !== undefined && (run['dataset'] as { norm?: unknown } | undefined)?.norm === null);
-  return { config, params, metadata: header.metadata, normStats, recordsNorm, run };
 }
 
 export async function loadSae(options: { backend: Backend; path: string }): Promise<SparseAutoencoder> {
   const file = await readModelFile(options.path);
   return SparseAutoencoder.fromArrays({ backend: options.backend, config: file.config, params: file.params, source: options.path });
-}
-
-async function resolveConfig(path: string, metadata: Record<string, string>): Promise<SaeConfig> {
-  let raw: Record<string, unknown> | undefined;
-  let where = `${path} (metadata)`;
-  if (metadata['config']) {
-    raw = parseJson(metadata['config'], where);
-  } else {
-    where = join(dirname(path), MODEL_CONFIG_FILE);
-    let text: string;
-    try {
-      text = await readFile(where, 'utf8');
-    } catch (error) {
-      throw new ModelFileError(path, 'has no model config in its metadata and no config.json beside it', {
-        cause: error,
-        hint: 'put a config.json with input_dims, n_features, k/beta_l1, ... next to the file',
-      });
-    }
-    raw = parseJson(text, where);
-  }
-  try {
-    return saeConfigFromSnakeCase(raw);
-  } catch (error) {
-    if (error instanceof DeepLensError) throw new ModelFileError(where, `invalid model config: ${error.message}`, { cause: error });
-    throw error;
-  }
-}
-
-function parseJson(text: string, where: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new ModelFileError(where, 'is not valid JSON (corrupt or hand-edited?)', { cause: error, hint: 'restore it from the run folder or a backup' });
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ModelFileError(where, 'must hold a JSON object');
-  return value as Record<string, unknown>;
 }

@@ -20,6 +20,18 @@ describe('safetensors', () => {
     expect(readSafetensorsFloat32(bytes, h, 'b', 'mem')).toEqual(Float32Array.of(1, 2, 3));
   });
 
+  it('pads the JSON header to a multiple of 8 bytes (not 4) with spaces, whatever its length', () => {
+    for (let n = 0; n < 16; n++) {
+      const parts = encodeSafetensors(tensors, { format: 'x'.repeat(n), note: 'é' });
+      const len = Number(new DataView(parts[0]!.buffer).getBigUint64(0, true));
+      expect(len % 8, `metadata of ${n} characters`).toBe(0);
+      expect(parts[1]!.length).toBe(len);
+      const json = new TextDecoder().decode(parts[1]!);
+      expect(new TextEncoder().encode(json.trimEnd()).length, "at most 7 spaces of padding").toBeGreaterThan(len - 8);
+      expect(JSON.parse(json).__metadata__.note).toBe('é');
+    }
+  });
+
   it('decodes F16, BF16 and F64 tensors to float32', () => {
     const header = JSON.stringify({
       h: { dtype: 'F16', shape: [2], data_offsets: [0, 4] },

@@ -130,9 +130,10 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, SafetensorsInput>
     header[name] = { dtype: t.data instanceof Float64Array ? 'F64' : 'F32', shape: [...t.shape], data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
+  const encoder = new TextEncoder();
   let json = JSON.stringify(header);
-  json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
-  const jsonBytes = new TextEncoder().encode(json);
+  json += ' '.repeat((8 - (encoder.encode(json).length % 8)) % 8);
+  const jsonBytes = encoder.encode(json);
   const len = new Uint8Array(8);
   new DataView(len.buffer).setBigUint64(0, BigInt(jsonBytes.length), true);
   const parts: Uint8Array[] = [len, jsonBytes];

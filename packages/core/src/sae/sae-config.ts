@@ -1,4 +1,5 @@
 import { InvalidConfigError } from '../errors.js';
+import { isKnownActivation } from '../backend/activations.js';
 import type { ActivationKind } from '../backend/backend.js';
 
 /** The model options of DeepLens's config.yaml, in camelCase. */
@@ -43,37 +44,58 @@ export const SAE_CONFIG_KEYS: Readonly<Record<keyof SaeConfig, string>> = {
   unitNormDecoder: 'unit_norm_decoder',
 };
 
-/** Fill defaults and check every option; errors name the snake_case key and how to fix it. */
-export function resolveSaeConfig(input: SaeConfigInput): SaeConfig {
-  const c = { ...SAE_CONFIG_DEFAULTS, ...stripUndefined(input) } as SaeConfig;
+/** A problem with one option: its snake_case key, what is wrong, and how to fix it. */
+export interface ConfigRuleIssue {
+  key: string;
+  message: string;
+  hint?: string;
+}
+
+/**
+ * Every rule a model config must follow, in one place: the library (`resolveSaeConfig`), YAML
+ * configs and the CLI (the trainer's schema) all report these, worded the same. `partial`: the
+ * input may lack input_dims/n_features (reported elsewhere); the other rules still apply.
+ */
+export function saeConfigIssues(c: SaeConfig, options: { partial?: boolean } = {}): ConfigRuleIssue[] {
+  const issues: ConfigRuleIssue[] = [];
   const key = (k: keyof SaeConfig): string => SAE_CONFIG_KEYS[k];
   for (const k of ['inputDims', 'nFeatures'] as const) {
-    if (!Number.isInteger(c[k]) || c[k] < 1) {
-      throw new InvalidConfigError(key(k), `must be a positive integer, got ${String(c[k])}`);
-    }
+    // partial: a missing value is reported by whoever parsed the input (e.g. the YAML schema).
+    if (options.partial && c[k] === undefined) continue;
+    if (!Number.isInteger(c[k]) || c[k] < 1) issues.push({ key: key(k), message: `must be a positive integer, got ${String(c[k])}` });
   }
-  if (c.activation !== 'relu' && c.activation !== 'silu') {
-    throw new InvalidConfigError('activation', `must be 'relu' or 'silu', got ${JSON.stringify(c.activation)}`);
+  if (typeof c.activation !== 'string' || !isKnownActivation(c.activation)) {
+    issues.push({ key: 'activation', message: `must be 'relu' or 'silu' (or an activation registered with defineActivation), got ${JSON.stringify(c.activation)}` });
   }
   for (const k of ['inputNorm', 'tieWeights', 'unitNormDecoder'] as const) {
-    if (typeof c[k] !== 'boolean') throw new InvalidConfigError(key(k), `must be true or false, got ${String(c[k])}`);
+    if (typeof c[k] !== 'boolean') issues.push({ key: key(k), message: `must be true or false, got ${String(c[k])}` });
   }
-  if (c.k !== null && (!Number.isInteger(c.k) || c.k < 1 || c.k > c.nFeatures)) {
-    throw new InvalidConfigError('k', `must be an integer between 1 and n_features (${c.nFeatures}), got ${String(c.k)}`);
+  const fUnknown = options.partial && !Number.isInteger(c.nFeatures);
+  if (c.k !== null && (!Number.isInteger(c.k) || c.k < 1 || (!fUnknown && c.k > c.nFeatures))) {
+    issues.push({ key: 'k', message: fUnknown ? `must be a positive integer, got ${String(c.k)}` : `must be an integer between 1 and n_features (${c.nFeatures}), got ${String(c.k)}` });
   }
   if (c.betaL1 !== null && (typeof c.betaL1 !== 'number' || !Number.isFinite(c.betaL1) || c.betaL1 < 0)) {
-    throw new InvalidConfigError('beta_l1', `must be a non-negative number or null, got ${String(c.betaL1)}`);
+    issues.push({ key: 'beta_l1', message: `must be a non-negative number or null, got ${String(c.betaL1)}` });
   }
   if (c.k !== null && c.betaL1 !== null) {
-    throw new InvalidConfigError('beta_l1', 'is set together with k; TopK and L1 sparsity are alternatives', {
-      hint: 'use k for TopK with beta_l1: null, or k: null with beta_l1 for L1',
-    });
+    issues.push({ key: 'beta_l1', message: 'is set together with k; TopK and L1 sparsity are alternatives', hint: 'use k for TopK with beta_l1: null, or k: null with beta_l1 for L1' });
   }
   if (c.k === null && c.betaL1 === null) {
-    throw new InvalidConfigError('k', 'no sparsity is configured', {
-      hint: 'set k (TopK, e.g. 3% of n_features) or beta_l1 (L1, e.g. 0.001)',
-    });
+    issues.push({ key: 'k', message: 'no sparsity is configured', hint: 'set k (TopK, e.g. 3% of n_features) or beta_l1 (L1, e.g. 0.001)' });
   }
+  return issues;
+}
+
+/** The defaults filled in (undefined means "use the default"). */
+export function withSaeConfigDefaults(input: SaeConfigInput): SaeConfig {
+  return { ...SAE_CONFIG_DEFAULTS, ...stripUndefined(input) } as SaeConfig;
+}
+
+/** Fill defaults and check every option (`saeConfigIssues`); the first problem is thrown as InvalidConfigError. */
+export function resolveSaeConfig(input: SaeConfigInput): SaeConfig {
+  const c = withSaeConfigDefaults(input);
+  const [first] = saeConfigIssues(c);
+  if (first) throw new InvalidConfigError(first.key, first.message, first.hint ? { hint: first.hint } : undefined);
   return c;
 }
 

@@ -6,6 +6,7 @@ import { describeComposableOps } from './composable-op-tests.js';
 import { declaredUnsupported, type ConformanceOptions } from './conformance-options.js';
 import { coreFallbackView } from './core-fallback-view.js';
 import { describeElementwiseOps } from './elementwise-tests.js';
+import { describeErrorTaxonomy } from './error-taxonomy-tests.js';
 import { describeGoldenSae } from './golden-sae-tests.js';
 import { OP_INVOKERS } from './op-invokers.js';
 import { describeRequiredOps } from './required-op-tests.js';
@@ -59,11 +60,13 @@ export function describeBackendConformance<O>(plugin: BackendPlugin<O>, options:
     describeElementwiseOps(ctx, rand, supportedIt);
     describeComposableOps(ctx, rand, supportedIt);
     describeSparseOps(ctx, rand);
+    describeErrorTaxonomy(ctx);
     describeGoldenSae(ctx, unsupported);
 
     describe('through core\'s fallbacks (no optional op, no readSync, no native activation)', () => {
       describeComposableOps(fallback, rand, supportedIt);
       describeSparseOps(fallback, rand);
+      describeErrorTaxonomy(fallback);
       describeGoldenSae(fallback, unsupported);
     });
   });

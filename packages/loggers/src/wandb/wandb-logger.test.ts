@@ -80,6 +80,35 @@ describe('W&B logger against a loopback W&B server', () => {
     }
   });
 
+  it('rows logged while a failing send is in flight go after the failed ones: history stays in step order', async () => {
+    let down = true;
+    const accepted: Recorded[] = [];
+    const srv = await startFakeWandb({
+      fail: (r) => {
+        if (!r.path.endsWith('file_stream') || !r.body['files']) return undefined;
+        if (down) return 503;
+        accepted.push(r);
+        return undefined;
+      },
+    });
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    try {
+      const log = await createWandbLogger({ modelName: 'm', env: env(srv.url), report: () => {}, ...steady, retry: { attempts: 3, backoffMs: 40, timeoutMs: 10_000 } });
+      for (let s = 1; s <= 3; s++) log.logMetrics({ 'train/loss': s }, s);
+      await sleep(30); // the timer's send of rows 1-3 is now in flight, retrying
+      for (let s = 4; s <= 5; s++) log.logMetrics({ 'train/loss': s }, s);
+      await sleep(400); // that send has failed for good; rows 1-5 are queued
+      down = false;
+      for (let s = 6; s <= 7; s++) log.logMetrics({ 'train/loss': s }, s);
+      await log.close('completed');
+      const history = accepted.flatMap((r) => (r.body['files'] as Record<string, { content: string[] }>)['wandb-history.jsonl']!.content)
+        .map((l) => (JSON.parse(l) as { _step: number })._step);
+      expect(history).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    } finally {
+      await srv.close();
+    }
+  });
+
   it('never blocks training on a hanging server, and keeps what it could not send on disk', async () => {
     const srv = await startFakeWandb({ fail: (r) => (r.path.endsWith('file_stream') ? 'hang' : undefined) });
     const reports: string[] = [];

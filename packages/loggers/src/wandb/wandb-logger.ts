@@ -1,7 +1,8 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { runTimestamp, type TrainerLogger, type TrainResult } from '@deeplens/trainer';
+import type { TrainerLogger, TrainResult } from '@deeplens/trainer';
+import { wandbTimestamp } from '../format.js';
 import { toWandbConfig, UPSERT_BUCKET, VIEWER_QUERY, WandbClient, type RetryOptions } from './wandb-client.js';
 import { resolveWandbSettings, WandbError, type WandbSettings } from './wandb-settings.js';
 
@@ -39,7 +40,7 @@ export interface WandbRunLogger extends TrainerLogger {
 export async function createWandbLogger(options: WandbLoggerOptions): Promise<WandbRunLogger> {
   const settings = resolveWandbSettings(options, options.env);
   const runId = randomBytes(6).toString('hex').slice(0, 8);
-  const runName = options.runName ?? `run-${options.modelName}-${runTimestamp()}`;
+  const runName = options.runName ?? `run-${options.modelName}-${wandbTimestamp()}`;
   if (settings.mode === 'disabled') return new DisabledLogger(runId, runName);
   if (settings.mode === 'offline') return new OfflineWandbLogger(settings, runId, runName, options);
   if (!settings.apiKey) {
@@ -191,7 +192,7 @@ class OfflineWandbLogger implements WandbRunLogger {
   readonly #started = Date.now();
 
   constructor(settings: WandbSettings, readonly runId: string, readonly runName: string, readonly options: WandbLoggerOptions) {
-    this.#dir = join(options.dir ?? 'wandb', `offline-run-${runTimestamp()}-${runId}`);
+    this.#dir = join(options.dir ?? 'wandb', `offline-run-${wandbTimestamp()}-${runId}`);
     this.#info = { runId, runName, project: settings.project, entity: settings.entity ?? null, config: {}, status: 'running' };
   }
 

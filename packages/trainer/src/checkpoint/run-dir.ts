@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ensureDir, toOutputPathError } from '@deeplens/core';
+import { ensureDir, toOutputPathError } from '@deeplens/core/node';
 
 /** `YYYYmmdd_HHMMSS` in local time, as DeepLens names run folders. */
 export function runTimestamp(date: Date = new Date()): string {

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  encodeSafetensors, parseSafetensors, readSafetensorsFloat32, readSafetensorsFloat64, writeFileAtomic,
-  type Optimizer, type OptimizerState, type SafetensorsInput, type SparseAutoencoder,
+  encodeSafetensors, parseSafetensors, readSafetensorsFloat32, readSafetensorsFloat64, type Optimizer, type OptimizerState, type SafetensorsInput, type SparseAutoencoder,
 } from '@deeplens/core';
+import { writeFileAtomic } from '@deeplens/core/node';
 import { ResumeError } from '../errors.js';
 import type { PlateauState } from '../schedules/plateau.js';
 import { TRAINING_STATE_FILE } from './run-dir.js';

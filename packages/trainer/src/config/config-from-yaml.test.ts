@@ -59,4 +59,44 @@ unit_norm_decoder: True # Constrain decoder columns to unit norm
     expect(() => configFromYaml(p)).toThrow(/invalid YAML at line 3/);
     expect(() => configFromYaml(join(dir, 'missing.yaml'))).toThrow(/cannot be read/);
   });
+
+  it('validates the data:, optim: and trainer: sections too: a misspelt key there is an error, not ignored', () => {
+    const good = write('sections.yaml', 'input_dims: 8\nn_features: 32\nk: 4\ndata:\n  batch_size: 64\noptim:\n  lr: 0.001\ntrainer:\n  epochs: 2\n');
+    expect(configFromYaml(good)).toMatchObject({ inputDims: 8, k: 4 });
+    for (const [section, bad, guess] of [['optim', 'lrr: 0.001', 'lr'], ['data', 'batchsize: 64', 'batch_size'], ['trainer', 'epoch: 2', 'epochs']] as const) {
+      const p = write(`${section}.yaml`, `input_dims: 8\nn_features: 32\nk: 4\n${section}:\n  ${bad}\n`);
+      expect(() => configFromYaml(p), section).toThrow(new RegExp(`${section}\\.${bad.split(':')[0]}: unknown key \\(did you mean '${guess}'\\?\\)`));
+    }
+    const values = write('values.yaml', 'input_dims: 8\nn_features: 32\nk: 40\ntrainer:\n  optimizer_in_backward: true\n  grad_clip_norm: 1\n');
+    expect(() => configFromYaml(values)).toThrow(/k: must be an integer between 1 and n_features \(32\), got 40[\s\S]*trainer\.optimizer_in_backward: cannot be combined with grad_clip_norm/);
+  });
+
+  it('reports a rule the same way through the library API, YAML and trainer options (one source of truth)', async () => {
+    const { resolveSaeConfig } = await import('@deeplens/core');
+    const { resolveTrainerOptions } = await import('../trainer-options.js');
+    for (const [yamlText, input] of [
+      ['k: 40', { k: 40 }], ['k: 4\nbeta_l1: 0.1', { k: 4, betaL1: 0.1 }], ['k: None', { k: null }], ['k: 4\nactivation: gelu', { k: 4, activation: 'gelu' }],
+    ] as const) {
+      let api = '';
+      try {
+        resolveSaeConfig({ inputDims: 8, nFeatures: 32, ...input });
+      } catch (e) {
+        api = (e as Error).message;
+      }
+      expect(api).not.toBe('');
+      const p = write('rule.yaml', `input_dims: 8\nn_features: 32\n${yamlText}\n`);
+      expect(() => configFromYaml(p)).toThrow(api.split('\n')[0]!);
+    }
+    const p = write('trainer-rule.yaml', 'input_dims: 8\nn_features: 32\nk: 4\ntrainer:\n  warmup_fraction: 1.5\n');
+    const yamlMessage = (() => {
+      try {
+        configFromYaml(p);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    })();
+    expect(() => resolveTrainerOptions({ model: {} as never, trainDataloader: {} as never, warmupFraction: 1.5 })).toThrow('warmup_fraction: must be in [0, 1), got 1.5');
+    expect(yamlMessage).toContain('trainer.warmup_fraction: must be in [0, 1), got 1.5');
+  });
 });

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { DataFileNotFoundError, type SaeConfigInput } from '@deeplens/core';
 import yaml from 'js-yaml';
-import { ConfigValidationError, toConfigIssues } from './config-issues.js';
-import { MODEL_CONFIG_KEYS, modelConfigSchema, modelConfigToInput } from './model-config-schema.js';
+import { ConfigValidationError, mergeIssues, toConfigIssues } from './config-issues.js';
+import { MODEL_CONFIG_KEYS, modelConfigSchema, modelConfigToInput, modelRuleIssues } from './model-config-schema.js';
+import { resolveRunConfig } from './resolve-run-config.js';
 import { normalizeYamlValue } from './yaml-values.js';
 
 /** Parse YAML text into plain values (None → null, numeric strings → numbers), naming the file on syntax errors. */
@@ -19,17 +20,16 @@ export function parseYaml(text: string, source: string): unknown {
 /** Validate the model keys of a config object (snake_case, as in config.yaml). */
 export function modelConfigFromObject(raw: unknown, source: string): SaeConfigInput {
   const parsed = modelConfigSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new ConfigValidationError(source, toConfigIssues(parsed.error, () => MODEL_CONFIG_KEYS));
+  const schemaIssues = parsed.success ? [] : toConfigIssues(parsed.error, () => MODEL_CONFIG_KEYS);
+  const issues = mergeIssues(schemaIssues, raw && typeof raw === 'object' ? modelRuleIssues(raw as Record<string, unknown>) : []);
+  if (issues.length || !parsed.success) throw new ConfigValidationError(source, issues);
   return modelConfigToInput(parsed.data);
 }
 
-/** The sections a config.yaml may hold beside the model keys (read by the CLI; configFromYaml passes over them). */
-export const CONFIG_SECTIONS = ['data', 'optim', 'trainer'] as const;
-
 /**
  * SAETrainer.config_from_yaml: the model keys of a config.yaml → SparseAutoencoder config. The
- * `data:`, `optim:` and `trainer:` sections the same file may hold (for the CLI) are passed over;
- * any other unknown key is an error.
+ * whole file is validated (the `data:`, `optim:` and `trainer:` sections the CLI reads too), so a
+ * misspelt key anywhere is an error here as well; use `resolveRunConfig` for the sections' values.
  */
 export function configFromYaml(path: string): SaeConfigInput {
   let text: string;
@@ -39,8 +39,6 @@ export function configFromYaml(path: string): SaeConfigInput {
     throw new DataFileNotFoundError(`config file ${path} cannot be read`, { cause: error });
   }
   const raw = parseYaml(text, path);
-  const model = raw && typeof raw === 'object' && !Array.isArray(raw)
-    ? Object.fromEntries(Object.entries(raw).filter(([key]) => !(CONFIG_SECTIONS as readonly string[]).includes(key)))
-    : raw;
-  return modelConfigFromObject(model, path);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return modelConfigFromObject(raw, path);
+  return resolveRunConfig(raw as Record<string, unknown>, path).model;
 }

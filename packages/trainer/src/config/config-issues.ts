@@ -1,4 +1,4 @@
-import { DeepLensError } from '@deeplens/core';
+import { DeepLensError, type ConfigRuleIssue } from '@deeplens/core';
 import type { z } from 'zod';
 import { didYouMean } from './did-you-mean.js';
 
@@ -37,8 +37,20 @@ export function toConfigIssues(error: z.ZodError, knownKeys: (path: readonly Pro
         });
       }
     } else {
-      out.push({ path: base, message: issue.message });
+      const hint = (issue as { params?: { hint?: string } }).params?.hint;
+      out.push(hint ? { path: base, message: issue.message, hint } : { path: base, message: issue.message });
     }
   }
   return out;
+}
+
+/** A rule function's issue (core's or the trainer's) as a config issue under a key prefix. */
+export function toIssue(prefix: string): (i: ConfigRuleIssue) => ConfigIssue {
+  return (i) => ({ path: prefix ? `${prefix}.${i.key}` : i.key, message: i.message, ...(i.hint ? { hint: i.hint } : {}) });
+}
+
+/** Rule issues not already reported (by path) among the schema's own: a mistake is named once. */
+export function mergeIssues(schema: readonly ConfigIssue[], rules: readonly ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set(schema.map((i) => i.path));
+  return [...schema, ...rules.filter((i) => !seen.has(i.path))];
 }

@@ -18,6 +18,16 @@ describe('learning-rate schedules against torch.optim.lr_scheduler', () => {
     });
   }
 
+  it('warmup lasts ⌊total · warmup_fraction⌋ steps (floored, not rounded)', () => {
+    // 10 · 0.16 = 1.6: one warmup step. Rounding would give two, and step 1 would still be warming up.
+    const s = buildSchedule({ lrsType: 'linear', lr: 1e-2, totalSteps: 10, warmupFraction: 0.16 });
+    expect(s(0)).toBeCloseTo(1e-4, 15);
+    expect(s(1)).toBeCloseTo(1e-2, 15);
+    const c = buildSchedule({ lrsType: 'cosine', lr: 1, totalSteps: 100, warmupFraction: 0.057 });
+    expect(c(5)).toBeCloseTo(1, 12);
+    expect(c(4)).toBeLessThan(1);
+  });
+
   it('chosen values: warmup starts at 1% of lr, peaks at lr, cosine ends near the 10% floor', () => {
     const s = buildSchedule({ lrsType: 'cosine', lr: 3e-4, totalSteps: 1000, warmupFraction: 0.1 });
     expect(s(0)).toBeCloseTo(3e-6, 15);

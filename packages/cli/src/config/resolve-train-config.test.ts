@@ -27,7 +27,7 @@ describe('train config', () => {
     }
     expect(message).toMatch(/cfg.yaml: 6 configuration problems/);
     expect(message).toMatch(/- optimm: unknown key \(did you mean 'optim'\?\)/);
-    expect(message).toMatch(/- k: must not exceed n_features/);
+    expect(message).toMatch(/- k: must be an integer between 1 and n_features \(24576\), got 30000/);
     expect(message).toMatch(/- trainer.learning_rat: unknown key/);
     expect(message).toMatch(/- trainer.epochs:/);
     expect(message).toMatch(/- data.splits: fractions must sum to 1/);

@@ -1,5 +1,13 @@
-import { MODEL_CONFIG_KEYS } from '@deeplens/trainer';
 import { z } from 'zod';
+import { TRAINER_DEFAULTS, trainerOptionIssues, type TrainerRuleInput } from '../trainer-options.js';
+import { toIssue, type ConfigIssue } from './config-issues.js';
+import { MODEL_CONFIG_KEYS } from './model-config-schema.js';
+
+/**
+ * The sections of a run's config.yaml beside the model keys: one schema, used by configFromYaml,
+ * resolveRunConfig and the deeplens CLI. Types and defaults live here; the trainer's value rules
+ * come from trainerOptionIssues (the same function SAETrainer's options go through).
+ */
 
 const positiveInt = z.number().int().positive();
 
@@ -35,37 +43,48 @@ export const optimSectionSchema = z
 
 export const trainerSectionSchema = z
   .object({
-    model_name: z.string().regex(/^[\w.-]+$/, 'letters, digits, _, - and . only').default('sae'),
-    epochs: positiveInt.default(20),
+    model_name: z.string().default(TRAINER_DEFAULTS.modelName),
+    epochs: z.number().default(TRAINER_DEFAULTS.epochs),
     bf16: z.boolean().default(false),
     random_seed: z.number().int().default(42),
     save_checkpoints: z.boolean().default(true),
     device: z.string().default('auto'),
-    grad_clip_norm: z.number().positive().nullable().default(null),
+    grad_clip_norm: z.number().nullable().default(null),
     lrs_type: z.enum(['cosine', 'linear', 'plateau']).nullable().default(null),
-    eval_steps: positiveInt.default(5000),
-    warmup_fraction: z.number().min(0).lt(1).default(0.1),
+    eval_steps: z.number().default(TRAINER_DEFAULTS.evalSteps),
+    warmup_fraction: z.number().default(TRAINER_DEFAULTS.warmupFraction),
     save_best_only: z.boolean().default(true),
     /** The CLI logs to W&B only when asked (DeepLens's library default is true). */
     log_to_wandb: z.boolean().default(false),
-    log_every_steps: positiveInt.default(100),
+    log_every_steps: z.number().default(TRAINER_DEFAULTS.logEverySteps),
     output_dir: z.string().default('saved_models'),
     /** Update each parameter as soon as its gradient is made (one weight-sized gradient alive, not two). */
     optimizer_in_backward: z.boolean().default(false),
     /** Rows per block when a batch is run in pieces with one optimiser step (null: the whole batch). */
-    micro_batch_size: positiveInt.nullable().default(null),
+    micro_batch_size: z.number().nullable().default(null),
     /** Worker threads of a backend that runs on CPU threads (wasm); null: one per available core. */
     threads: positiveInt.nullable().default(null),
     /** Also save the training state every N optimiser steps (null: not by steps). */
-    checkpoint_every_steps: positiveInt.nullable().default(null),
+    checkpoint_every_steps: z.number().nullable().default(null),
     /** Also save the training state when this many minutes passed since the last save (null: only at epoch ends and stops). */
-    checkpoint_every_minutes: z.number().positive().nullable().default(10),
+    checkpoint_every_minutes: z.number().nullable().default(10),
   })
-  .strict()
-  .refine((t) => !(t.optimizer_in_backward && t.grad_clip_norm !== null), {
-    path: ['optimizer_in_backward'],
-    message: 'cannot be combined with grad_clip_norm: clipping needs every gradient before the first update (set one of them off)',
-  });
+  .strict();
+
+const TRAINER_RULE_KEYS = {
+  epochs: 'epochs', evalSteps: 'eval_steps', warmupFraction: 'warmup_fraction', lrsType: 'lrs_type', gradClipNorm: 'grad_clip_norm',
+  microBatchSize: 'micro_batch_size', checkpointEverySteps: 'checkpoint_every_steps', checkpointEveryMinutes: 'checkpoint_every_minutes',
+  optimizerInBackward: 'optimizer_in_backward', modelName: 'model_name', logEverySteps: 'log_every_steps',
+} as const satisfies Record<keyof TrainerRuleInput, string>;
+
+/** The trainer's value rules (`trainerOptionIssues`, as for SAETrainer's options) on a raw trainer: section. */
+export function trainerRuleIssues(raw: unknown): ConfigIssue[] {
+  const section = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const input = Object.fromEntries(Object.entries(TRAINER_RULE_KEYS).map(([camel, snake]) => [
+    camel, snake in section ? section[snake] : (TRAINER_DEFAULTS as Record<string, unknown>)[camel],
+  ])) as unknown as TrainerRuleInput;
+  return trainerOptionIssues(input).map(toIssue('trainer'));
+}
 
 export const SECTION_SCHEMAS = { data: dataSectionSchema, optim: optimSectionSchema, trainer: trainerSectionSchema } as const;
 export type SectionName = keyof typeof SECTION_SCHEMAS;

@@ -1,0 +1,13 @@
+/**
+ * @deeplens/core/node: the file-system half of core — activation files, model files, atomic writes,
+ * output folders. Everything else is in `@deeplens/core`, which runs in browsers as well.
+ */
+export { removeStaleTempFiles, writeFileAtomic } from './io/atomic-write.js';
+export { ensureDir, toOutputPathError } from './io/output-path.js';
+export { loadSae, readModelFile, saveSae } from './io/model-file.js';
+export { ACTIVATION_EXTENSIONS, openActivationFile, openActivations } from './data/open-activations.js';
+export { openNpy } from './data/npy-reader.js';
+export { openPt } from './data/pt-reader.js';
+export { openSafetensorsActivations } from './data/safetensors-source.js';
+export { ActivationsDatasetBuilder } from './data/node-dataset-builder.js';
+export { writeNpy } from './io/write-npy.js';

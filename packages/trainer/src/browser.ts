@@ -1,0 +1,50 @@
+/**
+ * @deeplens/trainer/browser: the parts of the trainer that run in browsers (schedules, gradient
+ * transforms, hooks and logger plumbing, evaluation, latent activity, the config schema). The
+ * SAETrainer loop itself writes run folders, so it lives in the main (Node) entry.
+ */
+export { describeOptions, resolveTrainerOptions, TRAINER_DEFAULTS, trainerOptionIssues } from './trainer-options.js';
+export type { ResolvedTrainerOptions, SAETrainerOptions, TrainerRuleInput } from './trainer-options.js';
+export { ResumeError, TrainerOptionsError, TrainingDivergedError } from './errors.js';
+
+export type {
+  CheckpointInfo, DensityHistogram, EvalMetrics, StepMetrics, TrainerControl, TrainerHooks, TrainerState, TrainResult,
+} from './hooks/trainer-hooks.js';
+export { HookRunner } from './hooks/hook-runner.js';
+export type { HookRegistration } from './hooks/hook-runner.js';
+export { evalMetricsToRecord, loggerHooks, stepMetricsToRecord } from './hooks/trainer-logger.js';
+export type { TrainerLogger } from './hooks/trainer-logger.js';
+
+export { buildSchedule, DECAY_FLOOR_FACTOR, WARMUP_START_FACTOR } from './schedules/build-schedule.js';
+export type { LrsType } from './schedules/build-schedule.js';
+export { constantSchedule, cosineDecay, joinSchedules, linearDecay, linearWarmup } from './schedules/lr-schedule.js';
+export type { LrSchedule } from './schedules/lr-schedule.js';
+export { DEEPLENS_PLATEAU, plateauInit, plateauUpdate } from './schedules/plateau.js';
+export type { PlateauOptions, PlateauState } from './schedules/plateau.js';
+
+export { clipByGlobalNorm } from './gradients/clip-by-global-norm.js';
+export { globalNorm } from './gradients/global-norm.js';
+export { chainTransforms } from './gradients/gradient-transform.js';
+export type { GradientTransform } from './gradients/gradient-transform.js';
+
+export { evaluate } from './metrics/evaluate.js';
+export type { EvaluateOptions } from './metrics/evaluate.js';
+export { DEFAULT_DEAD_WINDOW_TOKENS, densityHistogram, FeatureActivity } from './metrics/feature-activity.js';
+
+
+export { ConfigValidationError, toConfigIssues } from './config/config-issues.js';
+export type { ConfigIssue } from './config/config-issues.js';
+export { didYouMean } from './config/did-you-mean.js';
+export { MODEL_CONFIG_KEYS, modelConfigSchema, modelConfigToInput, modelRuleIssues } from './config/model-config-schema.js';
+export { dataSectionSchema, optimSectionSchema, SECTION_SCHEMAS, TOP_LEVEL_KEYS, trainerRuleIssues, trainerSectionSchema } from './config/run-config-schema.js';
+export type { DataSection, OptimSection, SectionName, TrainerSection } from './config/run-config-schema.js';
+export { resolveRunConfig } from './config/resolve-run-config.js';
+export type { RunConfig } from './config/resolve-run-config.js';
+export { mergeIssues, toIssue } from './config/config-issues.js';
+export type { ModelConfigYaml } from './config/model-config-schema.js';
+export { normalizeYamlValue } from './config/yaml-values.js';
+export { globalNormSquared } from './gradients/global-norm.js';
+export { gradientContext } from './gradients/gradient-transform.js';
+export type { GradientContext } from './gradients/gradient-transform.js';
+export { DivergenceMonitor } from './health/divergence-monitor.js';
+export type { Divergence } from './health/divergence-monitor.js';
