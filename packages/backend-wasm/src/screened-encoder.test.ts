@@ -1,4 +1,4 @@
-import { Adam, CpuBackend, encodeTopK, Rng, SparseAutoencoder, type Tensor } from '@deeplens/core';
+import { Adam, CpuBackend, encodeTopK, Rng, SparseAutoencoder, type Backend, type Tensor } from '@deeplens/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WasmBackend } from './wasm-backend.js';
 
@@ -14,7 +14,7 @@ afterAll(() => [screened, screened1, screenedPlain, float32].forEach((b) => b.di
 
 interface Case { x: Float32Array; w: Float32Array; b: Float32Array; off?: Float32Array; rows: number; d: number; cols: number; k: number; act?: 'relu' | 'silu' }
 
-function encode(backend: CpuBackend, c: Case) {
+function encode(backend: Backend, c: Case) {
   const t = (data: Float32Array, shape: number[]) => backend.fromArray(data, shape);
   const r = encodeTopK(backend, t(c.x, [c.rows, c.d]), t(c.w, [c.d, c.cols]), t(c.b, [c.cols]), c.k, c.act ?? 'relu', c.off ? t(c.off, [c.d]) : undefined);
   const read = (x: Tensor) => Array.from(backend.readSync!(x));

@@ -2,8 +2,8 @@ import { availableParallelism } from 'node:os';
 import {
   assertRank, assertSameShape, CpuBackend, featureMatrixWidth, InvalidArgumentError, matmulAccumulateDims, matmulDims, shapeToString,
   ShapeMismatchError, sparseDims, UnsupportedOpError, IndexOutOfRangeError, assertDType,
-  type ActivationKind, type AdamHyperparams, type BackendCapabilities, type EncodedTopK, type MatmulOptions,
-  type ReduceAxis, type ReduceKind, type SparseRows, type Tensor,
+  type ActivationKind, type AdamHyperparams, type Backend, type BackendCapabilities, type DType, type EncodedTopK, type LayerNormGrads,
+  type LayerNormResult, type MatmulOptions, type MemoryInfo, type ReduceAxis, type ReduceKind, type Shape, type SparseRows, type Tensor,
 } from '@deeplens/core';
 import { kernelModule, relaxedSimdSupported, type KernelFlavor, type Kernels } from './kernel-module.js';
 import { WasmArrayMemory } from './wasm-array-memory.js';
@@ -83,8 +83,9 @@ export function wasmSettings(options: Pick<WasmBackendOptions, 'threads' | 'rela
  * worker threads. The remaining ops (LayerNorm, gathers, scatters) are the reference backend's
  * code working on the same memory.
  */
-export class WasmBackend extends CpuBackend {
-  override readonly capabilities: BackendCapabilities = {
+export class WasmBackend implements Backend {
+  readonly name = 'wasm';
+  readonly capabilities: BackendCapabilities = {
     bf16: false, syncRead: true, floatBits: 32, ieeeNonFinite: true, inPlace: 'native', activations: ['relu', 'silu'],
     sparseYOffset: true, encodeXOffset: true, maxMemoryBytes: 2 ** 32,
   };
@@ -92,6 +93,7 @@ export class WasmBackend extends CpuBackend {
   /** The kernel build in use: 'relaxed-simd' (fused multiply-add) or 'simd'. */
   readonly kernelFlavor: KernelFlavor;
   readonly #mem: WasmArrayMemory;
+  readonly #ref: CpuBackend;
   readonly #k: Kernels;
   readonly #pool: WorkerPool;
   readonly #gemmScratch: number;
@@ -108,7 +110,9 @@ export class WasmBackend extends CpuBackend {
 
   constructor(options: WasmBackendOptions = {}) {
     const mem = new WasmArrayMemory();
-    super({ name: 'wasm', memory: mem });
+    // The reference backend on the same wasm memory: its typed-array surface gives our kernels the
+    // arrays, and the ops we do not accelerate are delegated to it.
+    this.#ref = new CpuBackend({ name: 'wasm', memory: mem });
     this.#mem = mem;
     ({ threads: this.threads, kernelFlavor: this.kernelFlavor } = wasmSettings(options));
     const module = kernelModule(this.kernelFlavor);
@@ -133,12 +137,42 @@ export class WasmBackend extends CpuBackend {
   }
 
   /** Bytes of wasm memory in use by live tensors, packed panels and scratch space of a running op. */
+  // The ops below are the reference backend's code on the same wasm memory.
+  fromArray(data: Float32Array | Int32Array | readonly number[], shape: Shape, dtype?: DType): Tensor { return this.#ref.fromArray(data, shape, dtype); }
+  zeros(shape: Shape, dtype?: DType): Tensor { return this.#ref.zeros(shape, dtype); }
+  fill(shape: Shape, value: number, dtype?: 'float32' | 'int32'): Tensor { return this.#ref.fill(shape, value, dtype); }
+  read(t: Tensor): Promise<Float32Array | Int32Array> { return this.#ref.read(t); }
+  readSync(t: Tensor): Float32Array | Int32Array { return this.#ref.readSync(t); }
+  clone(t: Tensor): Tensor { return this.#ref.clone(t); }
+  reshape(t: Tensor, shape: Shape): Tensor { return this.#ref.reshape(t, shape); }
+  concat(tensors: readonly Tensor[]): Tensor { return this.#ref.concat(tensors); }
+  assignInPlace(target: Tensor, source: Tensor): void { this.#ref.assignInPlace(target, source); }
+  div(a: Tensor, b: Tensor): Tensor { return this.#ref.div(a, b); }
+  maximum(a: Tensor, b: Tensor): Tensor { return this.#ref.maximum(a, b); }
+  minimum(a: Tensor, b: Tensor): Tensor { return this.#ref.minimum(a, b); }
+  greater(a: Tensor, b: Tensor): Tensor { return this.#ref.greater(a, b); }
+  equal(a: Tensor, b: Tensor): Tensor { return this.#ref.equal(a, b); }
+  where(cond: Tensor, a: Tensor, b: Tensor): Tensor { return this.#ref.where(cond, a, b); }
+  addScalar(a: Tensor, s: number): Tensor { return this.#ref.addScalar(a, s); }
+  abs(a: Tensor): Tensor { return this.#ref.abs(a); }
+  neg(a: Tensor): Tensor { return this.#ref.neg(a); }
+  sqrt(a: Tensor): Tensor { return this.#ref.sqrt(a); }
+  exp(a: Tensor): Tensor { return this.#ref.exp(a); }
+  log(a: Tensor): Tensor { return this.#ref.log(a); }
+  sigmoid(a: Tensor): Tensor { return this.#ref.sigmoid(a); }
+  layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps: number): LayerNormResult { return this.#ref.layerNorm(x, gamma, beta, eps); }
+  layerNormGrad(dy: Tensor, x: Tensor, mean: Tensor, rstd: Tensor, gamma: Tensor): LayerNormGrads { return this.#ref.layerNormGrad(dy, x, mean, rstd, gamma); }
+  gatherCols(x: Tensor, indices: Tensor): Tensor { return this.#ref.gatherCols(x, indices); }
+  scatterToDense(sp: SparseRows): Tensor { return this.#ref.scatterToDense(sp); }
+  sparseColumnSum(sp: SparseRows): Tensor { return this.#ref.sparseColumnSum(sp); }
+  memory(): MemoryInfo { return this.#ref.memory(); }
+
   get wasmBytesInUse(): number {
     return this.#mem.usedBytes;
   }
 
   #ptr(t: Tensor, op: string): number {
-    return this.view(t, op).byteOffset;
+    return this.#ref.arrayOf(t, op).byteOffset;
   }
 
   #f32ptr(t: Tensor, op: string): number {
@@ -156,14 +190,14 @@ export class WasmBackend extends CpuBackend {
   #transposed(x: Tensor, op: string): Float32Array {
     const [rows, cols] = x.shape as [number, number];
     const src = this.#ptr(x, op);
-    const out = this.arrays.allocFloat32(rows * cols);
+    const out = this.#mem.allocFloat32(rows * cols);
     this.#pool.run('transpose', rows, (r0, r1) => [src, rows, cols, out.byteOffset, r0, r1], this.#k.transpose, 32);
     return out;
   }
 
   /** B [k, n] (transB: stored [n, k]) packed into NR-column panels, in fresh wasm memory. */
   #pack(b: number, transB: boolean, k: number, n: number): Float32Array {
-    const packed = this.arrays.allocFloat32(Math.max(4, Math.ceil(n / this.#nr) * this.#nr * k));
+    const packed = this.#mem.allocFloat32(Math.max(4, Math.ceil(n / this.#nr) * this.#nr * k));
     this.#packInto(b, transB, k, n, packed.byteOffset);
     return packed;
   }
@@ -176,20 +210,20 @@ export class WasmBackend extends CpuBackend {
     this.#pool.run('pack_b', Math.ceil(n / this.#nr), (q0, q1) => [b, transB ? 1 : 0, k, n, ld, dst, q0, q1], this.#k.pack_b, 16);
   }
 
-  override matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
     const { m, k, n } = matmulDims('matmul', a, b, options);
-    const out = this.arrays.allocFloat32(m * n);
+    const out = this.#mem.allocFloat32(m * n);
     try {
       if (m > 0 && n > 0 && k === 0) out.fill(0);
       else this.#matmulInto(out.byteOffset, a, b, options, false);
     } catch (error) {
-      this.arrays.free(out);
+      this.#mem.free(out);
       throw error;
     }
-    return this.wrap(out, [m, n]);
+    return this.#ref.tensorFrom(out, [m, n]);
   }
 
-  override matmulAccumulate(out: Tensor, a: Tensor, b: Tensor, options: MatmulOptions = {}): void {
+  matmulAccumulate(out: Tensor, a: Tensor, b: Tensor, options: MatmulOptions = {}): void {
     const { k } = matmulAccumulateDims('matmulAccumulate', out, a, b, options);
     const outPtr = this.#f32ptr(out, 'matmulAccumulate');
     if (k > 0) this.#matmulInto(outPtr, a, b, options, true);
@@ -217,12 +251,12 @@ export class WasmBackend extends CpuBackend {
       return;
     }
     const packed = layout === B_PACKED ? this.#pack(bPtr, transB, k, n) : undefined;
-    const scratch = this.arrays.allocFloat32(this.threads * this.#gemmScratch);
+    const scratch = this.#mem.allocFloat32(this.threads * this.#gemmScratch);
     try {
       this.#gemm(aPtr, transA, m, k, n, packed ? packed.byteOffset : bPtr, layout, 0, c, scratch.byteOffset, layout === B_RAW || layout === B_RAW_TRANSPOSED, 0, 0, k, accumulate);
     } finally {
-      this.arrays.free(scratch);
-      if (packed) this.arrays.free(packed);
+      this.#mem.free(scratch);
+      if (packed) this.#mem.free(packed);
     }
   }
 
@@ -237,8 +271,8 @@ export class WasmBackend extends CpuBackend {
     // not cut off: for x·W_enc [4096, 768]·[768, 6144] that is one chunk of 18 MiB instead of two of
     // 9 MiB, and the product 4–5% faster (interleaved runs).
     const chunk = Math.max(this.#depthGroup, Math.floor(PACK_CHUNK_BYTES / (panels * this.#nr * 4) / this.#depthBlock) * this.#depthBlock);
-    const packed = this.arrays.allocFloat32(panels * this.#nr * Math.min(chunk, k));
-    const scratch = this.arrays.allocFloat32(this.threads * this.#gemmScratch);
+    const packed = this.#mem.allocFloat32(panels * this.#nr * Math.min(chunk, k));
+    const scratch = this.#mem.allocFloat32(this.threads * this.#gemmScratch);
     try {
       for (let p0 = 0; p0 < k; p0 += chunk) {
         const kc = Math.min(chunk, k - p0);
@@ -248,8 +282,8 @@ export class WasmBackend extends CpuBackend {
         this.#gemm(a, transA, m, k, n, packed.byteOffset, B_PACKED, 0, c, scratch.byteOffset, false, 0, p0, p0 + kc, accumulate);
       }
     } finally {
-      this.arrays.free(scratch);
-      this.arrays.free(packed);
+      this.#mem.free(scratch);
+      this.#mem.free(packed);
     }
   }
 
@@ -279,15 +313,15 @@ export class WasmBackend extends CpuBackend {
     assertRank('encodeTopK', 'x', x, 2);
     const [rows, d] = x.shape as [number, number];
     // x − xOffset is formed while the kernels pack x's row blocks (no shifted copy of x).
-    const xoff = options.xOffset ? this.rowOffsetView('encodeTopK', options.xOffset, d).byteOffset : 0;
+    const xoff = options.xOffset ? this.#ref.offsetView('encodeTopK', options.xOffset, d).byteOffset : 0;
     const { n: cols } = matmulDims('encodeTopK', x, w);
     if (bias.shape.length !== 1 || bias.shape[0] !== cols) {
       throw new ShapeMismatchError(`encodeTopK: bias ${shapeToString(bias.shape)} must be [${cols}] to match W ${shapeToString(w.shape)}`);
     }
     if (!Number.isInteger(k) || k < 1 || k > cols) throw new InvalidArgumentError(`encodeTopK: k must be an integer in [1, ${cols}], got ${k}`);
-    const values = this.arrays.allocFloat32(rows * k);
-    const indices = this.arrays.allocInt32(rows * k);
-    const preAtK = this.arrays.allocFloat32(rows * k);
+    const values = this.#mem.allocFloat32(rows * k);
+    const indices = this.#mem.allocInt32(rows * k);
+    const preAtK = this.#mem.allocFloat32(rows * k);
     const xPtr = this.#f32ptr(x, 'encodeTopK');
     const bPtr = this.#f32ptr(bias, 'encodeTopK');
     // Screened in int16 when the policy says so (false: W is not finite — float32 then).
@@ -296,19 +330,19 @@ export class WasmBackend extends CpuBackend {
     if (!screened && rows > 0 && rows < PACK_MIN_ROWS) {
       // Few rows: the product is bound by reading W, so threads split W's columns (each reads its
       // half once) into a small [rows, cols] block; then top-k per row.
-      const pre = this.arrays.allocFloat32(rows * cols);
+      const pre = this.#mem.allocFloat32(rows * cols);
       const direct = cols % this.#nr === 0;
       const wPtr = this.#f32ptr(w, 'encodeTopK');
       const packed = direct ? undefined : this.#pack(wPtr, false, d, cols);
-      const scratch = this.arrays.allocFloat32(this.threads * Math.max(this.#gemmScratch, 2 * k));
+      const scratch = this.#mem.allocFloat32(this.threads * Math.max(this.#gemmScratch, 2 * k));
       try {
         this.#gemm(xPtr, false, rows, d, cols, packed ? packed.byteOffset : wPtr, direct ? B_IN_PLACE : B_PACKED, bPtr, pre.byteOffset, scratch.byteOffset, true, xoff);
         const per = Math.max(this.#gemmScratch, 2 * k) * 4;
         this.#pool.run('top_k_abs', rows, (r0, r1, slice) => [pre.byteOffset, cols, k, this.#actCode(activation, 'encodeTopK'), values.byteOffset, indices.byteOffset, preAtK.byteOffset, scratch.byteOffset + slice * per, r0, r1], this.#k.top_k_abs, 1);
       } finally {
-        this.arrays.free(scratch);
-        if (packed) this.arrays.free(packed);
-        this.arrays.free(pre);
+        this.#mem.free(scratch);
+        if (packed) this.#mem.free(packed);
+        this.#mem.free(pre);
       }
     } else if (!screened && rows > 0) {
       // W is packed once per call — once per optimiser step in training — and freed straight away:
@@ -317,7 +351,7 @@ export class WasmBackend extends CpuBackend {
       const packed = this.#pack(this.#f32ptr(w, 'encodeTopK'), false, d, cols);
       const wPtr = packed.byteOffset;
       const per = this.#k.encode_scratch_floats(cols, k);
-      const scratch = this.arrays.allocFloat32(this.threads * per);
+      const scratch = this.#mem.allocFloat32(this.threads * per);
       try {
         const args = (r0: number, r1: number, slice: number) => [
           xPtr, rows, d, cols, wPtr, 1, bPtr, k, this.#actCode(activation, 'encodeTopK'), values.byteOffset, indices.byteOffset,
@@ -327,13 +361,13 @@ export class WasmBackend extends CpuBackend {
         const mr = this.#mr;
         this.#pool.run('encode_top_k', Math.ceil(rows / mr), (s0, s1, slice) => args(s0 * mr, Math.min(rows, s1 * mr), slice), this.#k.encode_top_k, 2);
       } finally {
-        this.arrays.free(scratch);
-        this.arrays.free(packed);
+        this.#mem.free(scratch);
+        this.#mem.free(packed);
       }
     }
     return {
-      z: { values: this.wrap(values, [rows, k]), indices: this.wrap(indices, [rows, k], 'int32'), cols },
-      preAtK: this.wrap(preAtK, [rows, k]),
+      z: { values: this.#ref.tensorFrom(values, [rows, k]), indices: this.#ref.tensorFrom(indices, [rows, k], 'int32'), cols },
+      preAtK: this.#ref.tensorFrom(preAtK, [rows, k]),
     };
   }
 
@@ -370,24 +404,24 @@ export class WasmBackend extends CpuBackend {
     values: Float32Array, indices: Int32Array, preAtK: Float32Array,
   ): boolean {
     const padded = Math.ceil(cols / this.#nr) * this.#nr;
-    const wq = this.arrays.allocInt32(Math.ceil(this.#k.quant_w_bytes(d, cols) / 4));
-    const scale = this.arrays.allocFloat32(padded);
-    const err = this.arrays.allocFloat32(padded);
-    const flag = this.arrays.allocInt32(4);
+    const wq = this.#mem.allocInt32(Math.ceil(this.#k.quant_w_bytes(d, cols) / 4));
+    const scale = this.#mem.allocFloat32(padded);
+    const err = this.#mem.allocFloat32(padded);
+    const flag = this.#mem.allocInt32(4);
     const qPer = this.#k.quantize_scratch_floats();
-    let scratch: Float32Array | undefined = this.arrays.allocFloat32(this.threads * qPer);
+    let scratch: Float32Array | undefined = this.#mem.allocFloat32(this.threads * qPer);
     try {
       flag[0] = 0;
       const qBase = scratch.byteOffset;
       this.#pool.run('quantize_w', padded / this.#nr, (q0, q1, slice) => [wPtr, d, cols, wq.byteOffset, scale.byteOffset, err.byteOffset, flag.byteOffset, q0, q1, qBase + slice * qPer * 4], this.#k.quantize_w, 16);
-      this.arrays.free(scratch);
+      this.#mem.free(scratch);
       scratch = undefined;
       if (Atomics.load(flag, 0) !== 0) {
         this.#lastScreen = { rows, float32Rows: rows, candidatesPerRow: 0 };
         return false;
       }
       const per = Math.ceil(this.#k.screen_scratch_bytes(d, cols, k) / 64) * 64;
-      scratch = this.arrays.allocFloat32((this.threads * per) / 4);
+      scratch = this.#mem.allocFloat32((this.threads * per) / 4);
       const base = scratch.byteOffset;
       const stats = this.#k.screen_stats_offset(d, cols, k);
       const i32 = new Int32Array(scratch.buffer);
@@ -406,47 +440,47 @@ export class WasmBackend extends CpuBackend {
       if (this.#screen === 'auto' && (8 * float32Rows > rows || 32 * this.#lastScreen.candidatesPerRow > cols)) this.#screenBackoff.set(`${d}:${cols}:${k}`, SCREEN_BACKOFF_CALLS);
       return true;
     } finally {
-      if (scratch) this.arrays.free(scratch);
-      this.arrays.free(flag);
-      this.arrays.free(err);
-      this.arrays.free(scale);
-      this.arrays.free(wq);
+      if (scratch) this.#mem.free(scratch);
+      this.#mem.free(flag);
+      this.#mem.free(err);
+      this.#mem.free(scale);
+      this.#mem.free(wq);
     }
   }
 
-  override topKAbs(x: Tensor, k: number): SparseRows {
-    if (x.shape.length !== 2 || x.dtype !== 'float32') return super.topKAbs(x, k);
+  topKAbs(x: Tensor, k: number): SparseRows {
+    if (x.shape.length !== 2 || x.dtype !== 'float32') return this.#ref.topKAbs(x, k);
     const [rows, cols] = x.shape as [number, number];
     if (!Number.isInteger(k) || k < 1 || k > cols) throw new InvalidArgumentError(`topKAbs: k must be an integer in [1, ${cols}], got ${k}`);
-    const values = this.arrays.allocFloat32(rows * k);
-    const indices = this.arrays.allocInt32(rows * k);
-    const scratch = this.arrays.allocFloat32(this.threads * 2 * k);
+    const values = this.#mem.allocFloat32(rows * k);
+    const indices = this.#mem.allocInt32(rows * k);
+    const scratch = this.#mem.allocFloat32(this.threads * 2 * k);
     try {
       const args = (r0: number, r1: number, slice: number) => [this.#ptr(x, 'topKAbs'), cols, k, 0, values.byteOffset, indices.byteOffset, 0, scratch.byteOffset + slice * 8 * k, r0, r1];
       this.#pool.run('top_k_abs', rows, args, this.#k.top_k_abs);
     } finally {
-      this.arrays.free(scratch);
+      this.#mem.free(scratch);
     }
-    return { values: this.wrap(values, [rows, k]), indices: this.wrap(indices, [rows, k], 'int32'), cols };
+    return { values: this.#ref.tensorFrom(values, [rows, k]), indices: this.#ref.tensorFrom(indices, [rows, k], 'int32'), cols };
   }
 
-  override sparseMatmul(sp: SparseRows, w: Tensor, options: { transposeB?: boolean } = {}): Tensor {
+  sparseMatmul(sp: SparseRows, w: Tensor, options: { transposeB?: boolean } = {}): Tensor {
     const { rows, k } = sparseDims('sparseMatmul', sp.values, sp.indices);
     const n = featureMatrixWidth('sparseMatmul', w, sp.cols, options.transposeB ?? false);
     this.#checkIndices(sp.indices, sp.cols, 'sparseMatmul');
     const wT = options.transposeB ? this.#transposed(w, 'sparseMatmul') : undefined;
     const wPtr = wT ? wT.byteOffset : this.#ptr(w, 'sparseMatmul');
-    const out = this.arrays.allocFloat32(rows * n);
+    const out = this.#mem.allocFloat32(rows * n);
     try {
       const args = (r0: number, r1: number) => [this.#ptr(sp.values, 'sparseMatmul'), this.#ptr(sp.indices, 'sparseMatmul'), k, wPtr, n, out.byteOffset, r0, r1];
       this.#pool.run('sparse_matmul', rows, args, this.#k.sparse_matmul);
     } finally {
-      if (wT) this.arrays.free(wT);
+      if (wT) this.#mem.free(wT);
     }
-    return this.wrap(out, [rows, n]);
+    return this.#ref.tensorFrom(out, [rows, n]);
   }
 
-  override sampledMatmul(a: Tensor, w: Tensor, indices: Tensor, options: { transposeB?: boolean } = {}): Tensor {
+  sampledMatmul(a: Tensor, w: Tensor, indices: Tensor, options: { transposeB?: boolean } = {}): Tensor {
     const [rows, n] = a.shape as [number, number];
     const cols = options.transposeB ? w.shape[1]! : w.shape[0]!;
     if (featureMatrixWidth('sampledMatmul', w, cols, options.transposeB ?? false) !== n || indices.shape[0] !== rows) {
@@ -456,47 +490,47 @@ export class WasmBackend extends CpuBackend {
     const k = indices.shape[1]!;
     const wT = options.transposeB ? this.#transposed(w, 'sampledMatmul') : undefined;
     const wPtr = wT ? wT.byteOffset : this.#ptr(w, 'sampledMatmul');
-    const out = this.arrays.allocFloat32(rows * k);
+    const out = this.#mem.allocFloat32(rows * k);
     try {
       const args = (r0: number, r1: number) => [this.#ptr(a, 'sampledMatmul'), this.#ptr(indices, 'sampledMatmul'), k, wPtr, n, out.byteOffset, r0, r1];
       this.#pool.run('sampled_matmul', rows, args, this.#k.sampled_matmul);
     } finally {
-      if (wT) this.arrays.free(wT);
+      if (wT) this.#mem.free(wT);
     }
-    return this.wrap(out, [rows, k]);
+    return this.#ref.tensorFrom(out, [rows, k]);
   }
 
-  override sparseTransposeMatmul(sp: SparseRows, y: Tensor, options: { transposeOut?: boolean; yOffset?: Tensor } = {}): Tensor {
+  sparseTransposeMatmul(sp: SparseRows, y: Tensor, options: { transposeOut?: boolean; yOffset?: Tensor } = {}): Tensor {
     const { rows, k } = sparseDims('sparseTransposeMatmul', sp.values, sp.indices);
     if (y.shape.length !== 2 || y.shape[0] !== rows) throw new ShapeMismatchError(`sparseTransposeMatmul: ${rows} sparse rows, y has shape ${shapeToString(y.shape)}`);
     this.#checkIndices(sp.indices, sp.cols, 'sparseTransposeMatmul');
     const n = y.shape[1]!;
     const cols = sp.cols;
-    const yOffset = options.yOffset ? this.rowOffsetView('sparseTransposeMatmul', options.yOffset, n).byteOffset : 0;
-    const out = this.arrays.allocFloat32(cols * n);
-    const offsets = this.arrays.allocInt32(cols + 1);
-    const order = this.arrays.allocInt32(Math.max(1, rows * k));
-    const scratch = this.arrays.allocFloat32(this.threads * 16 * n);
+    const yOffset = options.yOffset ? this.#ref.offsetView('sparseTransposeMatmul', options.yOffset, n).byteOffset : 0;
+    const out = this.#mem.allocFloat32(cols * n);
+    const offsets = this.#mem.allocInt32(cols + 1);
+    const order = this.#mem.allocInt32(Math.max(1, rows * k));
+    const scratch = this.#mem.allocFloat32(this.threads * 16 * n);
     try {
       // Entries grouped by latent, then every output row summed once (no zero-fill, no transpose pass).
       this.#k.sparse_by_column(this.#ptr(sp.indices, 'sparseTransposeMatmul'), rows * k, cols, offsets.byteOffset, order.byteOffset);
       const base = [this.#f32ptr(sp.values, 'sparseTransposeMatmul'), order.byteOffset, offsets.byteOffset, k, this.#f32ptr(y, 'sparseTransposeMatmul'), yOffset, n, out.byteOffset, cols, options.transposeOut ? 1 : 0];
       this.#pool.run('sparse_transpose_matmul', Math.ceil(cols / 16), (b0, b1, slice) => [...base, scratch.byteOffset + slice * 64 * n, b0 * 16, Math.min(cols, b1 * 16)], this.#k.sparse_transpose_matmul, 4);
     } finally {
-      this.arrays.free(scratch);
-      this.arrays.free(order);
-      this.arrays.free(offsets);
+      this.#mem.free(scratch);
+      this.#mem.free(order);
+      this.#mem.free(offsets);
     }
-    return this.wrap(out, options.transposeOut ? [n, cols] : [cols, n]);
+    return this.#ref.tensorFrom(out, options.transposeOut ? [n, cols] : [cols, n]);
   }
 
-  override addRowVector(a: Tensor, v: Tensor, alpha = 1): Tensor {
-    if (a.shape.length !== 2 || v.shape.length !== 1 || v.shape[0] !== a.shape[1] || a.dtype !== 'float32' || v.dtype !== 'float32') return super.addRowVector(a, v, alpha);
+  addRowVector(a: Tensor, v: Tensor, alpha = 1): Tensor {
+    if (a.shape.length !== 2 || v.shape.length !== 1 || v.shape[0] !== a.shape[1] || a.dtype !== 'float32' || v.dtype !== 'float32') return this.#ref.addRowVector(a, v, alpha);
     const [rows, n] = a.shape as [number, number];
-    const out = this.arrays.allocFloat32(rows * n);
+    const out = this.#mem.allocFloat32(rows * n);
     const args = (r0: number, r1: number) => [this.#ptr(a, 'addRowVector'), this.#ptr(v, 'addRowVector'), alpha, n, out.byteOffset, r0, r1];
     this.#pool.run('add_row_vector', rows, args, this.#k.add_row_vector, Math.max(4, Math.ceil(MIN_BLOCKS_PER_THREAD * BLOCK / Math.max(1, n))));
-    return this.wrap(out, a.shape);
+    return this.#ref.tensorFrom(out, a.shape);
   }
 
   #actCode(kind: ActivationKind, op: string): number {
@@ -508,74 +542,74 @@ export class WasmBackend extends CpuBackend {
   #binaryOp(op: keyof typeof OP_CODE, a: Tensor, b: Tensor): Tensor {
     assertSameShape(op, a, b);
     const [ap, bp] = [this.#f32ptr(a, op), this.#f32ptr(b, op)];
-    const out = this.arrays.allocFloat32(a.size);
+    const out = this.#mem.allocFloat32(a.size);
     this.#elementwise('binary', a.size, (i0, i1) => [OP_CODE[op], ap, bp, out.byteOffset, i0, i1]);
-    return this.wrap(out, a.shape);
+    return this.#ref.tensorFrom(out, a.shape);
   }
 
-  override add(a: Tensor, b: Tensor): Tensor {
-    if (!sameShape(a, b)) return super.add(a, b); // broadcasting: the reference kernel
+  add(a: Tensor, b: Tensor): Tensor {
+    if (!sameShape(a, b)) return this.#ref.add(a, b); // broadcasting: the reference kernel
     return this.#binaryOp('add', a, b);
   }
 
-  override sub(a: Tensor, b: Tensor): Tensor {
-    if (!sameShape(a, b)) return super.sub(a, b); // broadcasting: the reference kernel
+  sub(a: Tensor, b: Tensor): Tensor {
+    if (!sameShape(a, b)) return this.#ref.sub(a, b); // broadcasting: the reference kernel
     return this.#binaryOp('sub', a, b);
   }
 
-  override mul(a: Tensor, b: Tensor): Tensor {
-    if (!sameShape(a, b)) return super.mul(a, b); // broadcasting: the reference kernel
+  mul(a: Tensor, b: Tensor): Tensor {
+    if (!sameShape(a, b)) return this.#ref.mul(a, b); // broadcasting: the reference kernel
     return this.#binaryOp('mul', a, b);
   }
 
-  override addInPlace(a: Tensor, b: Tensor): void {
+  addInPlace(a: Tensor, b: Tensor): void {
     assertSameShape('addInPlace', a, b);
     const [ap, bp] = [this.#f32ptr(a, 'addInPlace'), this.#f32ptr(b, 'addInPlace')];
     this.#elementwise('binary', a.size, (i0, i1) => [OP_CODE.add, ap, bp, ap, i0, i1], true);
   }
 
-  override scale(a: Tensor, s: number): Tensor {
+  scale(a: Tensor, s: number): Tensor {
     const ap = this.#f32ptr(a, 'scale');
-    const out = this.arrays.allocFloat32(a.size);
+    const out = this.#mem.allocFloat32(a.size);
     this.#elementwise('scale', a.size, (i0, i1) => [ap, s, out.byteOffset, i0, i1]);
-    return this.wrap(out, a.shape);
+    return this.#ref.tensorFrom(out, a.shape);
   }
 
-  override sign(a: Tensor): Tensor {
+  sign(a: Tensor): Tensor {
     const ap = this.#f32ptr(a, 'sign');
-    const out = this.arrays.allocFloat32(a.size);
+    const out = this.#mem.allocFloat32(a.size);
     this.#elementwise('sign', a.size, (i0, i1) => [ap, out.byteOffset, i0, i1]);
-    return this.wrap(out, a.shape);
+    return this.#ref.tensorFrom(out, a.shape);
   }
 
-  override activation(x: Tensor, kind: ActivationKind): Tensor {
+  activation(x: Tensor, kind: ActivationKind): Tensor {
     const xp = this.#f32ptr(x, 'activation');
-    const out = this.arrays.allocFloat32(x.size);
+    const out = this.#mem.allocFloat32(x.size);
     this.#elementwise('activation', x.size, (i0, i1) => [xp, this.#actCode(kind, 'activation'), out.byteOffset, i0, i1]);
-    return this.wrap(out, x.shape);
+    return this.#ref.tensorFrom(out, x.shape);
   }
 
-  override activationGrad(dy: Tensor, pre: Tensor, kind: ActivationKind): Tensor {
+  activationGrad(dy: Tensor, pre: Tensor, kind: ActivationKind): Tensor {
     assertSameShape('activationGrad', dy, pre);
     const [gp, hp] = [this.#f32ptr(dy, 'activationGrad'), this.#f32ptr(pre, 'activationGrad')];
-    const out = this.arrays.allocFloat32(dy.size);
+    const out = this.#mem.allocFloat32(dy.size);
     this.#elementwise('activation_grad', dy.size, (i0, i1) => [gp, hp, this.#actCode(kind, 'activation'), 0, out.byteOffset, i0, i1]);
-    return this.wrap(out, dy.shape);
+    return this.#ref.tensorFrom(out, dy.shape);
   }
 
-  override activationGradInPlace(dy: Tensor, pre: Tensor, kind: ActivationKind, l1 = 0): void {
+  activationGradInPlace(dy: Tensor, pre: Tensor, kind: ActivationKind, l1 = 0): void {
     assertSameShape('activationGradInPlace', dy, pre);
     const [gp, hp] = [this.#f32ptr(dy, 'activationGradInPlace'), this.#f32ptr(pre, 'activationGradInPlace')];
     this.#elementwise('activation_grad', dy.size, (i0, i1) => [gp, hp, this.#actCode(kind, 'activation'), l1, gp, i0, i1], true);
   }
 
-  override reduce(x: Tensor, kind: ReduceKind, axis?: ReduceAxis): Tensor {
-    if (x.dtype !== 'float32' || (axis !== undefined && x.shape.length !== 2)) return super.reduce(x, kind, axis);
+  reduce(x: Tensor, kind: ReduceKind, axis?: ReduceAxis): Tensor {
+    if (x.dtype !== 'float32' || (axis !== undefined && x.shape.length !== 2)) return this.#ref.reduce(x, kind, axis);
     const xp = this.#ptr(x, 'reduce');
     const code = REDUCE_CODE[kind];
     if (axis === undefined) {
       // One float64 partial sum per thread (the allocator aligns to 16 bytes).
-      const slots = this.arrays.allocFloat32(2 * this.threads);
+      const slots = this.#mem.allocFloat32(2 * this.threads);
       try {
         slots.fill(0);
         const blocks = Math.ceil(x.size / BLOCK);
@@ -583,32 +617,32 @@ export class WasmBackend extends CpuBackend {
         const partials = new Float64Array(this.#mem.memory.buffer, slots.byteOffset, this.threads);
         let s = 0;
         for (const p of partials) s += p;
-        const out = this.arrays.allocFloat32(1);
+        const out = this.#mem.allocFloat32(1);
         out[0] = s;
-        return this.wrap(out, [1]);
+        return this.#ref.tensorFrom(out, [1]);
       } finally {
-        this.arrays.free(slots);
+        this.#mem.free(slots);
       }
     }
     const [rows, cols] = x.shape as [number, number];
     if (axis === 1) {
-      const out = this.arrays.allocFloat32(rows);
+      const out = this.#mem.allocFloat32(rows);
       this.#pool.run('reduce_rows', rows, (r0, r1) => [xp, cols, code, out.byteOffset, r0, r1], this.#k.reduce_rows, Math.max(4, Math.ceil(MIN_BLOCKS_PER_THREAD * BLOCK / Math.max(1, cols))));
-      return this.wrap(out, [rows]);
+      return this.#ref.tensorFrom(out, [rows]);
     }
-    const out = this.arrays.allocFloat32(cols);
-    const acc = this.arrays.allocFloat32(this.threads * 512);
+    const out = this.#mem.allocFloat32(cols);
+    const acc = this.#mem.allocFloat32(this.threads * 512);
     try {
       const groups = Math.ceil(cols / 8);
       const minGroups = Math.max(4, Math.ceil((MIN_BLOCKS_PER_THREAD * BLOCK) / Math.max(1, rows * 8)));
       this.#pool.run('reduce_cols', groups, (g0, g1, slice) => [xp, rows, cols, code, out.byteOffset, acc.byteOffset + slice * 2048, g0 * 8, Math.min(cols, g1 * 8)], this.#k.reduce_cols, minGroups);
     } finally {
-      this.arrays.free(acc);
+      this.#mem.free(acc);
     }
-    return this.wrap(out, [cols]);
+    return this.#ref.tensorFrom(out, [cols]);
   }
 
-  override adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hp: AdamHyperparams): void {
+  adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, hp: AdamHyperparams): void {
     assertSameShape('adamUpdate', param, grad);
     assertSameShape('adamUpdate', param, m);
     assertSameShape('adamUpdate', param, v);
@@ -621,29 +655,31 @@ export class WasmBackend extends CpuBackend {
     this.#elementwise('adam', param.size, (i0, i1) => [...ptrs, stepSize, bc2Sqrt, beta1, beta2, eps, decay, l2, i0, i1], true);
   }
 
-  override normalizeRowsInPlace(x: Tensor): void {
+  normalizeRowsInPlace(x: Tensor): void {
     assertRank('normalizeRowsInPlace', 'x', x, 2);
     const [rows, n] = x.shape as [number, number];
     const xp = this.#f32ptr(x, 'normalizeRowsInPlace');
     this.#pool.run('normalize_rows', rows, (r0, r1) => [xp, n, r0, r1], this.#k.normalize_rows, Math.max(4, Math.ceil(MIN_BLOCKS_PER_THREAD * BLOCK / Math.max(1, n))), true);
   }
 
-  override scaleInPlace(x: Tensor, s: number): void {
+  scaleInPlace(x: Tensor, s: number): void {
     const xp = this.#f32ptr(x, 'scaleInPlace');
     this.#elementwise('scale', x.size, (i0, i1) => [xp, s, xp, i0, i1], true);
   }
 
   /** Kernels trust indices; an index outside [0, cols) would read or write the wrong memory. */
   #checkIndices(indices: Tensor, cols: number, op: string): void {
-    const idx = this.view(indices, op) as Int32Array;
+    const idx = this.#ref.arrayOf(indices, op) as Int32Array;
     for (let i = 0; i < idx.length; i++) {
       const v = idx[i]!;
       if (v < 0 || v >= cols) throw new IndexOutOfRangeError(op, v, cols);
     }
   }
 
-  override dispose(): void {
-    void this.#pool.dispose();
+  /** Stops the worker threads; resolves when they have exited. */
+  async dispose(): Promise<void> {
+    await this.#pool.dispose();
+    await this.#ref.dispose();
   }
 }
 

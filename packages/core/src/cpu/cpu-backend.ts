@@ -37,27 +37,30 @@ export interface CpuBackendOptions {
 
 /**
  * The reference backend: pure TypeScript on typed arrays. Correct first; cache-blocked matmul and
- * sparse TopK kernels keep it usable for small models and for checking other backends. Other
- * typed-array backends build on it: they place its arrays in their own memory and replace the ops
- * they accelerate, keeping every other op.
+ * sparse TopK kernels keep it usable for small models and for checking other backends.
+ *
+ * Other typed-array backends compose it rather than inherit from it: they create one with their own
+ * `ArrayMemory` (e.g. wasm memory), run their kernels on its arrays through the documented
+ * typed-array surface below (`arrayMemory`, `arrayOf`, `tensorFrom`, `offsetView`), and delegate
+ * the ops they do not accelerate to it. Nothing else of its internals is public.
  */
 export class CpuBackend implements Backend {
   readonly name: string;
   readonly capabilities: BackendCapabilities = {
     bf16: true, syncRead: true, floatBits: 32, ieeeNonFinite: true, inPlace: 'native', activations: ['relu', 'silu'], sparseYOffset: true,
   };
-  protected readonly arrays: ArrayMemory;
+  readonly #arrays: ArrayMemory;
   #liveTensors = 0;
   #liveBytes = 0;
   readonly #release = (t: CpuTensor, data: Float32Array | Int32Array): void => {
     this.#liveTensors--;
     this.#liveBytes -= t.size * 4;
-    this.arrays.free(data);
+    this.#arrays.free(data);
   };
 
   constructor(options: CpuBackendOptions = {}) {
     this.name = options.name ?? 'cpu';
-    this.arrays = options.memory ?? heapMemory;
+    this.#arrays = options.memory ?? heapMemory;
   }
 
   #make(data: Float32Array | Int32Array, shape: Shape, dtype: DType = 'float32'): CpuTensor {
@@ -68,13 +71,13 @@ export class CpuBackend implements Backend {
 
   /** New float32 array in this backend's memory. */
   #f(n: number): Float32Array {
-    return this.arrays.allocFloat32(n);
+    return this.#arrays.allocFloat32(n);
   }
 
   /** Copy `src` into this backend's memory (identity on the JS heap). */
   #own(src: Float32Array): Float32Array {
-    if (this.arrays === heapMemory) return src;
-    const out = this.arrays.allocFloat32(src.length);
+    if (this.#arrays === heapMemory) return src;
+    const out = this.#arrays.allocFloat32(src.length);
     out.set(src);
     return out;
   }
@@ -88,13 +91,30 @@ export class CpuBackend implements Backend {
     return data;
   }
 
-  /** Wrap an array allocated from this backend's memory as a tensor it owns. */
-  protected wrap(data: Float32Array | Int32Array, shape: Shape, dtype: DType = 'float32'): Tensor {
+  /** Typed-array surface: where this backend allocates (the memory given to its constructor). */
+  get arrayMemory(): ArrayMemory {
+    return this.#arrays;
+  }
+
+  /**
+   * Typed-array surface: wrap an array allocated from `arrayMemory` as a tensor this backend owns
+   * (it frees the array when the tensor is disposed). The array must not be used elsewhere after.
+   */
+  tensorFrom(data: Float32Array | Int32Array, shape: Shape, dtype: DType = 'float32'): Tensor {
+    if (sizeOf(shape) !== data.length) throw new ShapeMismatchError(`tensorFrom: ${data.length} values do not fill shape ${shapeToString(shape)}`);
     return this.#make(data, shape, dtype);
   }
 
-  /** The array behind a tensor of this backend (no copy), for subclasses' kernels. */
-  protected view(t: Tensor, op: string): Float32Array | Int32Array {
+  /**
+   * Typed-array surface: the array behind a tensor of this backend, without a copy, for a composing
+   * backend's kernels. Throws ForeignTensorError for another backend's tensor and
+   * TensorDisposedError for a disposed one (`op` names the caller in the message).
+   */
+  arrayOf(t: Tensor, op: string): Float32Array | Int32Array {
+    return this.view(t, op);
+  }
+
+  private view(t: Tensor, op: string): Float32Array | Int32Array {
     if (!(t instanceof CpuTensor) || t.owner !== this) throw new ForeignTensorError(this.name, op, t.backendName);
     return t.dataFor(op);
   }
@@ -105,8 +125,8 @@ export class CpuBackend implements Backend {
     return d as Float32Array;
   }
 
-  /** A [n] float32 offset vector's data (yOffset of sparseTransposeMatmul), shape-checked. */
-  protected rowOffsetView(op: string, offset: Tensor, n: number): Float32Array {
+  /** Typed-array surface: a [n] float32 offset vector's data (e.g. yOffset of sparseTransposeMatmul), shape-checked. */
+  offsetView(op: string, offset: Tensor, n: number): Float32Array {
     if (offset.shape.length !== 1 || offset.shape[0] !== n) throw new ShapeMismatchError(`${op}: the row offset ${shapeToString(offset.shape)} must be [${n}], one value per column`);
     return this.#f32(offset, op);
   }
@@ -121,14 +141,14 @@ export class CpuBackend implements Backend {
     if (sizeOf(shape) !== data.length) {
       throw new ShapeMismatchError(`fromArray: ${data.length} values do not fill shape ${shapeToString(shape)}`);
     }
-    const copy = dtype === 'int32' ? this.arrays.allocInt32(data.length) : this.#f(data.length);
+    const copy = dtype === 'int32' ? this.#arrays.allocInt32(data.length) : this.#f(data.length);
     copy.set(data);
     return this.#make(copy, shape, dtype);
   }
 
   zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
     const n = sizeOf(shape);
-    const data = dtype === 'int32' ? this.arrays.allocInt32(n) : this.#f(n);
+    const data = dtype === 'int32' ? this.#arrays.allocInt32(n) : this.#f(n);
     data.fill(0);
     return this.#make(data, shape, dtype);
   }
@@ -143,7 +163,7 @@ export class CpuBackend implements Backend {
 
   clone(t: Tensor): Tensor {
     const src = this.view(t, 'clone');
-    const copy = t.dtype === 'int32' ? this.arrays.allocInt32(src.length) : this.#f(src.length);
+    const copy = t.dtype === 'int32' ? this.#arrays.allocInt32(src.length) : this.#f(src.length);
     copy.set(src);
     return this.#make(copy, t.shape, t.dtype);
   }
@@ -288,7 +308,7 @@ export class CpuBackend implements Backend {
       rows += t.shape[0] ?? 1;
     }
     const shape = first.shape.length === 0 ? [rows] : [rows, ...tail];
-    const out = first.dtype === 'int32' ? this.arrays.allocInt32(sizeOf(shape)) : this.#f(sizeOf(shape));
+    const out = first.dtype === 'int32' ? this.#arrays.allocInt32(sizeOf(shape)) : this.#f(sizeOf(shape));
     let at = 0;
     for (const t of tensors) {
       const d = this.view(t, 'concat');
@@ -389,7 +409,7 @@ export class CpuBackend implements Backend {
       throw new InvalidArgumentError(`topKAbs: k must be an integer in [1, ${cols}], got ${k}`);
     }
     const values = this.#f(rows * k);
-    const indices = this.arrays.allocInt32(rows * k);
+    const indices = this.#arrays.allocInt32(rows * k);
     topKAbsKernel(this.#f32(x, 'topKAbs'), rows, cols, k, values, indices);
     return { values: this.#make(values, [rows, k]), indices: this.#make(indices, [rows, k], 'int32'), cols };
   }
@@ -448,14 +468,14 @@ export class CpuBackend implements Backend {
     assertRank('sparseTransposeMatmul', 'y', y, 2);
     if (y.shape[0] !== rows) throw new ShapeMismatchError(`sparseTransposeMatmul: ${rows} sparse rows, y has ${y.shape[0]}`);
     const n = y.shape[1]!;
-    const offset = options.yOffset ? this.rowOffsetView('sparseTransposeMatmul', options.yOffset, n) : undefined;
+    const offset = options.yOffset ? this.offsetView('sparseTransposeMatmul', options.yOffset, n) : undefined;
     this.#checkIndices(sp.indices, sp.cols, 'sparseTransposeMatmul');
     const out = this.#f(sp.cols * n);
     sparseTransposeMatmulKernel(this.#f32(sp.values, 'sparseTransposeMatmul'), this.#i32(sp.indices, 'sparseTransposeMatmul'),
       rows, k, this.#f32(y, 'sparseTransposeMatmul'), sp.cols, n, false, out, offset);
     if (!options.transposeOut) return this.#make(out, [sp.cols, n]);
     const t = this.#own(transposeKernel(out, sp.cols, n));
-    this.arrays.free(out);
+    this.#arrays.free(out);
     return this.#make(t, [n, sp.cols]);
   }
 
