@@ -56,6 +56,8 @@ export type { MemoryLimits, TrainingMemoryEstimate, TrainingMemoryOptions } from
 export type { SaeParamName } from './sae/sae-params.js';
 export { initSaeParams } from './sae/init-params.js';
 export { SparseAutoencoder } from './sae/sparse-autoencoder.js';
+export { planSaeStep } from './sae/step-plan.js';
+export type { SaeBackwardPlan, SaeForwardPlan, SaeStepPlan, SaeStepRequest } from './sae/step-plan.js';
 export type {
   CreateSaeOptions, DeviceGradientOptions, DeviceLossAndGrads, ForwardOutput, GradientOptions, LossAndGrads, LossOptions, SaeFromArraysOptions,
 } from './sae/sparse-autoencoder.js';

@@ -1,4 +1,4 @@
-import type { Backend, MatmulPrecision } from '../backend/backend.js';
+import type { Backend } from '../backend/backend.js';
 import { activationGradInPlace } from '../backend/activation-grad-in-place.js';
 import { activation, activationGrad } from '../backend/activations.js';
 import { addRowVector } from '../backend/add-row-vector.js';
@@ -11,6 +11,7 @@ import type { SparseRows, Tensor } from '../backend/tensor.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { SaeConfig } from './sae-config.js';
 import type { SaeParamName } from './sae-params.js';
+import type { SaeBackwardPlan, SaeForwardPlan } from './step-plan.js';
 
 export const LAYER_NORM_EPS = 1e-5;
 
@@ -23,6 +24,10 @@ export const LAYER_NORM_EPS = 1e-5;
  *   z    = TopK ? keep the k largest |zPre| per row (sparse) : zPre
  *   xHat = z · W_dec + b_dec                (tied: W_dec = W_encᵀ)
  *   loss = mean((xHat − x)²) [+ betaL1 · mean|z|]
+ *
+ * Which of these intermediates exist in which mode (analysis, loss, training; fused or dense
+ * encoder; micro-batches; gradients to a map, a sink or running sums) is decided up front by
+ * `planSaeStep` (step-plan.ts); the passes below only follow their plan.
  *
  * In TopK mode z stays a SparseRows value, so the decoder and all of its backward terms touch only
  * the k active latents per row. In float32 training the encoder, activation and TopK run as one
@@ -57,15 +62,6 @@ export interface ForwardCache {
   readonly bag: DisposeBag;
 }
 
-export interface ForwardOptions {
-  /** Keep the dense pre-activations even in TopK mode (for analysis: `forward()` returns zPre). */
-  dense?: boolean;
-  /**
-   * For a training step: keep only xHat − x (the loss and the backward pass need nothing else of
-   * the reconstruction), so one [B, d] tensor fewer is alive during the backward pass.
-   */
-  training?: boolean;
-}
 
 /** xHat − x for this forward pass (computed on first use, owned by the cache). */
 export function residual(backend: Backend, cache: ForwardCache): Tensor {
@@ -78,17 +74,13 @@ export function residual(backend: Backend, cache: ForwardCache): Tensor {
 
 export type ParamLookup = (name: SaeParamName) => Tensor;
 
-export function saeForward(
-  backend: Backend, c: SaeConfig, p: ParamLookup, x: Tensor, precision: MatmulPrecision = 'float32',
-  options: ForwardOptions = {},
-): ForwardCache {
+/** The forward pass as `plan` says (see step-plan.ts for what each mode computes and keeps). */
+export function saeForward(backend: Backend, c: SaeConfig, p: ParamLookup, x: Tensor, plan: SaeForwardPlan): ForwardCache {
   const bag = new DisposeBag();
+  const { precision } = plan;
   try {
-    // Training without input norm: x − b_dec is not kept (see ForwardCache.xin). The fused TopK
-    // encoder subtracts b_dec itself (core makes the shifted copy for a backend that cannot);
-    // otherwise the copy is freed once the encoder has used it.
-    const dropXin = options.training === true && !c.inputNorm;
-    const fusedTopK = c.k !== null && precision === 'float32' && !options.dense;
+    const dropXin = !plan.keepEncoderInput;
+    const fusedTopK = plan.encoder === 'fused-topk';
     let xin: Tensor | undefined;
     let lnStats: ForwardCache['lnStats'];
     if (c.inputNorm) {
@@ -121,9 +113,8 @@ export function saeForward(
         sparseZ = bag.addSparse(backend.topKAbs(zPre, c.k));
         preAtK = bag.add(backend.gatherCols(pre, sparseZ.indices));
       }
-      // ReLU's gradient mask is the same read from act(pre) (pre > 0 exactly where relu(pre) > 0),
-      // so a training pass frees the dense pre-activations: one [B, F] tensor fewer in L1 steps.
-      if (options.training && c.k === null && c.activation === 'relu') {
+      // ReLU's gradient mask is the same read from act(pre) (pre > 0 exactly where relu(pre) > 0).
+      if (!plan.keepPreActivations) {
         bag.release(pre);
         pre = undefined;
       }
@@ -142,7 +133,7 @@ export function saeForward(
     } finally {
       decoded.dispose();
     }
-    if (options.training) {
+    if (plan.output === 'residual') {
       try {
         return { x, xin: dropXin ? undefined : xin, lnStats, pre, zPre, sparseZ, preAtK, xHat: undefined, diff: bag.add(backend.sub(xHat, x)), bag };
       } finally {
@@ -197,31 +188,10 @@ export function firingCounts(backend: Backend, cache: ForwardCache): Tensor {
  */
 export type GradientSink = (name: SaeParamName, grad: Tensor) => void;
 
-export interface BackwardOptions {
-  precision?: MatmulPrecision;
-  /**
-   * Every gradient goes here instead of the returned (then empty) map: the decoder weights' as
-   * soon as it is made (untied), before the encoder weights' exists, so an optimiser applied in the
-   * sink keeps one weight-sized gradient alive instead of two; the others at the end.
-   */
+/** Where the gradients go: a callback (plan 'sink') or running sums (plan 'accumulate'). */
+export interface GradientTargets {
   sink?: GradientSink;
-  /**
-   * Rows of the whole batch when this forward pass was one micro-batch of it (default: its own
-   * rows): the loss is a mean over the whole batch, so the gradients are scaled by it.
-   */
-  batchRows?: number;
-  /**
-   * Add this pass's gradients into these tensors (one per parameter) instead of returning new
-   * ones; the weight products are accumulated in place (`matmulAccumulate`), so no weight-sized
-   * temporary is made. Not with `sink`.
-   */
   into?: ReadonlyMap<SaeParamName, Tensor>;
-  /**
-   * Leave out of b_dec's gradient its part through the encoder input, −W_enc·∂b_enc (no input
-   * norm): it is linear in ∂b_enc, so over micro-batches it is added once, from the summed ∂b_enc
-   * (`addBDecInputTerm`), instead of reading all of W_enc for every block.
-   */
-  deferBDecInputTerm?: boolean;
 }
 
 /**
@@ -230,12 +200,15 @@ export interface BackwardOptions {
  * loss tensors (`saeLossTensors`) first.
  */
 export function saeBackward(
-  backend: Backend, c: SaeConfig, p: ParamLookup, cache: ForwardCache, options: BackwardOptions = {},
+  backend: Backend, c: SaeConfig, p: ParamLookup, cache: ForwardCache, plan: SaeBackwardPlan, targets: GradientTargets = {},
 ): Map<SaeParamName, Tensor> {
-  const { precision = 'float32', sink, into } = options;
-  if (sink && into) throw new InvalidArgumentError('saeBackward: a gradient sink and accumulation into existing gradients cannot be combined');
-  const [rows, d] = cache.x.shape as [number, number];
-  const batchRows = options.batchRows ?? rows;
+  const { precision, batchRows } = plan;
+  const sink = plan.gradients === 'sink' ? targets.sink : undefined;
+  const into = plan.gradients === 'accumulate' ? targets.into : undefined;
+  if ((plan.gradients === 'sink' && !sink) || (plan.gradients === 'accumulate' && !into)) {
+    throw new InvalidArgumentError(`saeBackward: the plan hands gradients to ${plan.gradients === 'sink' ? 'a sink' : 'running sums'}, but none was given`);
+  }
+  const d = cache.x.shape[1]!;
   const f = c.nFeatures;
   const bag = new DisposeBag();
   const grads = new Map<SaeParamName, Tensor>();
@@ -328,7 +301,7 @@ export function saeBackward(
       put('ln.weight', ln.dGamma);
       put('ln.bias', ln.dBeta);
       put('b_dec', bag.take(bDecFromOutput));
-    } else if (options.deferBDecInputTerm) {
+    } else if (plan.deferBDecInputTerm) {
       put('b_dec', bag.take(bDecFromOutput));
     } else {
       const throughInput = bag.add(bDecInputTerm(backend, p, dbEnc));

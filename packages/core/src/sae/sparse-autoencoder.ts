@@ -7,7 +7,8 @@ import { Rng } from '../random/rng.js';
 import { generateSaeParams } from './init-params.js';
 import { resolveSaeConfig, type SaeConfig, type SaeConfigInput } from './sae-config.js';
 import { DeviceLosses, disposeLossSums, type LossSums, type LossTerms } from './device-losses.js';
-import { addBDecInputTerm, firingCounts, saeBackward, saeForward, saeLossTensors, type ForwardCache, type ForwardOptions } from './sae-graph.js';
+import { addBDecInputTerm, firingCounts, saeBackward, saeForward, saeLossTensors, type ForwardCache } from './sae-graph.js';
+import { planSaeStep, type SaeForwardPlan, type SaeStepRequest } from './step-plan.js';
 import { saeParamShapes, type SaeParamName } from './sae-params.js';
 
 export interface ForwardOutput {
@@ -145,7 +146,7 @@ export class SparseAutoencoder {
 
   /** Forward pass for analysis. The caller disposes the three outputs. */
   forward(x: Tensor): ForwardOutput {
-    const cache = this.#forward(x, 'float32', { dense: true });
+    const cache = this.#forward(x, this.#plan({ purpose: 'analysis', rows: x.shape[0] ?? 0 }).forward);
     try {
       const b = this.backend;
       const z = cache.sparseZ ? b.scatterToDense(cache.sparseZ) : b.clone(cache.zPre!);
@@ -175,7 +176,7 @@ export class SparseAutoencoder {
     let sums: LossSums | undefined;
     try {
       for (const part of parts) {
-        const cache = this.#forward(part, precision, { training: true });
+        const cache = this.#forward(part, this.#plan({ purpose: 'loss', precision, rows: part.shape[0] ?? 0 }).forward);
         try {
           sums = this.#addLossTensors(sums, this.#lossTensors(cache, options.firing ?? false));
         } finally {
@@ -242,32 +243,28 @@ export class SparseAutoencoder {
     let grads: Map<SaeParamName, Tensor> | undefined;
     try {
       if (parts.length === 1) {
-        const cache = this.#forward(parts[0]!, precision, { training: true });
+        const plan = this.#plan({ purpose: 'training', precision, rows: batchRows, sink: onGradient !== undefined });
+        const cache = this.#forward(parts[0]!, plan.forward);
         try {
           // The loss terms first: the backward pass turns the residual into ∂xHat in place.
           losses = new DeviceLosses(this.backend, this.config, batchRows, this.#lossTensors(cache, options.firing ?? false));
-          if (onGradient) {
-            await beforeGradients?.(losses);
-            saeBackward(this.backend, this.config, this.#lookup, cache, { precision, sink: onGradient });
-            grads = new Map();
-          } else {
-            grads = saeBackward(this.backend, this.config, this.#lookup, cache, { precision });
-          }
+          if (onGradient) await beforeGradients?.(losses);
+          grads = saeBackward(this.backend, this.config, this.#lookup, cache, plan.backward!, { sink: onGradient });
         } finally {
           cache.bag.dispose();
         }
       } else {
         let sums: LossSums | undefined;
         try {
-          for (const part of parts) {
-            const cache = this.#forward(part, precision, { training: true });
+          for (const [i, part] of parts.entries()) {
+            // The first block's gradients are the running sums the others are added into; b_dec's
+            // term through the encoder input is added once at the end, from the summed ∂b_enc.
+            const plan = this.#plan({ purpose: 'training', precision, rows: part.shape[0] ?? 0, batchRows, part: i, parts: parts.length });
+            const cache = this.#forward(part, plan.forward);
             try {
               sums = this.#addLossTensors(sums, this.#lossTensors(cache, options.firing ?? false));
-              // The first block's gradients are the running sums the others are added into; b_dec's
-              // term through the encoder input is added once at the end, from the summed ∂b_enc.
-              const backward = { precision, batchRows, deferBDecInputTerm: true };
-              if (grads) saeBackward(this.backend, this.config, this.#lookup, cache, { ...backward, into: grads });
-              else grads = saeBackward(this.backend, this.config, this.#lookup, cache, backward);
+              if (grads) saeBackward(this.backend, this.config, this.#lookup, cache, plan.backward!, { into: grads });
+              else grads = saeBackward(this.backend, this.config, this.#lookup, cache, plan.backward!);
             } finally {
               cache.bag.dispose();
             }
@@ -328,14 +325,19 @@ export class SparseAutoencoder {
     for (const t of this.#params.values()) t.dispose();
   }
 
-  #forward(x: Tensor, precision: MatmulPrecision, options: ForwardOptions = {}): ForwardCache {
+  /** The plan of one pass (see step-plan.ts). */
+  #plan(request: SaeStepRequest) {
+    return planSaeStep(this.config, request);
+  }
+
+  #forward(x: Tensor, plan: SaeForwardPlan): ForwardCache {
     if (x.shape.length !== 2 || x.shape[1] !== this.config.inputDims) {
       throw new ShapeMismatchError(
         `input batch has shape ${shapeToString(x.shape)}, but the model expects [batch, ${this.config.inputDims}] (input_dims)`,
         { hint: 'activations must be 2-D [n_tokens, d]; check that input_dims matches your data width' },
       );
     }
-    return saeForward(this.backend, this.config, this.#lookup, x, precision, options);
+    return saeForward(this.backend, this.config, this.#lookup, x, plan);
   }
 
   /** x as micro-batches: one tensor, or a non-empty array of row blocks of the same width. */
