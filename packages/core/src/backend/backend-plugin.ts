@@ -1,4 +1,4 @@
-import type { Backend } from './backend.js';
+import type { Backend, BackendCapabilities } from './backend.js';
 
 export interface Availability {
   available: boolean;
@@ -11,6 +11,12 @@ export interface Availability {
    * silently; one that is installed but cannot run here is passed over with a warning.
    */
   installed?: boolean;
+  /**
+   * What the backend would declare here, when the probe knows before `create` (a WebGL device may
+   * only offer float16). `auto` prefers exact backends: one with `floatBits: 16` or
+   * `ieeeNonFinite: false` is taken only when no exact one is available, with a warning.
+   */
+  capabilities?: Partial<BackendCapabilities>;
 }
 
 /**

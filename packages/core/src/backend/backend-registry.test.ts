@@ -87,4 +87,16 @@ describe('BackendRegistry', () => {
     expect(made).toEqual([{ workers: 3 }, { workers: 1 }]);
     expect((await r.create('cpu', { threads: 3 })).name).toBe('cpu'); // a plugin without optionsFrom takes none
   });
+
+  it('auto prefers an exact backend over a float16 or non-IEEE one, and says so', async () => {
+    const half: BackendPlugin = { ...fake('webgl', 200, true), isAvailable: () => ({ available: true, capabilities: { floatBits: 16 } }) };
+    const warnings: string[] = [];
+    const r = new BackendRegistry([half, fake('fast', 10, true)]);
+    expect(((await r.create('auto', {}, { warn: (m) => warnings.push(m) })) as unknown as { tag: string }).tag).toBe('fast');
+    expect(warnings).toEqual(["backend 'webgl' would compute in float16; using 'fast', which is exact"]);
+    const only = new BackendRegistry([half, fake('gpu', 100, false)]);
+    const w2: string[] = [];
+    expect(((await only.create('auto', {}, { warn: (m) => w2.push(m) })) as unknown as { tag: string }).tag).toBe('webgl');
+    expect(w2).toEqual(["no exact backend is available; using 'webgl', which computes in float16"]);
+  });
 });

@@ -65,23 +65,35 @@ export class BackendRegistry {
   }
 
   /**
-   * `device`: 'auto' takes the first plugin by priority that is installed and passes its probe
-   * (lower ones are not even probed); a name takes that backend. `common` options are mapped by
+   * `device`: 'auto' takes the first plugin by priority that is installed, passes its probe and
+   * computes exactly (float32, IEEE NaN/Inf — see `Availability.capabilities`; lower ones are not
+   * even probed); an inexact one only when nothing else is available. A name takes that backend. `common` options are mapped by
    * each plugin onto its own typed options.
    */
   async create(device: string = 'auto', common: CommonBackendOptions = {}, how: CreateBackendOptions = {}): Promise<Backend> {
     if (device === 'auto') {
       const tried: BackendStatus[] = [];
+      let inexact: { plugin: AnyPlugin; why: string } | undefined;
       for (const p of [...this.#plugins.values()].sort((a, b) => b.priority - a.priority)) {
         const availability = await check(p, true, how.onProbe);
         if (availability.available) {
-          for (const s of tried) {
-            if (s.availability.installed === false) continue;
-            how.warn?.(`backend '${s.name}' is installed but cannot run here (${s.availability.reason ?? 'no reason given'}); using '${p.name}' instead`);
+          const why = inexactness(availability);
+          if (!why) {
+            for (const s of tried) {
+              if (s.availability.installed === false) continue;
+              how.warn?.(`backend '${s.name}' is installed but cannot run here (${s.availability.reason ?? 'no reason given'}); using '${p.name}' instead`);
+            }
+            if (inexact) how.warn?.(`backend '${inexact.plugin.name}' would compute ${inexact.why}; using '${p.name}', which is exact`);
+            return p.create(p.optionsFrom?.(common));
           }
-          return p.create(p.optionsFrom?.(common));
+          inexact ??= { plugin: p, why };
+          continue;
         }
         tried.push({ name: p.name, priority: p.priority, description: p.description, availability });
+      }
+      if (inexact) {
+        how.warn?.(`no exact backend is available; using '${inexact.plugin.name}', which computes ${inexact.why}`);
+        return inexact.plugin.create(inexact.plugin.optionsFrom?.(common));
       }
       throw new BackendUnavailableError('no registered backend is available', { hint: describeStatuses(tried) });
     }
@@ -99,6 +111,13 @@ export class BackendRegistry {
     }
     return plugin.create(plugin.optionsFrom?.(common));
   }
+}
+
+/** Why a backend's numbers would be less exact than float32 IEEE arithmetic, or undefined. */
+function inexactness(a: Availability): string | undefined {
+  const c = a.capabilities ?? {};
+  const why = [c.floatBits === 16 ? 'in float16' : '', c.ieeeNonFinite === false ? 'without IEEE NaN/Inf (divergence cannot be detected reliably)' : ''].filter(Boolean);
+  return why.length ? why.join(' and ') : undefined;
 }
 
 /** Installed (cheap), then the probe when asked; a throwing check counts as unavailable. */

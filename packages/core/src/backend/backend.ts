@@ -64,7 +64,8 @@ export interface BackendCapabilities {
   syncRead: boolean;
   /**
    * Bits of the float type tensors are computed in (default 32). WebGL may run float16: the
-   * conformance suite then checks with float16 tolerances and `auto` ranks the backend lower.
+   * conformance suite then checks with float16 tolerances, and a plugin whose probe reports it
+   * (`Availability.capabilities`) is taken by `auto` only when no float32 backend is available.
    */
   floatBits?: 16 | 32;
   /**
@@ -227,7 +228,7 @@ export interface Backend extends ElementwiseOps, OptionalOps, FusedSparseOps {
 
   /**
    * Wait until every queued op has finished (a fence). Optional: synchronous backends have nothing
-   * to wait for. Benchmarks and `dispose` use it.
+   * to wait for. For timing code and tests; training itself synchronises only by reading.
    */
   sync?(): Promise<void>;
   /** Live tensors and bytes as the backend itself counts them (a leak inside an op shows here). */
