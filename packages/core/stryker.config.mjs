@@ -12,6 +12,7 @@ export default {
   mutate: [
     'src/sae/sae-graph.ts',
     'src/sae/device-losses.ts',
+    'src/sae/step-plan.ts',
     'src/optim/adam.ts',
     'src/optim/adam-update.ts',
     'src/io/safetensors.ts',

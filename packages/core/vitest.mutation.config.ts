@@ -9,6 +9,6 @@ export default defineProject({
     name: 'core-mutation',
     environment: 'node',
     testTimeout: 60_000,
-    include: ['src/cpu/cpu-backend.test.ts', 'src/sae/*.test.ts', 'src/optim/*.test.ts', 'src/io/safetensors.test.ts', 'src/backend/*.test.ts'],
+    include: ['src/cpu/cpu-backend.test.ts', 'src/sae/*.test.ts', 'src/optim/*.test.ts', 'src/io/safetensors*.test.ts', 'src/backend/*.test.ts'],
   },
 });

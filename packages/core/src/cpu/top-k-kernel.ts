@@ -14,8 +14,10 @@ export function topKAbsKernel(
 ): void {
   const mags = new Float32Array(cols);
   const work = new Float32Array(cols);
+  // Stryker disable next-line EqualityOperator: r <= rows only writes past the end of the output arrays, which typed arrays ignore (equivalent)
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
+    // Stryker disable next-line EqualityOperator: c <= cols writes mags[cols], which a typed array ignores (equivalent)
     for (let c = 0; c < cols; c++) {
       const v = Math.abs(x[base + c]);
       mags[c] = v !== v ? Infinity : v;
@@ -24,6 +26,7 @@ export function topKAbsKernel(
     const threshold = selectKthSmallest(work, cols - k);
     let taken = 0;
     const o = r * k;
+    // Stryker disable next-line all: at most k magnitudes exceed the (cols − k)-th smallest, so `taken < k` and a bound past cols change nothing (equivalent)
     for (let c = 0; c < cols && taken < k; c++) {
       if (mags[c] > threshold) {
         outValues[o + taken] = x[base + c];
@@ -31,6 +34,7 @@ export function topKAbsKernel(
         taken++;
       }
     }
+    // Stryker disable next-line all: extra ties would spill into the next row's slots, which that row then overwrites (or past the end); equivalent
     for (let c = 0; c < cols && taken < k; c++) {
       if (mags[c] === threshold) {
         outValues[o + taken] = x[base + c];
@@ -45,12 +49,17 @@ export function topKAbsKernel(
 function selectKthSmallest(a: Float32Array, n: number): number {
   let lo = 0;
   let hi = a.length - 1;
+  // Stryker disable next-line EqualityOperator: with hi == lo one more pass partitions a single element and returns a[n] (equivalent)
   while (hi > lo) {
     const mid = (lo + hi) >>> 1;
     // Median of three as pivot.
     let x = a[lo], y = a[mid], z = a[hi];
+    // The pivot only has to be one of the range's values: these swaps choose a good one (speed), any choice is correct.
+    // Stryker disable next-line all: pivot choice (equivalent)
     if (x > y) [x, y] = [y, x];
+    // Stryker disable next-line all: pivot choice (equivalent)
     if (y > z) [y, z] = [z, y];
+    // Stryker disable next-line all: pivot choice (equivalent)
     if (x > y) [x, y] = [y, x];
     const pivot = y;
     let i = lo;
@@ -67,6 +76,7 @@ function selectKthSmallest(a: Float32Array, n: number): number {
       }
     }
     if (n <= j) hi = j;
+    // Stryker disable next-line ConditionalExpression: between j and i every value equals the pivot, so narrowing to [i, hi] still returns a[n] (equivalent)
     else if (n >= i) lo = i;
     else return a[n];
   }

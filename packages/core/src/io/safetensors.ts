@@ -59,7 +59,7 @@ export function parseSafetensorsHeader(json: Uint8Array, file: string, dataBytes
     }
     const v = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
     const dtype = v.dtype as SafetensorsDType;
-    if (!(typeof dtype === 'string' && dtype in DTYPE_BYTES)) throw new FileFormatError(file, `tensor '${name}' has unsupported dtype ${String(v.dtype)}`);
+    if (!(typeof dtype === 'string' && Object.hasOwn(DTYPE_BYTES, dtype))) throw new FileFormatError(file, `tensor '${name}' has unsupported dtype ${String(v.dtype)}`);
     if (!Array.isArray(v.shape) || !v.shape.every((s) => Number.isInteger(s) && s >= 0)) throw new FileFormatError(file, `tensor '${name}' has an invalid shape`);
     const offsets = v.data_offsets;
     if (!Array.isArray(offsets) || offsets.length !== 2) throw new FileFormatError(file, `tensor '${name}' has no valid data_offsets`);

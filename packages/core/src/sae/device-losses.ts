@@ -83,7 +83,8 @@ export class DeviceLosses {
 export function lossTermsFromSums(config: SaeConfig, rows: number, sse: number, sumAbs: number, nonZero: number): LossTerms {
   const mse = sse / (rows * config.inputDims);
   const l1 = sumAbs / (rows * config.nFeatures);
-  const total = config.k === null && config.betaL1 ? mse + config.betaL1 * l1 : mse;
+  // TopK configs have no beta_l1 (a config rule), so this is the MSE there.
+  const total = mse + (config.betaL1 ?? 0) * l1;
   return { total, mse, l1, nonZeroFrac: nonZero / (rows * config.nFeatures), rows, sumSquaredError: sse };
 }
 
