@@ -64,7 +64,7 @@ export type {
 export { DeviceLosses, lossTermsFromSums, PACKED_LOSS_SUMS } from './sae/device-losses.js';
 export type { LossSums, LossTerms } from './sae/device-losses.js';
 
-export { Adam, AdamW } from './optim/adam.js';
+export { Adam, adamOptionIssues, AdamW } from './optim/adam.js';
 export type { AdamOptions } from './optim/adam.js';
 export type { Optimizer, OptimizerState, Parameterized, ParamwiseStep } from './optim/optimizer.js';
 export { noDecayOnBiasesAndNorms } from './optim/param-groups.js';

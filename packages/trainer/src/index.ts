@@ -32,7 +32,9 @@ export { ConfigValidationError, toConfigIssues } from './config/config-issues.js
 export type { ConfigIssue } from './config/config-issues.js';
 export { didYouMean } from './config/did-you-mean.js';
 export { MODEL_CONFIG_KEYS, modelConfigSchema, modelConfigToInput, modelRuleIssues } from './config/model-config-schema.js';
-export { dataSectionSchema, optimSectionSchema, SECTION_SCHEMAS, TOP_LEVEL_KEYS, trainerRuleIssues, trainerSectionSchema } from './config/run-config-schema.js';
+export {
+  dataSectionSchema, optimRuleIssues, optimSectionSchema, SECTION_SCHEMAS, TOP_LEVEL_KEYS, trainerRuleIssues, trainerSectionSchema,
+} from './config/run-config-schema.js';
 export type { DataSection, OptimSection, SectionName, TrainerSection } from './config/run-config-schema.js';
 export { resolveRunConfig } from './config/resolve-run-config.js';
 export type { RunConfig } from './config/resolve-run-config.js';

@@ -3,6 +3,7 @@ import { adamUpdate } from './adam-update.js';
 import { InvalidArgumentError, InvalidConfigError } from '../errors.js';
 import type { Optimizer, OptimizerState, ParamwiseStep, Parameterized } from './optimizer.js';
 import { groupFor, type ParamGroup } from './param-groups.js';
+import type { ConfigRuleIssue } from '../sae/sae-config.js';
 
 export interface AdamOptions {
   /** Default 1e-3 (torch.optim.Adam). */
@@ -39,10 +40,8 @@ export class Adam implements Optimizer {
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? this.defaultWeightDecay();
     this.#groups = options.paramGroups ?? [];
-    check(this.learningRate >= 0 && Number.isFinite(this.learningRate), 'lr', `must be a non-negative number, got ${this.learningRate}`);
-    for (const [i, b] of this.betas.entries()) check(b >= 0 && b < 1, `betas[${i}]`, `must be in [0, 1), got ${b}`);
-    check(this.eps >= 0, 'eps', `must be non-negative, got ${this.eps}`);
-    check(this.weightDecay >= 0, 'weight_decay', `must be non-negative, got ${this.weightDecay}`);
+    const [first] = adamOptionIssues({ lr: this.learningRate, betas: this.betas, eps: this.eps, weightDecay: this.weightDecay });
+    if (first) throw new InvalidConfigError(`optim.${first.key}`, first.message);
     // The moments are allocated now, next to the parameters, rather than at the first step: made in
     // the middle of a training step they land between the step's temporaries, and the backend's
     // memory (for the wasm backend, its resident size) keeps the resulting gaps.
@@ -154,6 +153,16 @@ export class AdamW extends Adam {
   }
 }
 
-function check(ok: boolean, key: string, message: string): void {
-  if (!ok) throw new InvalidConfigError(`optim.${key}`, message);
+/**
+ * Adam's and AdamW's hyperparameter rules, in one place: the optimisers' constructors and the
+ * `optim:` section of a config (the trainer's schema, the CLI) report these, worded the same. Keys
+ * are relative to `optim.`.
+ */
+export function adamOptionIssues(o: { lr: number; betas: readonly number[]; eps: number; weightDecay: number }): ConfigRuleIssue[] {
+  const issues: ConfigRuleIssue[] = [];
+  if (!(o.lr >= 0 && Number.isFinite(o.lr))) issues.push({ key: 'lr', message: `must be a non-negative number, got ${o.lr}` });
+  for (const [i, b] of o.betas.entries()) if (!(b >= 0 && b < 1)) issues.push({ key: `betas[${i}]`, message: `must be in [0, 1), got ${b}` });
+  if (!(o.eps >= 0)) issues.push({ key: 'eps', message: `must be non-negative, got ${o.eps}` });
+  if (!(o.weightDecay >= 0)) issues.push({ key: 'weight_decay', message: `must be non-negative, got ${o.weightDecay}` });
+  return issues;
 }

@@ -98,5 +98,13 @@ unit_norm_decoder: True # Constrain decoder columns to unit norm
     })();
     expect(() => resolveTrainerOptions({ model: {} as never, trainDataloader: {} as never, warmupFraction: 1.5 })).toThrow('warmup_fraction: must be in [0, 1), got 1.5');
     expect(yamlMessage).toContain('trainer.warmup_fraction: must be in [0, 1), got 1.5');
+    // Adam's rules: the optimiser and the optim: section say the same (lr 0 is allowed by both).
+    const { Adam, CpuBackend, SparseAutoencoder } = await import('@deeplens/core');
+    const model = SparseAutoencoder.create({ backend: new CpuBackend(), config: { inputDims: 8, nFeatures: 32, k: 4 } });
+    expect(() => new Adam(model, { lr: -1 })).toThrow('optim.lr: must be a non-negative number, got -1');
+    expect(() => new Adam(model, { betas: [0.9, 1] })).toThrow('optim.betas[1]: must be in [0, 1), got 1');
+    const optim = write('optim-rule.yaml', 'input_dims: 8\nn_features: 32\nk: 4\noptim:\n  lr: -1\n  betas: [0.9, 1]\n');
+    expect(() => configFromYaml(optim)).toThrow(/optim\.lr: must be a non-negative number, got -1[\s\S]*optim\.betas\[1\]: must be in \[0, 1\), got 1/);
+    expect(configFromYaml(write('lr0.yaml', 'input_dims: 8\nn_features: 32\nk: 4\noptim:\n  lr: 0\n'))).toMatchObject({ k: 4 });
   });
 });

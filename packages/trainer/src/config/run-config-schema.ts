@@ -1,3 +1,4 @@
+import { adamOptionIssues } from '@deeplens/core';
 import { z } from 'zod';
 import { TRAINER_DEFAULTS, trainerOptionIssues, type TrainerRuleInput } from '../trainer-options.js';
 import { toIssue, type ConfigIssue } from './config-issues.js';
@@ -32,14 +33,22 @@ export const dataSectionSchema = z
 export const optimSectionSchema = z
   .object({
     type: z.enum(['adam', 'adamw']).default('adam'),
-    lr: z.number().positive().default(1e-3),
-    betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999]),
-    eps: z.number().nonnegative().default(1e-8),
-    weight_decay: z.number().nonnegative().nullable().default(null),
+    lr: z.number().default(1e-3),
+    betas: z.tuple([z.number(), z.number()]).default([0.9, 0.999]),
+    eps: z.number().default(1e-8),
+    weight_decay: z.number().nullable().default(null),
     /** Keep weight decay off biases and LayerNorm parameters (DeepLens decays everything). */
     decay_biases: z.boolean().default(true),
   })
   .strict();
+
+/** Adam's rules (core's `adamOptionIssues`, as its constructor applies them) on a raw optim: section. */
+export function optimRuleIssues(raw: unknown): ConfigIssue[] {
+  const o = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const num = (v: unknown, fallback: number) => (typeof v === 'number' ? v : fallback);
+  const betas = Array.isArray(o['betas']) && o['betas'].every((b) => typeof b === 'number') ? (o['betas'] as number[]) : [0.9, 0.999];
+  return adamOptionIssues({ lr: num(o['lr'], 1e-3), betas, eps: num(o['eps'], 1e-8), weightDecay: num(o['weight_decay'], 0) }).map(toIssue('optim'));
+}
 
 export const trainerSectionSchema = z
   .object({
