@@ -11,6 +11,6 @@ export default defineProject({
     name: 'trainer-mutation',
     environment: 'node',
     testTimeout: 60_000,
-    include: ['src/schedules/*.test.ts', 'src/metrics/*.test.ts', 'src/host-reads.test.ts', 'src/sae-trainer.test.ts'],
+    include: ['src/schedules/*.test.ts', 'src/metrics/*.test.ts', 'src/host-reads.test.ts', 'src/health/*.test.ts'],
   },
 });

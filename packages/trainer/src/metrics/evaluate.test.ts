@@ -65,4 +65,22 @@ describe('evaluation metrics against the NumPy oracle', () => {
     });
     expect((await evaluate(model, loader)).deadFraction).toBe(c.expected.dead_ignoring_window);
   });
+
+  it('constant evaluation data has no variance: FVU is NaN (not Infinity); nothing leaks; trigger defaults to request', async () => {
+    const backend = new CpuBackend();
+    const model = SparseAutoencoder.create({ backend, config: { inputDims: 4, nFeatures: 8, k: 2 }, seed: 1 });
+    const loader = new ActivationLoader({
+      source: new MemorySource(new Float32Array(40).fill(3), 4), segments: [{ start: 0, count: 10 }], batchSize: 4,
+      shuffle: false, seed: 0, dropLast: false, norm: undefined, bufferRows: 64,
+    });
+    const before = backend.memory().tensors;
+    const m = await evaluate(model, loader);
+    expect(m.fvu).toBeNaN();
+    expect(m.explainedVariance).toBeNaN();
+    expect(m.mse).toBeGreaterThan(0);
+    expect(m.trigger).toBe('request');
+    expect(m.rows).toBe(10);
+    expect(backend.memory().tensors).toBe(before);
+    expect((await evaluate(model, loader, { trigger: 'epoch' })).trigger).toBe('epoch');
+  });
 });

@@ -34,19 +34,23 @@ export async function evaluate(model: SparseAutoencoder, loader: DataLoader, opt
   for await (const batch of loader.epoch(0)) {
     const x = uploadBatch(backend, batch, options.microBatchSize ?? null);
     try {
+      // Stryker disable next-line all: model.loss defaults to float32 itself (equivalent)
       const l = await model.loss(x, { firing: true, precision: options.precision ?? 'float32' });
       rows += batch.rows;
       sse += l.sumSquaredError;
       totalLoss += l.total * batch.rows;
       nonZero += l.nonZeroFrac * batch.rows * F;
+      // Stryker disable next-line EqualityOperator: f <= F only touches firing[F], which a typed array ignores (equivalent)
       for (let f = 0; f < F; f++) firing[f]! += l.firing![f]!;
     } finally {
       for (const t of x) t.dispose();
     }
     await yieldToEventLoop();
     for (let r = 0; r < batch.rows; r++) {
+      // Stryker disable next-line EqualityOperator: j <= d only touches sum[d]/sumSq[d], which typed arrays ignore (equivalent)
       for (let j = 0; j < d; j++) {
         const v = batch.data[r * d + j]!;
+        // Stryker disable next-line AssignmentOperator: only sum² enters the variance, so the sum's sign does not matter (equivalent)
         sum[j]! += v;
         sumSq[j]! += v * v;
       }
@@ -57,6 +61,7 @@ export async function evaluate(model: SparseAutoencoder, loader: DataLoader, opt
   const fvu = variance > 0 ? sse / variance : NaN;
   let dead = 0;
   const freq = new Float64Array(F);
+  // Stryker disable next-line EqualityOperator: f <= F only touches freq[F]/firing[F], which typed arrays ignore (equivalent)
   for (let f = 0; f < F; f++) {
     freq[f] = rows ? firing[f]! / rows : 0;
     if (firing[f] === 0 && !(options.activity?.aliveInWindow(f) ?? false)) dead++;

@@ -8,18 +8,21 @@ export function constantSchedule(lr: number): LrSchedule {
 /** Linear ramp from `from` to `to` over `steps` steps (torch LinearLR); `to` afterwards. */
 export function linearWarmup(options: { from: number; to: number; steps: number }): LrSchedule {
   const { from, to, steps } = options;
+  // Stryker disable next-line EqualityOperator: at step == steps and for steps == 0 both branches give `to` (equivalent)
   return (step) => (steps <= 0 || step >= steps ? to : from + ((to - from) * step) / steps);
 }
 
 /** Cosine from `lr` down to `floor` over `steps` steps (torch CosineAnnealingLR); `floor` afterwards. */
 export function cosineDecay(options: { lr: number; floor: number; steps: number }): LrSchedule {
   const { lr, floor, steps } = options;
+  // Stryker disable next-line EqualityOperator: at step == steps and for steps == 0 both branches give `floor` (equivalent)
   return (step) => (steps <= 0 || step >= steps ? floor : floor + ((lr - floor) * (1 + Math.cos((Math.PI * step) / steps))) / 2);
 }
 
 /** Straight line from `lr` down to `floor` over `steps` steps; `floor` afterwards. */
 export function linearDecay(options: { lr: number; floor: number; steps: number }): LrSchedule {
   const { lr, floor, steps } = options;
+  // Stryker disable next-line EqualityOperator: at step == steps and for steps == 0 both branches give `floor` (equivalent)
   return (step) => (steps <= 0 || step >= steps ? floor : lr + ((floor - lr) * step) / steps);
 }
 
