@@ -46,7 +46,7 @@ describe('deeplens: usage errors exit 1 with a message and a hint, never a stack
     expect(r.err).toMatch(/- k: must be an integer between 1 and n_features \(16\), got 20/);
     expect(r.err).toMatch(/- beta_l1: is set together with k; TopK and L1 sparsity are alternatives \(use k for TopK/);
     expect(r.err).toMatch(/- trainer.epoks: unknown key \(did you mean 'epochs'\?\)/);
-    expect(r.err).toMatch(/- data.splits: fractions must sum to 1/);
+    expect(r.err).toMatch(/- data.splits: \[0.5, 0.2\] sum to 0.7; fractions must sum to 1/);
     expect(r.err).toMatch(/- optim.lr \(from --lr\):/);
     noStack(r.err);
   });

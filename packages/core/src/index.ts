@@ -91,5 +91,6 @@ export { ActivationLoader } from './data/data-loader.js';
 export type { ActivationLoaderOptions, Batch, DataLoader, EpochOptions } from './data/data-loader.js';
 export { applyNorm, MIN_STD, NormStatsAccumulator, normStatsFromJson, normStatsToJson } from './data/norm-stats.js';
 export type { NormStats } from './data/norm-stats.js';
+export { splitIssues } from './data/split-plan.js';
 export type { Segment } from './data/split-plan.js';
 export { deriveSeed } from './random/derive-seed.js';

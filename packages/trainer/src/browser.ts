@@ -37,7 +37,7 @@ export type { ConfigIssue } from './config/config-issues.js';
 export { didYouMean } from './config/did-you-mean.js';
 export { MODEL_CONFIG_KEYS, modelConfigSchema, modelConfigToInput, modelRuleIssues } from './config/model-config-schema.js';
 export {
-  dataSectionSchema, optimRuleIssues, optimSectionSchema, SECTION_SCHEMAS, TOP_LEVEL_KEYS, trainerRuleIssues, trainerSectionSchema,
+  dataRuleIssues, dataSectionSchema, optimRuleIssues, optimSectionSchema, SECTION_SCHEMAS, TOP_LEVEL_KEYS, trainerRuleIssues, trainerSectionSchema,
 } from './config/run-config-schema.js';
 export type { DataSection, OptimSection, SectionName, TrainerSection } from './config/run-config-schema.js';
 export { resolveRunConfig } from './config/resolve-run-config.js';

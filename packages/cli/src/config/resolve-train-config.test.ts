@@ -30,7 +30,7 @@ describe('train config', () => {
     expect(message).toMatch(/- k: must be an integer between 1 and n_features \(24576\), got 30000/);
     expect(message).toMatch(/- trainer.learning_rat: unknown key/);
     expect(message).toMatch(/- trainer.epochs:/);
-    expect(message).toMatch(/- data.splits: fractions must sum to 1/);
+    expect(message).toMatch(/- data.splits: \[0.5, 0.2\] sum to 0.7; fractions must sum to 1/);
     expect(message).toMatch(/- optim.lr:/);
   });
 

@@ -1,4 +1,5 @@
 import { DatasetSplitError } from '../errors.js';
+import type { ConfigRuleIssue } from '../sae/sae-config.js';
 import type { Rng } from '../random/rng.js';
 
 /** A run of consecutive source rows. */
@@ -7,25 +8,44 @@ export interface Segment {
   count: number;
 }
 
+/** Fractions summing to 1 (within 1e-6), each at most 1. */
+function areFractions(splits: readonly number[]): boolean {
+  return Math.abs(splits.reduce((a, b) => a + b, 0) - 1) < 1e-6 && splits.every((s) => s <= 1);
+}
+
+/**
+ * The rules `splits` must follow before the data is known, in one place: the dataset builder
+ * (`resolveSplitSizes`) and the `data:` section of a config (the trainer's schema, the CLI) report
+ * these, worded the same. Keys are relative to `data.`.
+ */
+export function splitIssues(splits: readonly number[]): ConfigRuleIssue[] {
+  const shown = `[${splits.join(', ')}]`;
+  if (splits.length < 1 || splits.length > 2 || splits.some((s) => !(Number.isFinite(s) && s >= 0))) {
+    return [{ key: 'splits', message: `${shown} must be one or two non-negative numbers (train, eval)`, hint: 'e.g. splits: [0.8, 0.2]' }];
+  }
+  if (!areFractions(splits) && !splits.every(Number.isInteger)) {
+    const sum = splits.reduce((a, b) => a + b, 0);
+    return [{ key: 'splits', message: `${shown} sum to ${sum}; fractions must sum to 1`, hint: 'e.g. [0.8, 0.2], or row counts such as [8000, 2000]' }];
+  }
+  return [];
+}
+
 /**
  * Row counts for each split. Fractions must sum to 1 (the last part takes the rounding remainder);
  * integer counts must not exceed the rows (rows left over are unused).
  */
 export function resolveSplitSizes(splits: readonly number[], rows: number): number[] {
   const shown = `[${splits.join(', ')}]`;
-  if (splits.length < 1 || splits.length > 2 || splits.some((s) => !(Number.isFinite(s) && s >= 0))) {
-    throw new DatasetSplitError(`splits ${shown} must be one or two non-negative numbers (train, eval)`, { hint: 'e.g. splits: [0.8, 0.2]' });
-  }
+  const [first] = splitIssues(splits);
+  if (first) throw new DatasetSplitError(`splits ${first.message}`, first.hint ? { hint: first.hint } : {});
   const sum = splits.reduce((a, b) => a + b, 0);
   let sizes: number[];
-  if (Math.abs(sum - 1) < 1e-6 && splits.every((s) => s <= 1)) {
+  if (areFractions(splits)) {
     sizes = splits.map((s) => Math.round(s * rows));
     sizes[sizes.length - 1] = rows - sizes.slice(0, -1).reduce((a, b) => a + b, 0);
-  } else if (splits.every(Number.isInteger)) {
+  } else {
     if (sum > rows) throw new DatasetSplitError(`splits ${shown} ask for ${sum} rows, the dataset has ${rows}`);
     sizes = [...splits];
-  } else {
-    throw new DatasetSplitError(`splits ${shown} sum to ${sum}; fractions must sum to 1`, { hint: 'e.g. [0.8, 0.2], or row counts such as [8000, 2000]' });
   }
   const names = ['train', 'eval'];
   sizes.forEach((n, i) => {

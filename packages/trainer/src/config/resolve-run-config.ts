@@ -2,7 +2,7 @@ import type { SaeConfigInput } from '@deeplens/core';
 import { ConfigValidationError, mergeIssues, toConfigIssues, type ConfigIssue } from './config-issues.js';
 import { didYouMean } from './did-you-mean.js';
 import { MODEL_CONFIG_KEYS, modelConfigSchema, modelConfigToInput, modelRuleIssues } from './model-config-schema.js';
-import { optimRuleIssues, SECTION_SCHEMAS, TOP_LEVEL_KEYS, trainerRuleIssues, type DataSection, type OptimSection, type SectionName, type TrainerSection } from './run-config-schema.js';
+import { dataRuleIssues, optimRuleIssues, SECTION_SCHEMAS, TOP_LEVEL_KEYS, trainerRuleIssues, type DataSection, type OptimSection, type SectionName, type TrainerSection } from './run-config-schema.js';
 
 /** A whole config.yaml, validated: the model keys and the data/optim/trainer sections with defaults. */
 export interface RunConfig {
@@ -37,7 +37,7 @@ export function resolveRunConfig(raw: Record<string, unknown>, source: string, f
     if (parsed.success) sections[name] = parsed.data;
     else issues.push(...toConfigIssues(parsed.error, () => Object.keys(schema.shape), name));
   }
-  const all = mergeIssues(issues, [...modelRuleIssues(modelRaw), ...optimRuleIssues(raw['optim']), ...trainerRuleIssues(raw['trainer'])]);
+  const all = mergeIssues(issues, [...modelRuleIssues(modelRaw), ...dataRuleIssues(raw['data']), ...optimRuleIssues(raw['optim']), ...trainerRuleIssues(raw['trainer'])]);
   issues.length = 0;
   issues.push(...all);
   if (issues.length || !model.success) {

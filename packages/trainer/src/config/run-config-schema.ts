@@ -1,4 +1,4 @@
-import { adamOptionIssues } from '@deeplens/core';
+import { adamOptionIssues, splitIssues } from '@deeplens/core';
 import { z } from 'zod';
 import { TRAINER_DEFAULTS, trainerOptionIssues, type TrainerRuleInput } from '../trainer-options.js';
 import { toIssue, type ConfigIssue } from './config-issues.js';
@@ -14,7 +14,7 @@ const positiveInt = z.number().int().positive();
 
 export const dataSectionSchema = z
   .object({
-    splits: z.array(z.number().nonnegative()).min(1).max(2).default([0.8, 0.2]),
+    splits: z.array(z.number()).default([0.8, 0.2]),
     batch_size: positiveInt.default(32),
     norm: z.boolean().default(true),
     shuffle: z.boolean().default(true),
@@ -24,11 +24,15 @@ export const dataSectionSchema = z
     flatten: z.boolean().default(false),
     skip_non_finite: z.boolean().default(false),
   })
-  .strict()
-  .refine((d) => d.splits.every(Number.isInteger) || Math.abs(d.splits.reduce((a, b) => a + b, 0) - 1) < 1e-6, {
-    path: ['splits'],
-    message: 'fractions must sum to 1 (or give integer row counts)',
-  });
+  .strict();
+
+/** The split rules (core's `splitIssues`, as the dataset builder applies them) on a raw data: section. */
+export function dataRuleIssues(raw: unknown): ConfigIssue[] {
+  const d = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const splits = d['splits'];
+  if (!Array.isArray(splits) || !splits.every((x) => typeof x === 'number')) return [];
+  return splitIssues(splits).map(toIssue('data'));
+}
 
 export const optimSectionSchema = z
   .object({
