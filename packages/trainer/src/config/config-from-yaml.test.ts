@@ -107,7 +107,7 @@ unit_norm_decoder: True # Constrain decoder columns to unit norm
     expect(() => configFromYaml(optim)).toThrow(/optim\.lr: must be a non-negative number, got -1[\s\S]*optim\.betas\[1\]: must be in \[0, 1\), got 1/);
     // The split rule: the dataset builder and the data: section say the same.
     const { ActivationsDatasetBuilder, MemorySource } = await import('@deeplens/core');
-    const built = await new ActivationsDatasetBuilder({ activations: new MemorySource(new Float32Array(80), 8), splits: [0.5, 0.2] }).getDataloaders().catch((e: unknown) => e as Error);
+    const built = (await new ActivationsDatasetBuilder({ activations: new MemorySource(new Float32Array(80), 8), splits: [0.5, 0.2] }).getDataloaders().catch((e: unknown) => e)) as Error;
     expect(built.message).toMatch(/^splits \[0.5, 0.2\] sum to 0.7; fractions must sum to 1/);
     const data = write('data-rule.yaml', 'input_dims: 8\nn_features: 32\nk: 4\ndata:\n  splits: [0.5, 0.2]\n');
     expect(() => configFromYaml(data)).toThrow(/data\.splits: \[0\.5, 0\.2\] sum to 0\.7; fractions must sum to 1/);
