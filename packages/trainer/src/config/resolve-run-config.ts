@@ -20,26 +20,26 @@ export interface RunConfig {
  * suggestion. `flagged` maps key paths to the flag that set them, so those problems name the flag.
  */
 export function resolveRunConfig(raw: Record<string, unknown>, source: string, flagged: ReadonlyMap<string, string> = new Map()): RunConfig {
-  const issues: ConfigIssue[] = [];
+  const schemaIssues: ConfigIssue[] = [];
   const modelRaw: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     if ((MODEL_CONFIG_KEYS as readonly string[]).includes(key)) modelRaw[key] = value;
     else if (!(key in SECTION_SCHEMAS)) {
       const guess = didYouMean(key, TOP_LEVEL_KEYS);
-      issues.push({ path: key, message: 'unknown key', hint: guess ? `did you mean '${guess}'?` : `known keys: ${TOP_LEVEL_KEYS.join(', ')}` });
+      schemaIssues.push({ path: key, message: 'unknown key', hint: guess ? `did you mean '${guess}'?` : `known keys: ${TOP_LEVEL_KEYS.join(', ')}` });
     }
   }
   const model = modelConfigSchema.safeParse(modelRaw);
-  if (!model.success) issues.push(...toConfigIssues(model.error, () => MODEL_CONFIG_KEYS));
+  if (!model.success) schemaIssues.push(...toConfigIssues(model.error, () => MODEL_CONFIG_KEYS));
   const sections: Partial<Record<SectionName, unknown>> = {};
   for (const [name, schema] of Object.entries(SECTION_SCHEMAS) as Array<[SectionName, (typeof SECTION_SCHEMAS)[SectionName]]>) {
     const parsed = schema.safeParse(raw[name] ?? {});
     if (parsed.success) sections[name] = parsed.data;
-    else issues.push(...toConfigIssues(parsed.error, () => Object.keys(schema.shape), name));
+    else schemaIssues.push(...toConfigIssues(parsed.error, () => Object.keys(schema.shape), name));
   }
-  const all = mergeIssues(issues, [...modelRuleIssues(modelRaw), ...dataRuleIssues(raw['data']), ...optimRuleIssues(raw['optim']), ...trainerRuleIssues(raw['trainer'])]);
-  issues.length = 0;
-  issues.push(...all);
+  // The value rules (core's and the trainer's rule functions), each mistake named once.
+  const rules = [...modelRuleIssues(modelRaw), ...dataRuleIssues(raw['data']), ...optimRuleIssues(raw['optim']), ...trainerRuleIssues(raw['trainer'])];
+  const issues = mergeIssues(schemaIssues, rules);
   if (issues.length || !model.success) {
     const blamed = issues.map((i) => (flagged.has(i.path) ? { ...i, path: `${i.path} (from ${flagged.get(i.path)})` } : i));
     const fromFlags = blamed.filter((i, n) => i !== issues[n]).length;
