@@ -17,6 +17,12 @@ export interface Availability {
    * `ieeeNonFinite: false` is taken only when no exact one is available, with a warning.
    */
   capabilities?: Partial<BackendCapabilities>;
+  /**
+   * Where device 'auto' ranks it here, when lower than the plugin's `priority` (tfjs with only its
+   * CPU engines ranks below DeepLens's own wasm backend, which outruns it, but above the reference
+   * cpu backend). By name it runs all the same.
+   */
+  autoPriority?: number;
 }
 
 /**
@@ -26,6 +32,8 @@ export interface Availability {
 export interface CommonBackendOptions {
   /** Worker threads, for a backend that runs on CPU threads. */
   threads?: number;
+  /** Which engine a backend with several runs on (tfjs: auto, tensorflow, webgpu, webgl, wasm, cpu). */
+  engine?: string;
 }
 
 /**

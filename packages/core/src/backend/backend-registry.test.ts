@@ -27,6 +27,16 @@ describe('BackendRegistry', () => {
     expect(warnings).toEqual(["backend 'gpu' is installed but cannot run here (gpu needs a GPU); using 'fast' instead"]);
   });
 
+  it("'auto' ranks a plugin by its probe's autoPriority when lower: below a faster backend, above a slower one, and by name as usual", async () => {
+    const ranked = (rank: number): BackendPlugin => ({ ...fake('tfjs', 30, true), isAvailable: () => ({ available: true, autoPriority: rank }) });
+    const tag = async (r: BackendRegistry, device = 'auto') => ((await r.create(device)) as unknown as { tag?: string }).tag ?? 'cpu';
+    expect(await tag(new BackendRegistry([cpuBackendPlugin, ranked(5), fake('wasm', 10, true)]))).toBe('wasm');
+    expect(await tag(new BackendRegistry([cpuBackendPlugin, ranked(5), fake('wasm', 10, false)])), 'wasm cannot run: tfjs before cpu').toBe('tfjs');
+    expect(await tag(new BackendRegistry([cpuBackendPlugin, ranked(5)]))).toBe('tfjs');
+    expect(await tag(new BackendRegistry([cpuBackendPlugin, ranked(-1)])), 'ranked below cpu').toBe('cpu');
+    expect(await tag(new BackendRegistry([cpuBackendPlugin, ranked(5), fake('wasm', 10, true)]), 'tfjs')).toBe('tfjs');
+  });
+
   it('takes plugins in its constructor', () => {
     expect(new BackendRegistry([cpuBackendPlugin, fake('gpu', 100, false)]).names()).toEqual(['gpu', 'cpu']);
     expect(() => new BackendRegistry([cpuBackendPlugin, cpuBackendPlugin])).toThrow(/already registered/);

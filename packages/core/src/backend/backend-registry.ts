@@ -74,23 +74,33 @@ export class BackendRegistry {
     if (device === 'auto') {
       const tried: BackendStatus[] = [];
       let inexact: { plugin: AnyPlugin; why: string } | undefined;
+      // Available here but ranked lower than their priority (Availability.autoPriority), best first.
+      const deferred: Array<{ plugin: AnyPlugin; rank: number }> = [];
+      const take = (p: AnyPlugin): Promise<Backend> | Backend => {
+        for (const s of tried) {
+          if (s.availability.installed === false) continue;
+          how.warn?.(`backend '${s.name}' is installed but cannot run here (${s.availability.reason ?? 'no reason given'}); using '${p.name}' instead`);
+        }
+        if (inexact) how.warn?.(`backend '${inexact.plugin.name}' would compute ${inexact.why}; using '${p.name}', which is exact`);
+        return p.create(p.optionsFrom?.(common));
+      };
       for (const p of [...this.#plugins.values()].sort((a, b) => b.priority - a.priority)) {
+        if (deferred[0] && deferred[0].rank > p.priority) return take(deferred[0].plugin);
         const availability = await check(p, true, how.onProbe);
         if (availability.available) {
           const why = inexactness(availability);
-          if (!why) {
-            for (const s of tried) {
-              if (s.availability.installed === false) continue;
-              how.warn?.(`backend '${s.name}' is installed but cannot run here (${s.availability.reason ?? 'no reason given'}); using '${p.name}' instead`);
-            }
-            if (inexact) how.warn?.(`backend '${inexact.plugin.name}' would compute ${inexact.why}; using '${p.name}', which is exact`);
-            return p.create(p.optionsFrom?.(common));
+          if (!why && availability.autoPriority !== undefined && availability.autoPriority < p.priority) {
+            deferred.push({ plugin: p, rank: availability.autoPriority });
+            deferred.sort((a, b) => b.rank - a.rank);
+            continue;
           }
+          if (!why) return take(p);
           inexact ??= { plugin: p, why };
           continue;
         }
         tried.push({ name: p.name, priority: p.priority, description: p.description, availability });
       }
+      if (deferred[0]) return take(deferred[0].plugin);
       if (inexact) {
         how.warn?.(`no exact backend is available; using '${inexact.plugin.name}', which computes ${inexact.why}`);
         return inexact.plugin.create(inexact.plugin.optionsFrom?.(common));

@@ -195,6 +195,8 @@ export interface OptionalOps {
 export interface Backend extends ElementwiseOps, OptionalOps, FusedSparseOps {
   readonly name: string;
   readonly capabilities: BackendCapabilities;
+  /** How it runs here, for logs (e.g. tfjs's engine and why better ones were skipped). */
+  readonly detail?: string;
 
   fromArray(data: Float32Array | Int32Array | readonly number[], shape: Shape, dtype?: DType): Tensor;
   zeros(shape: Shape, dtype?: DType): Tensor;
@@ -238,4 +240,4 @@ export interface Backend extends ElementwiseOps, OptionalOps, FusedSparseOps {
 }
 
 /** Every op name of the contract, for declaring ops unsupported in the conformance suite. */
-export type BackendOpName = Exclude<keyof Backend, 'name' | 'capabilities'>;
+export type BackendOpName = Exclude<keyof Backend, 'name' | 'capabilities' | 'detail'>;

@@ -198,6 +198,12 @@ export function describeRequiredOps(ctx: { backend: Backend }, rand: (n: number,
       expect(idx.slice(k).sort(), `row 1, k ${k}`).toEqual(k === 1 ? [2] : [1, 2]);
       for (const t of [sp.values, sp.indices]) t.dispose();
     }
+    // One wide row, NaN in the middle: a selection whose comparisons treat NaN as unordered loses
+    // real maxima here (tfjs's top-k returned columns 6, 5, 4 for it).
+    const wide = b.fromArray([3, -50, 7, NaN, 1, 2, -4, 0.5], [1, 8]);
+    const sp = b.topKAbs(wide, 3);
+    expect(Array.from((await b.read(sp.indices)) as Int32Array).sort(), 'one row of 8, k 3').toEqual([1, 2, 3]);
+    for (const t of [wide, sp.values, sp.indices]) t.dispose();
     xt.dispose();
   });
 

@@ -1,0 +1,6 @@
+import { describeBackendConformance } from '@deeplens/core/testing';
+import { tfjsBackendPlugin } from './tfjs-plugin.js';
+
+// The shared suite on tfjs's cpu engine: plain JavaScript kernels, a second implementation of
+// every tfjs op the backend uses (it catches engine-specific bugs such as wasm's batched gather).
+describeBackendConformance(tfjsBackendPlugin, { createOptions: { engine: 'cpu' } });

@@ -1,0 +1,173 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkEngineFree, lockedEngine } from './engine-lock.js';
+import { defaultModuleHost, type ModuleHost } from './module-host.js';
+import { loadTensorflow, tensorflowAdvice, tensorflowState, TENSORFLOW_PACKAGES } from './tensorflow-probe.js';
+import { ENGINE_ORDER, engineTraits, type EngineTraits, type TfjsEngine } from './tfjs-engine.js';
+import { TfjsEngineUnavailableError } from './tfjs-errors.js';
+
+export interface LoadEngineOptions {
+  /** Where optional packages are resolved and imported from (tests inject fakes). */
+  host?: ModuleHost;
+  /** Folder or URL prefix of tfjs-backend-wasm's .wasm files (browsers; Node finds them itself). */
+  wasmPaths?: string;
+  /**
+   * Let `auto` take a software WebGPU adapter (lavapipe, SwiftShader) — slower than the wasm engine,
+   * so `auto` skips it by default. An explicit `engine: 'webgpu'` always takes it.
+   */
+  allowSoftwareWebgpu?: boolean;
+}
+
+/** The engine that was made active, how it runs, and why the better ones were not taken. */
+export interface EngineChoice {
+  engine: TfjsEngine;
+  traits: EngineTraits;
+  /** How it runs here, e.g. "CUDA GPU via @tensorflow/tfjs-node-gpu". */
+  detail: string;
+  /** Engines `auto` tried before this one, each with why it was skipped. */
+  skipped: Array<{ engine: TfjsEngine; reason: string }>;
+}
+
+type Attempt = { ok: true; detail: string; traits: EngineTraits } | { ok: false; reason: string };
+
+/** A cheap check of whether an engine's packages are present (nothing loaded), for listings. */
+export async function engineInstalled(engine: TfjsEngine, host: ModuleHost = defaultModuleHost): Promise<boolean> {
+  switch (engine) {
+    case 'tensorflow':
+      for (const pkg of TENSORFLOW_PACKAGES) if ((await host.packageDir(pkg)) !== null) return true;
+      return false;
+    case 'webgpu':
+      return hasNavigatorGpu() || (await host.packageDir('webgpu')) !== null;
+    case 'webgl':
+      return hasDom();
+    default:
+      return true;
+  }
+}
+
+/**
+ * Make `requested` tfjs's active engine (auto: the best that works here, in ENGINE_ORDER), or
+ * throw TfjsEngineUnavailableError saying what is missing and how to get it. While a DeepLens tfjs
+ * backend is alive, its engine is the only one allowed (TfjsEngineConflictError otherwise).
+ */
+export async function loadEngine(requested: TfjsEngine | 'auto', options: LoadEngineOptions = {}): Promise<EngineChoice> {
+  const host = options.host ?? defaultModuleHost;
+  const held = lockedEngine();
+  if (requested !== 'auto') checkEngineFree(requested);
+  const order = requested !== 'auto' ? [requested] : held ? [held] : ENGINE_ORDER;
+  const skipped: EngineChoice['skipped'] = [];
+  for (const engine of order) {
+    const attempt = await tryEngine(engine, host, { ...options, auto: requested === 'auto' });
+    if (attempt.ok) return { engine, traits: attempt.traits, detail: attempt.detail, skipped };
+    skipped.push({ engine, reason: attempt.reason });
+  }
+  const why = skipped.map((s) => `${s.engine}: ${s.reason}`).join('; ');
+  throw new TfjsEngineUnavailableError(requested, requested === 'auto' ? `no tfjs engine can run here (${why})` : `the tfjs '${requested}' engine cannot run here: ${skipped[0]?.reason ?? 'unknown reason'}`, {
+    hint: requested === 'auto' ? 'the wasm and cpu engines need only this package; reinstall it' : "use engine 'auto' (or --tfjs-engine auto) to take the best engine that works here",
+  });
+}
+
+async function tryEngine(engine: TfjsEngine, host: ModuleHost, options: LoadEngineOptions & { auto: boolean }): Promise<Attempt> {
+  quietTfjs();
+  switch (engine) {
+    case 'tensorflow':
+      return tryTensorflow(host);
+    case 'webgpu':
+      return tryWebgpu(host, options);
+    case 'webgl':
+      return tryWebgl();
+    case 'wasm': {
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      if (options.wasmPaths) wasm.setWasmPaths(options.wasmPaths);
+      return (await activate('wasm')) ? { ok: true, detail: 'tfjs-backend-wasm (XNNPACK, SIMD, one thread in Node)', traits: engineTraits('wasm') } : { ok: false, reason: 'tfjs-backend-wasm failed to initialise (WebAssembly unavailable?)' };
+    }
+    case 'cpu':
+      await import('@tensorflow/tfjs-backend-cpu');
+      return (await activate('cpu')) ? { ok: true, detail: 'tfjs-backend-cpu (plain JavaScript, slow: for checking)', traits: engineTraits('cpu') } : { ok: false, reason: 'tfjs-backend-cpu failed to initialise' };
+  }
+}
+
+async function tryTensorflow(host: ModuleHost): Promise<Attempt> {
+  const reasons: string[] = [];
+  for (const pkg of TENSORFLOW_PACKAGES) {
+    const state = await tensorflowState(pkg, host);
+    if (state.state !== 'installed') {
+      reasons.push(tensorflowAdvice(pkg, state.state, state.state === 'wrong-version' ? state.version : ''));
+      continue;
+    }
+    const load = await loadTensorflow(pkg, host);
+    if (!load.ok) {
+      reasons.push(tensorflowAdvice(pkg, load.why, load.message));
+      continue;
+    }
+    const traits = engineTraits('tensorflow');
+    if (load.gpu) return { ok: true, detail: `CUDA GPU via ${pkg}`, traits };
+    const cpuNote = pkg === '@tensorflow/tfjs-node-gpu' ? ` (${tensorflowAdvice(pkg, 'no-gpu')})` : '';
+    return { ok: true, detail: `libtensorflow on the CPU via ${pkg}${cpuNote}`, traits };
+  }
+  return { ok: false, reason: reasons.join('; ') };
+}
+
+interface GpuAdapterInfo {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+}
+
+async function tryWebgpu(host: ModuleHost, options: LoadEngineOptions & { auto: boolean }): Promise<Attempt> {
+  if (!hasNavigatorGpu()) {
+    if ((await host.packageDir('webgpu')) === null) return { ok: false, reason: 'no WebGPU here: in Node install the optional `webgpu` package (Dawn, prebuilt; needs a Vulkan driver), in a browser use one with WebGPU enabled' };
+    try {
+      const dawn = (await host.import('webgpu')) as { create(flags: string[]): unknown; globals: Record<string, unknown> };
+      Object.assign(globalThis, dawn.globals);
+      Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis.navigator ?? {}), gpu: dawn.create([]) }, configurable: true, writable: true });
+    } catch (error) {
+      return { ok: false, reason: `the webgpu package (Dawn) failed to load: ${(error as Error).message.split('\n')[0]}` };
+    }
+  }
+  const gpu = (globalThis.navigator as unknown as { gpu: { requestAdapter(o?: object): Promise<{ info?: GpuAdapterInfo; isFallbackAdapter?: boolean } | null> } }).gpu;
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) return { ok: false, reason: 'WebGPU found no adapter (no Vulkan/Metal/D3D12 driver for a GPU here)' };
+  const info = adapter.info ?? {};
+  const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'unknown adapter';
+  const software = adapter.isFallbackAdapter === true || /software|llvmpipe|lavapipe|swiftshader|cpu/i.test(`${info.architecture} ${info.description} ${info.vendor}`);
+  if (software && options.auto && !options.allowSoftwareWebgpu) return { ok: false, reason: `the WebGPU adapter is a software renderer (${name}), slower than the wasm engine; ask for engine 'webgpu' to use it anyway` };
+  await import('@tensorflow/tfjs-backend-webgpu');
+  if (!(await activate('webgpu'))) return { ok: false, reason: `tfjs-backend-webgpu failed to initialise on ${name}` };
+  return { ok: true, detail: `WebGPU on ${name}${software ? ' (software)' : ''}`, traits: engineTraits('webgpu') };
+}
+
+async function tryWebgl(): Promise<Attempt> {
+  if (!hasDom()) return { ok: false, reason: 'WebGL needs a browser (a canvas); in Node use tensorflow, webgpu or wasm' };
+  await import('@tensorflow/tfjs-backend-webgl');
+  if (!(await activate('webgl'))) return { ok: false, reason: 'this browser could not create a WebGL context' };
+  const float32 = tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
+  const version = tf.env().getNumber('WEBGL_VERSION');
+  return { ok: true, detail: `WebGL ${version} (${float32 ? 'float32' : 'float16 only'} textures)`, traits: engineTraits('webgl', { webglFloat32: float32 }) };
+}
+
+/** Make `name` tfjs's active engine; false when it fails to initialise. */
+async function activate(name: string): Promise<boolean> {
+  try {
+    if (tf.getBackend() === name) return true;
+    return await tf.setBackend(name);
+  } catch {
+    return false;
+  }
+}
+
+function hasNavigatorGpu(): boolean {
+  return typeof (globalThis.navigator as { gpu?: unknown } | undefined)?.gpu === 'object';
+}
+
+function hasDom(): boolean {
+  return typeof (globalThis as { document?: unknown }).document === 'object' || typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas === 'function';
+}
+
+/**
+ * tfjs prints console warnings (a banner urging tfjs-node, failed-initialisation notices) unless it
+ * runs in PROD mode, which changes nothing else in tfjs 4.22; this backend reports engine choices
+ * itself, so it switches them off.
+ */
+function quietTfjs(): void {
+  tf.env().set('PROD', true);
+}

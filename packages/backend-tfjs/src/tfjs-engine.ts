@@ -1,0 +1,66 @@
+import type { BackendCapabilities } from '@deeplens/core';
+
+/**
+ * The tfjs engines this backend can run on. `tensorflow` is libtensorflow through
+ * `@tensorflow/tfjs-node-gpu` (CUDA) or `@tensorflow/tfjs-node` (CPU); the others are tfjs's own
+ * backends of the same names.
+ */
+export type TfjsEngine = 'tensorflow' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
+/** What `engine: 'auto'` tries, best first. */
+export const ENGINE_ORDER: readonly TfjsEngine[] = ['tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'];
+
+export function isTfjsEngine(value: unknown): value is TfjsEngine {
+  return typeof value === 'string' && (ENGINE_ORDER as readonly string[]).includes(value);
+}
+
+/**
+ * How rows are gathered on an engine (measured, see docs/backends): on tfjs's wasm engine
+ * `gatherND` is ~17× faster than `gather` (and `gather` with batchDims gives wrong numbers there,
+ * tensorflow/tfjs#8658); on the cpu engine `gather` is ~2.6× faster than `gatherND`.
+ */
+export type GatherStrategy = 'gather' | 'gatherND';
+
+export interface EngineTraits {
+  gather: GatherStrategy;
+  /** tfjs's `dataSync` works (WebGPU in Node has only async reads). */
+  syncRead: boolean;
+  /** Float bits the engine computes in; WebGL may only have float16 textures. */
+  floatBits: 16 | 32;
+  /** NaN/±Inf survive arithmetic as IEEE 754 says (WebGL's float16 path does not promise it). */
+  ieeeNonFinite: boolean;
+  /** Data lives on the host: reading an int32 tensor to check indices costs no device round trip. */
+  hostMemory: boolean;
+}
+
+/** Per-engine choices and declarations; `floatBits`/`ieeeNonFinite` for WebGL are refined from the device. */
+export function engineTraits(engine: TfjsEngine, options: { webglFloat32?: boolean } = {}): EngineTraits {
+  switch (engine) {
+    case 'wasm':
+      return { gather: 'gatherND', syncRead: true, floatBits: 32, ieeeNonFinite: true, hostMemory: true };
+    case 'cpu':
+      return { gather: 'gather', syncRead: true, floatBits: 32, ieeeNonFinite: true, hostMemory: true };
+    case 'tensorflow':
+      return { gather: 'gather', syncRead: true, floatBits: 32, ieeeNonFinite: true, hostMemory: false };
+    case 'webgpu':
+      return { gather: 'gather', syncRead: false, floatBits: 32, ieeeNonFinite: true, hostMemory: false };
+    case 'webgl': {
+      const float32 = options.webglFloat32 ?? true;
+      return { gather: 'gather', syncRead: true, floatBits: float32 ? 32 : 16, ieeeNonFinite: float32, hostMemory: false };
+    }
+  }
+}
+
+/** The contract's capability declaration for an engine. */
+export function engineCapabilities(traits: EngineTraits): BackendCapabilities {
+  return {
+    bf16: false,
+    syncRead: traits.syncRead,
+    floatBits: traits.floatBits,
+    ieeeNonFinite: traits.ieeeNonFinite,
+    inPlace: 'rebind',
+    activations: ['relu', 'silu'],
+    sparseYOffset: true,
+    encodeXOffset: true,
+  };
+}
