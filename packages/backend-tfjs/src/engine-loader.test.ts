@@ -26,11 +26,15 @@ describe('tfjs engine loader', () => {
     expect(choice.engine).toBe('wasm');
     expect(choice.skipped.map((s) => s.engine)).toEqual(['tensorflow', 'webgpu', 'webgl']);
     const [tensorflow, webgpu, webgl] = choice.skipped.map((s) => s.reason);
-    expect(tensorflow).toMatch(/@tensorflow\/tfjs-node-gpu is not installed \(install it with `npm i @tensorflow\/tfjs-node-gpu@4\.22\.0`/);
-    expect(tensorflow).toMatch(/TFJS_NODE_CDN_STORAGE=.*npm_config_tfjs_binding_binary_host_mirror=.*both are needed/);
-    expect(tensorflow).toMatch(/@tensorflow\/tfjs-node is not installed/);
-    expect(webgpu).toMatch(/install the optional `webgpu` package/);
-    expect(webgl).toMatch(/WebGL needs a browser/);
+    expect(tensorflow).toBe('neither @tensorflow/tfjs-node-gpu (CUDA) nor @tensorflow/tfjs-node is installed (npm i @tensorflow/tfjs-node-gpu@4.22.0; behind a firewall set TFJS_NODE_CDN_STORAGE and npm_config_tfjs_binding_binary_host_mirror to a mirror)');
+    expect(webgpu).toMatch(/the optional webgpu package is not installed/);
+    expect(webgl).toBe('needs a browser');
+    // Asked for by name, the error spells out each package and the mirror settings.
+    const error = (await loadEngine('tensorflow', { host }).catch((e: unknown) => e)) as Error;
+    expect(error.message).toMatch(/@tensorflow\/tfjs-node-gpu is not installed \(install it with `npm i @tensorflow\/tfjs-node-gpu@4\.22\.0`/);
+    expect(error.message).toMatch(/TFJS_NODE_CDN_STORAGE=.*npm_config_tfjs_binding_binary_host_mirror=.*both are needed/);
+    expect(error.message).toMatch(/@tensorflow\/tfjs-node is not installed/);
+    expect(((await loadEngine('webgpu', { host }).catch((e: unknown) => e)) as Error).message).toMatch(/in Node install the optional `webgpu` package/);
     expect(host.imported, 'nothing that is not installed is imported').toEqual([]);
   });
 

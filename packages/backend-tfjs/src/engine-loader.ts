@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkEngineFree, lockedEngine } from './engine-lock.js';
 import { defaultModuleHost, type ModuleHost } from './module-host.js';
-import { loadTensorflow, tensorflowAdvice, tensorflowState, TENSORFLOW_PACKAGES } from './tensorflow-probe.js';
+import { loadTensorflow, tensorflowAdvice, tensorflowState, TENSORFLOW_PACKAGES, TFJS_VERSION } from './tensorflow-probe.js';
 import { ENGINE_ORDER, engineTraits, type EngineTraits, type TfjsEngine } from './tfjs-engine.js';
 import { TfjsEngineUnavailableError } from './tfjs-errors.js';
 
@@ -27,7 +27,8 @@ export interface EngineChoice {
   skipped: Array<{ engine: TfjsEngine; reason: string }>;
 }
 
-type Attempt = { ok: true; detail: string; traits: EngineTraits } | { ok: false; reason: string };
+/** A failed attempt: a short reason for listings, and the full advice for when this engine was asked for by name. */
+type Attempt = { ok: true; detail: string; traits: EngineTraits } | { ok: false; reason: string; advice?: string };
 
 /** A cheap check of whether an engine's packages are present (nothing loaded), for listings. */
 export async function engineInstalled(engine: TfjsEngine, host: ModuleHost = defaultModuleHost): Promise<boolean> {
@@ -55,13 +56,15 @@ export async function loadEngine(requested: TfjsEngine | 'auto', options: LoadEn
   if (requested !== 'auto') checkEngineFree(requested);
   const order = requested !== 'auto' ? [requested] : held ? [held] : ENGINE_ORDER;
   const skipped: EngineChoice['skipped'] = [];
+  let advice = '';
   for (const engine of order) {
     const attempt = await tryEngine(engine, host, { ...options, auto: requested === 'auto' });
     if (attempt.ok) return { engine, traits: attempt.traits, detail: attempt.detail, skipped };
     skipped.push({ engine, reason: attempt.reason });
+    if (requested !== 'auto') advice = attempt.advice ?? attempt.reason;
   }
   const why = skipped.map((s) => `${s.engine}: ${s.reason}`).join('; ');
-  throw new TfjsEngineUnavailableError(requested, requested === 'auto' ? `no tfjs engine can run here (${why})` : `the tfjs '${requested}' engine cannot run here: ${skipped[0]?.reason ?? 'unknown reason'}`, {
+  throw new TfjsEngineUnavailableError(requested, requested === 'auto' ? `no tfjs engine can run here (${why})` : `the tfjs '${requested}' engine cannot run here: ${advice}`, {
     hint: requested === 'auto' ? 'the wasm and cpu engines need only this package; reinstall it' : "use engine 'auto' (or --tfjs-engine auto) to take the best engine that works here",
   });
 }
@@ -87,16 +90,20 @@ async function tryEngine(engine: TfjsEngine, host: ModuleHost, options: LoadEngi
 }
 
 async function tryTensorflow(host: ModuleHost): Promise<Attempt> {
-  const reasons: string[] = [];
+  const short: string[] = [];
+  const advice: string[] = [];
   for (const pkg of TENSORFLOW_PACKAGES) {
     const state = await tensorflowState(pkg, host);
     if (state.state !== 'installed') {
-      reasons.push(tensorflowAdvice(pkg, state.state, state.state === 'wrong-version' ? state.version : ''));
+      short.push(state.state === 'not-installed' ? `${pkg} not installed` : tensorflowAdvice(pkg, state.state, state.state === 'wrong-version' ? state.version : ''));
+      advice.push(tensorflowAdvice(pkg, state.state, state.state === 'wrong-version' ? state.version : ''));
       continue;
     }
     const load = await loadTensorflow(pkg, host);
     if (!load.ok) {
-      reasons.push(tensorflowAdvice(pkg, load.why, load.message));
+      const why = tensorflowAdvice(pkg, load.why, load.message);
+      short.push(why);
+      advice.push(why);
       continue;
     }
     const traits = engineTraits('tensorflow');
@@ -104,7 +111,11 @@ async function tryTensorflow(host: ModuleHost): Promise<Attempt> {
     const cpuNote = pkg === '@tensorflow/tfjs-node-gpu' ? ` (${tensorflowAdvice(pkg, 'no-gpu')})` : '';
     return { ok: true, detail: `libtensorflow on the CPU via ${pkg}${cpuNote}`, traits };
   }
-  return { ok: false, reason: reasons.join('; ') };
+  const none = short.length === TENSORFLOW_PACKAGES.length && short.every((r) => r.endsWith(' not installed'));
+  const reason = none
+    ? `neither @tensorflow/tfjs-node-gpu (CUDA) nor @tensorflow/tfjs-node is installed (npm i @tensorflow/tfjs-node-gpu@${TFJS_VERSION}; behind a firewall set TFJS_NODE_CDN_STORAGE and npm_config_tfjs_binding_binary_host_mirror to a mirror)`
+    : short.join('; ');
+  return { ok: false, reason, advice: advice.join('; ') };
 }
 
 interface GpuAdapterInfo {
@@ -115,7 +126,7 @@ interface GpuAdapterInfo {
 
 async function tryWebgpu(host: ModuleHost, options: LoadEngineOptions & { auto: boolean }): Promise<Attempt> {
   if (!hasNavigatorGpu()) {
-    if ((await host.packageDir('webgpu')) === null) return { ok: false, reason: 'no WebGPU here: in Node install the optional `webgpu` package (Dawn, prebuilt; needs a Vulkan driver), in a browser use one with WebGPU enabled' };
+    if ((await host.packageDir('webgpu')) === null) return { ok: false, reason: 'no navigator.gpu, and the optional webgpu package is not installed', advice: 'no WebGPU here: in Node install the optional `webgpu` package (Dawn, prebuilt for linux/macOS/windows; needs a Vulkan driver), in a browser use one with WebGPU enabled' };
     try {
       const dawn = (await host.import('webgpu')) as { create(flags: string[]): unknown; globals: Record<string, unknown> };
       Object.assign(globalThis, dawn.globals);
@@ -137,7 +148,7 @@ async function tryWebgpu(host: ModuleHost, options: LoadEngineOptions & { auto: 
 }
 
 async function tryWebgl(): Promise<Attempt> {
-  if (!hasDom()) return { ok: false, reason: 'WebGL needs a browser (a canvas); in Node use tensorflow, webgpu or wasm' };
+  if (!hasDom()) return { ok: false, reason: 'needs a browser', advice: 'WebGL needs a browser (a canvas); in Node use tensorflow, webgpu or wasm' };
   await import('@tensorflow/tfjs-backend-webgl');
   if (!(await activate('webgl'))) return { ok: false, reason: 'this browser could not create a WebGL context' };
   const float32 = tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');

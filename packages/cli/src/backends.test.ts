@@ -6,8 +6,8 @@ import { UsageError } from './errors.js';
 
 describe('createBackend', () => {
   it('gives the wasm backend the thread count asked for, and one per core by default', async () => {
-    const one = await createBackend('wasm', 1);
-    const all = await createBackend('wasm', null);
+    const one = await createBackend('wasm', { threads: 1 });
+    const all = await createBackend('wasm', { threads: null });
     try {
       expect(one).toBeInstanceOf(WasmBackend);
       expect((one as WasmBackend).threads).toBe(1);
@@ -20,7 +20,7 @@ describe('createBackend', () => {
 
   it('caps the thread count at the cores here, with a warning', async () => {
     const warnings: string[] = [];
-    const many = await createBackend('wasm', 999, (m) => warnings.push(m));
+    const many = await createBackend('wasm', { threads: 999 }, (m) => warnings.push(m));
     try {
       expect((many as WasmBackend).threads).toBe(availableParallelism());
       expect(warnings).toEqual([`--threads 999 is more than the ${availableParallelism()} cores here; using ${availableParallelism()} (more threads than cores only compete for them)`]);
@@ -29,18 +29,37 @@ describe('createBackend', () => {
     }
   });
 
-  it('lists the planned backends as not released, with no install command that would fail', async () => {
+  it('lists gpujs as planned (no install command that would fail); tfjs, installed here, runs on its wasm engine but auto keeps wasm', async () => {
     const status = await (await createRegistry()).status();
-    for (const name of ['tfjs', 'gpujs']) {
-      const s = status.find((x) => x.name === name)!;
-      expect(s.availability).toMatchObject({ available: false, installed: false });
-      expect(s.availability.reason).toMatch(/is not installed: .* planned and not yet released; train with wasm or cpu/);
-      expect(s.availability.reason).not.toMatch(/npm i/);
+    const gpujs = status.find((x) => x.name === 'gpujs')!;
+    expect(gpujs.availability).toMatchObject({ available: false, installed: false });
+    expect(gpujs.availability.reason).toMatch(/is not installed: .* planned and not yet released; train with wasm or cpu/);
+    expect(gpujs.availability.reason).not.toMatch(/npm i/);
+    const tfjs = status.find((x) => x.name === 'tfjs')!;
+    expect(tfjs.availability).toMatchObject({ available: true, autoPriority: 5 });
+    const auto = await createBackend('auto', { threads: 1 });
+    expect(auto.name).toBe('wasm');
+    await auto.dispose();
+  });
+
+  it('--tfjs-engine takes the tfjs backend on that engine and notes how it runs; a bad engine is a user error; on another backend it is ignored with a warning', async () => {
+    const notes: string[] = [];
+    const tfjs = await createBackend('auto', { threads: null, tfjsEngine: 'cpu' }, () => {}, (m) => notes.push(m));
+    try {
+      expect([tfjs.name, (tfjs as unknown as { engine: string }).engine]).toEqual(['tfjs', 'cpu']);
+      expect(notes).toEqual([expect.stringMatching(/^backend 'tfjs': cpu engine — tfjs-backend-cpu/)]);
+    } finally {
+      await tfjs.dispose();
     }
+    await expect(createBackend('tfjs', { threads: null, tfjsEngine: 'cuda' })).rejects.toMatchObject({ kind: 'user', message: expect.stringMatching(/unknown tfjs engine 'cuda'/) });
+    const warnings: string[] = [];
+    const cpu = await createBackend('cpu', { threads: null, tfjsEngine: 'wasm' }, (m) => warnings.push(m));
+    expect(cpu.name).toBe('cpu');
+    expect(warnings).toEqual(["tfjs_engine 'wasm' applies only to the tfjs backend, not 'cpu'; ignoring it"]);
   });
 
   it('lets a backend without threads ignore the count', async () => {
-    const cpu = await createBackend('cpu', 3);
+    const cpu = await createBackend('cpu', { threads: 3 });
     try {
       expect(cpu.name).toBe('cpu');
       const t = cpu.fromArray(new Float32Array([1, 2, 3, 4]), [2, 2]);

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
  * released yet, so a missing one is described as planned, with no install command that would fail.
  */
 export const KNOWN_BACKENDS: ReadonlyArray<{ name: string; priority: number; pkg: string; exportName: string; install: string }> = [
-  { name: 'tfjs', priority: 30, pkg: '@deeplens/backend-tfjs', exportName: 'tfjsBackendPlugin', install: 'TensorFlow.js (CUDA, WebGPU, WebGL) is planned and not yet released; train with wasm or cpu for now' },
+  { name: 'tfjs', priority: 30, pkg: '@deeplens/backend-tfjs', exportName: 'tfjsBackendPlugin', install: 'install @deeplens/backend-tfjs beside @deeplens/cli (npm i <its tarball>; see the backends page of the docs) for TensorFlow.js on CUDA, WebGPU, wasm or cpu' },
   { name: 'gpujs', priority: 20, pkg: '@deeplens/backend-gpujs', exportName: 'gpujsBackendPlugin', install: 'gpu.js (WebGL) is planned and not yet released; train with wasm or cpu for now' },
 ];
 
@@ -40,18 +40,33 @@ export async function createRegistry(): Promise<BackendRegistry> {
   return registry;
 }
 
+export interface BackendChoice {
+  /** Worker threads for a backend that runs on CPU threads (wasm); null: its default (one per core). */
+  threads: number | null;
+  /** tfjs's engine (null: auto). Naming one with device 'auto' means the tfjs backend. */
+  tfjsEngine?: string | null;
+}
+
 /**
- * The backend `device` names ('auto': the best available), with `threads` worker threads when it
- * runs on CPU threads (the wasm backend; backends without threads ignore it). null: the backend's
- * default (wasm: one per available core).
+ * The backend `device` names ('auto': the best available). Warnings (a backend passed over, too
+ * many threads) go to `warn`; how the backend runs here (tfjs's engine, and why better ones were
+ * skipped) to `note`.
  */
-export async function createBackend(device: string, threads: number | null, warn: (message: string) => void = () => {}): Promise<Backend> {
+export async function createBackend(device: string, choice: BackendChoice, warn: (message: string) => void = () => {}, note: (message: string) => void = () => {}): Promise<Backend> {
+  let { threads } = choice;
   const cores = availableParallelism();
   if (threads !== null && threads > cores) {
     warn(`--threads ${threads} is more than the ${cores} cores here; using ${cores} (more threads than cores only compete for them)`);
     threads = cores;
   }
-  return (await createRegistry()).create(device, threads === null ? {} : { threads }, { warn });
+  const engine = choice.tfjsEngine ?? undefined;
+  if (engine !== undefined && device !== 'auto' && device !== 'tfjs') warn(`tfjs_engine '${engine}' applies only to the tfjs backend, not '${device}'; ignoring it`);
+  const backend = await (await createRegistry()).create(engine !== undefined && device === 'auto' ? 'tfjs' : device, {
+    ...(threads === null ? {} : { threads }),
+    ...(engine === undefined ? {} : { engine }),
+  }, { warn });
+  if (backend.detail) note(`backend '${backend.name}': ${backend.detail}`);
+  return backend;
 }
 
 /** The value of a command's --threads flag: null when absent, else a positive integer (UsageError otherwise). */

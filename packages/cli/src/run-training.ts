@@ -20,16 +20,19 @@ export interface TrainingRun {
   write?: (line: string) => void;
   /** Where warnings go (default: stderr). */
   warn?: (message: string) => void;
+  /** Where notes go, e.g. how the backend runs here (default: stderr). */
+  note?: (message: string) => void;
 }
 
 /** Wire data, model, optimiser, backend, loggers and trainer from a resolved config, and train. */
 export async function runTraining(run: TrainingRun): Promise<TrainResult> {
   const { config: c } = run;
   const warn = run.warn ?? ((m: string) => console.error(`warning: ${m}`));
+  const note = run.note ?? ((m: string) => console.error(`note: ${m}`));
   // Everything that can be known to fail is checked before any data is read or memory allocated.
-  for (const note of configNotes(c)) warn(note);
+  for (const issue of configNotes(c)) warn(issue);
   if (c.trainer.save_checkpoints && !run.resume) await checkOutputDir(c.trainer.output_dir);
-  const backend = await createBackend(c.trainer.device, c.trainer.threads, warn);
+  const backend = await createBackend(c.trainer.device, { threads: c.trainer.threads, tfjsEngine: c.trainer.tfjs_engine }, warn, note);
   try {
     checkMemory(c, backend);
   } catch (error) {

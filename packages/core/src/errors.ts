@@ -44,7 +44,20 @@ export interface DeepLensErrorOptions {
   hint?: string;
 }
 
+/** Marks every DeepLensError, so `instanceof DeepLensError` holds across copies of this package. */
+const DEEPLENS_ERROR = Symbol.for('@deeplens/core/DeepLensError');
+
 export class DeepLensError extends Error {
+  /**
+   * A plugin installed beside a bundled CLI brings its own copy of core: its errors are still
+   * DeepLensErrors (kind, code, hint) to the CLI. Subclasses keep the ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== DeepLensError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[DEEPLENS_ERROR] === true;
+  }
+
+  readonly [DEEPLENS_ERROR] = true;
   readonly code: DeepLensErrorCode;
   readonly hint: string | undefined;
   /** 'user' unless a subclass is a programming error / bug. */

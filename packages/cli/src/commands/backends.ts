@@ -13,7 +13,9 @@ const command: CommandModule = {
       io.out(JSON.stringify(status.map((s) => ({ name: s.name, priority: s.priority, available: s.availability.available, reason: s.availability.reason ?? null, detail: s.availability.detail ?? null }))));
       return EXIT.ok;
     }
-    const auto = status.find((s) => s.availability.available)?.name;
+    // As the registry's auto ranks them: a probe may rank a plugin lower here (Availability.autoPriority).
+    const rank = (s: (typeof status)[number]) => s.availability.autoPriority ?? s.priority;
+    const auto = status.filter((s) => s.availability.available).sort((a, b) => rank(b) - rank(a))[0]?.name;
     for (const s of status) {
       const mark = s.availability.available ? 'available' : 'unavailable';
       io.out(`${s.name.padEnd(7)} ${mark.padEnd(12)} ${s.availability.available ? [s.description, s.availability.detail].filter(Boolean).join('; ') : (s.availability.reason ?? '')}${s.name === auto ? '  ← auto' : ''}`);

@@ -12,11 +12,11 @@ export const DEMO_DATA = 'stories260K-layer3-mlp-hidden-2048.npy';
 /** The README's main job: a small real SAE on the bundled activations, with the default backend. */
 const command: CommandModule = {
   description: 'train a small SAE on the bundled demo activations',
-  usage: `deeplens demo [--out DIR] [--backend NAME] [--threads N] [--epochs N] [--quiet]
+  usage: `deeplens demo [--out DIR] [--backend NAME] [--threads N] [--tfjs-engine E] [--epochs N] [--quiet]
 
 Trains a 4× TopK SAE (172 → 688 latents, k = 16) on 2,048 real MLP activations of the stories260K
 language model bundled with DeepLens TS, then prints where the model and metrics were saved.`,
-  options: { out: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, epochs: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } },
+  options: { out: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, 'tfjs-engine': { type: 'string' }, epochs: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } },
   async run(v, _p, io) {
     const data = fileURLToPath(new URL(`./data/demo/${DEMO_DATA}`, import.meta.url));
     if (!existsSync(data)) throw new DataFileNotFoundError(`the demo activations are missing (${data})`, { hint: 'reinstall @deeplens/cli; in the repository run pnpm build' });
@@ -27,11 +27,11 @@ language model bundled with DeepLens TS, then prints where the model and metrics
       trainer: {
         model_name: 'demo', epochs: v['epochs'] ? Number(v['epochs']) : 4, lrs_type: 'cosine', eval_steps: 100_000, log_every_steps: 25,
         output_dir: typeof v['out'] === 'string' ? v['out'] : 'saved_models', device: typeof v['backend'] === 'string' ? v['backend'] : 'auto',
-        threads: threadsFlag(v['threads']),
+        threads: threadsFlag(v['threads']), tfjs_engine: typeof v['tfjs-engine'] === 'string' ? v['tfjs-engine'] : null,
       },
     }, 'deeplens demo');
     io.out(`DeepLens TS demo: training an SAE on ${DEMO_DATA} (real stories260K layer-3 MLP activations).`);
-    const result = await runTraining({ config, activations: data, quiet: v['quiet'] === true, write: io.out, warn: (m) => io.err(`warning: ${m}`) });
+    const result = await runTraining({ config, activations: data, quiet: v['quiet'] === true, write: io.out, warn: (m) => io.err(`warning: ${m}`), note: (m) => io.err(`note: ${m}`) });
     if (result.runDir) io.out(`Metrics: ${result.runDir}/metrics.jsonl. Evaluate it again with: deeplens eval --checkpoint ${result.runDir} --activations ${data}`);
     return result.status === 'completed' ? EXIT.ok : EXIT.interrupted;
   },

@@ -8,7 +8,7 @@ import { EXIT, UsageError } from '../errors.js';
 
 const command: CommandModule = {
   description: 'evaluate a trained SAE on activations',
-  usage: `deeplens eval --checkpoint <run-folder|model.safetensors> --activations <file> [--json] [--batch-size N] [--key NAME] [--backend NAME] [--threads N]
+  usage: `deeplens eval --checkpoint <run-folder|model.safetensors> --activations <file> [--json] [--batch-size N] [--key NAME] [--backend NAME] [--threads N] [--tfjs-engine E]
 
 Reports MSE, FVU (fraction of variance unexplained), explained variance, L0 (active latents per row),
 the fraction of dead latents (never active on these rows) and nz_frac. Activations are normalised
@@ -22,6 +22,7 @@ with the statistics saved with the run, as during training.`,
     flatten: { type: 'boolean' },
     backend: { type: 'string' },
     threads: { type: 'string' },
+    'tfjs-engine': { type: 'string' },
   },
   async run(v, _p, io) {
     if (typeof v['checkpoint'] !== 'string') throw new UsageError('eval needs --checkpoint <run-folder|model file>');
@@ -39,7 +40,7 @@ with the statistics saved with the run, as during training.`,
         });
       }
     }
-    const backend = await createBackend(typeof v['backend'] === 'string' ? v['backend'] : 'auto', threads, (m) => io.err(`warning: ${m}`));
+    const backend = await createBackend(typeof v['backend'] === 'string' ? v['backend'] : 'auto', { threads, tfjsEngine: typeof v['tfjs-engine'] === 'string' ? v['tfjs-engine'] : null }, (m) => io.err(`warning: ${m}`), (m) => io.err(`note: ${m}`));
     const builder = new ActivationsDatasetBuilder({
       activations: acts, splits: [1], shuffle: false, batchSize, inputDims: ckpt.file.config.inputDims,
       norm: ckpt.normStats !== undefined, ...(ckpt.normStats ? { normStats: ckpt.normStats } : {}),

@@ -20,12 +20,13 @@ key has a flag that overrides the file (key name with dashes; lists comma-separa
   data     --batch-size N  --splits 0.8,0.2  --no-norm  --no-shuffle  --data-seed N
            --key NAME (tensor in a .pt dict)  --flatten  --skip-non-finite
   optim    --optim adam|adamw  --lr X  --betas 0.9,0.999  --eps X  --weight-decay X  --decay-biases true|false
-  trainer  --backend auto|cpu|wasm  --model-name NAME  --epochs N  --eval-steps N  --lrs-type cosine|linear|plateau
+  trainer  --backend auto|cpu|wasm|tfjs  --model-name NAME  --epochs N  --eval-steps N  --lrs-type cosine|linear|plateau
            --warmup-fraction X  --grad-clip-norm X  --save-checkpoints true|false  --save-best-only true|false
            --seed N  --out DIR (saved_models)  --log-every-steps N  --bf16  --wandb
            --optimizer-in-backward (update each parameter as its gradient is made: less memory, no clipping)
            --micro-batch-size N (run each batch in blocks of N rows, one optimiser step: less memory)
            --threads N (worker threads of the wasm backend; default and maximum: one per core)
+           --tfjs-engine auto|tensorflow|webgpu|webgl|wasm|cpu (the tfjs backend's engine; implies --backend tfjs)
            --checkpoint-every-steps N  --checkpoint-every-minutes X (default 10: save the training state
            that often, so a killed run loses at most that much; resume with --resume)
 Runs:      --eval-activations FILE  --init-from MODEL|RUN_FOLDER  --resume RUN_FOLDER
@@ -53,7 +54,7 @@ a second one exits at once, keeping the state saved last.`,
     if (v['dry-run']) {
       io.out(yaml.dump({ ...config.modelYaml, data: config.data, optim: config.optim, trainer: config.trainer, activations, eval_activations: v['eval-activations'] ?? null, init_from: v['init-from'] ?? null, resume: v['resume'] ?? null }, { lineWidth: 120 }).trimEnd());
       for (const note of configNotes(config)) io.err(`warning: ${note}`);
-      const backend = await createBackend(config.trainer.device, config.trainer.threads, (m) => io.err(`warning: ${m}`));
+      const backend = await createBackend(config.trainer.device, { threads: config.trainer.threads, tfjsEngine: config.trainer.tfjs_engine }, (m) => io.err(`warning: ${m}`), (m) => io.err(`note: ${m}`));
       try {
         io.out(`# memory estimate on backend '${backend.name}': ${checkMemory(config, backend)}`);
       } finally {
@@ -70,6 +71,7 @@ a second one exits at once, keeping the state saved last.`,
       quiet: v['quiet'] === true,
       write: io.out,
       warn: (m) => io.err(`warning: ${m}`),
+      note: (m) => io.err(`note: ${m}`),
     });
     if (result.status === 'interrupted' || result.status === 'stopped') {
       if (result.runDir) io.err(`Training state saved; continue with: deeplens train --config ${v['config']} --activations ${activations.join(' ')} --resume ${result.runDir}`);

@@ -31,6 +31,7 @@ export const FLAG_PATHS: Readonly<Record<string, string>> = {
   'optimizer-in-backward': 'trainer.optimizer_in_backward',
   'micro-batch-size': 'trainer.micro_batch_size',
   threads: 'trainer.threads',
+  'tfjs-engine': 'trainer.tfjs_engine',
   'log-every-steps': 'trainer.log_every_steps',
   'checkpoint-every-steps': 'trainer.checkpoint_every_steps',
   'checkpoint-every-minutes': 'trainer.checkpoint_every_minutes',

@@ -77,6 +77,8 @@ export const trainerSectionSchema = z
     micro_batch_size: z.number().nullable().default(null),
     /** Worker threads of a backend that runs on CPU threads (wasm); null: one per available core. */
     threads: positiveInt.nullable().default(null),
+    /** Engine of the tfjs backend (auto, tensorflow, webgpu, webgl, wasm, cpu; null: auto); checked by that backend. */
+    tfjs_engine: z.string().nullable().default(null),
     /** Also save the training state every N optimiser steps (null: not by steps). */
     checkpoint_every_steps: z.number().nullable().default(null),
     /** Also save the training state when this many minutes passed since the last save (null: only at epoch ends and stops). */
