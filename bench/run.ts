@@ -15,6 +15,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { engineInstalled } from '@deeplens/backend-tfjs';
 import { CONFIGS, ENCODER_ROWS, type BenchConfig } from './configs.js';
 import { blasLibrary, machineDetails, type MachineDetails } from './machine.js';
 import { median, targetLines } from './targets.js';
@@ -59,7 +60,7 @@ function summarize(allRuns: Result[]): Result[] {
 }
 
 /** Runs every measurement; writes and returns results.json's content. */
-function measure(): BenchData {
+async function measure(): Promise<BenchData> {
   const torchOk = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
   const blas = blasLibrary();
   if (!torchOk) notes.push('PyTorch skipped: /usr/bin/python3 cannot import torch (apt-get install python3-torch libopenblas0-pthread).');
@@ -82,6 +83,15 @@ function measure(): BenchData {
       const [name, mode] = backend === 'wasm+oib' ? ['wasm', ['--optimizer-in-backward']] : backend === 'wasm+mb' ? ['wasm', ['--micro-batch', String(MICRO_BATCH_ROWS)]] : backend === 'wasm+f32enc' ? ['wasm', ['--no-screen']] : [backend, []];
       runs.push({ label: backend, run: () => runJson(process.execPath, ['--expose-gc', '--import', 'tsx', '--conditions=@deeplens/source', here('./train-step.ts'), '--backend', name, '--config', id, '--steps', backend === 'cpu' ? '1' : steps, ...mode]) });
     }
+    // The tfjs backend on each of its engines that can run in Node here: wasm always, cpu where a
+    // step takes seconds (like the reference backend), tensorflow (tfjs-node[-gpu]) and webgpu (Dawn) when installed.
+    for (const engine of tfjsEngines) {
+      if (engine === 'cpu' && (cfg.batch > 256 || cfg.d * cfg.F > 10_000_000)) {
+        notes.push(`tfjs cpu engine skipped for config ${id}: minutes per step (tfjs's plain-JavaScript kernels).`);
+        continue;
+      }
+      runs.push({ label: `tfjs ${engine}`, run: () => runJson(process.execPath, ['--expose-gc', '--import', 'tsx', '--conditions=@deeplens/source', here('./train-step.ts'), '--backend', `tfjs-${engine}`, '--config', id, '--steps', engine === 'cpu' ? '1' : steps]) });
+    }
     if (torchOk) {
       for (const mode of cfg.k === null ? ['dense'] : ['dense', 'sparse']) {
         runs.push({ label: `pytorch ${mode}`, run: () => runJson('/usr/bin/python3', [here('./pytorch_step.py'), '--config', id, '--mode', mode, '--steps', steps], { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: '2' }) });
@@ -90,6 +100,11 @@ function measure(): BenchData {
     return runs;
   }
 
+  const tfjsEngines: string[] = ['wasm', 'cpu'];
+  for (const engine of ['tensorflow', 'webgpu'] as const) {
+    if (await engineInstalled(engine)) tfjsEngines.unshift(engine);
+    else notes.push(`tfjs ${engine} engine not measured: ${engine === 'tensorflow' ? '@tensorflow/tfjs-node(-gpu)' : 'the webgpu package (Dawn)'} is not installed here.`);
+  }
   const allRuns: Result[] = [];
   for (const id of values.configs!.split(',') as BenchConfig['id'][]) {
     const runs = plan(id);
@@ -111,7 +126,7 @@ function measure(): BenchData {
   return { machine, rounds, results, notes: [...new Set(notes)] };
 }
 
-const data: BenchData = values.render ? (JSON.parse(readFileSync(here('./results.json'), 'utf8')) as BenchData) : measure();
+const data: BenchData = values.render ? (JSON.parse(readFileSync(here('./results.json'), 'utf8')) as BenchData) : await measure();
 const { machine } = data;
 const results = data.runs ? summarize(data.runs) : data.results;
 const get = (impl: string, config: string) => results.find((r) => r.impl === impl && r.config === config);

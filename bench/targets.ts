@@ -52,6 +52,13 @@ export function targetLines<R extends TargetResult>(results: readonly R[], ctx: 
   speed('a', 'dense', 2, "(a) TopK vs PyTorch's DeepLens step");
   speed('a', 'sparse', 0.8, '(a) TopK vs the sparse-aware PyTorch step');
   speed('b', 'dense', 0.5, "(b) L1 vs PyTorch's DeepLens step");
+  const tfjs = results.find((r) => r.impl === 'tfjs' && r.kernels === 'wasm engine' && r.config === 'a');
+  const dense = torch('a', 'dense');
+  if (tfjs && dense) {
+    const best = tfjs.tokensPerSec / dense.tokensPerSec;
+    const mid = median(tfjs) / median(dense);
+    lines.push(`- (a) TopK on the tfjs backend's wasm engine vs PyTorch's DeepLens step ≥ 0.8×: ${verdict(best, mid, 0.8)} — ${ctx.describe(tfjs)} ${times(best)} best, ${times(mid)} median.`);
+  }
 
   const encoder: string[] = [];
   let encoderMet = true;

@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { Adam, cpuBackendPlugin, Rng, SparseAutoencoder, type BackendPlugin, type Tensor } from '@deeplens/core';
 import { WasmBackend, wasmBackendPlugin } from '@deeplens/backend-wasm';
+import { TfjsBackend, tfjsBackendPlugin, type TfjsEngine } from '@deeplens/backend-tfjs';
 import { CONFIGS, ENCODER_ROWS } from './configs.js';
 
 const { values } = parseArgs({ options: { backend: { type: 'string' }, config: { type: 'string' }, steps: { type: 'string', default: '3' }, warmup: { type: 'string', default: '1' }, 'optimizer-in-backward': { type: 'boolean', default: false }, 'micro-batch': { type: 'string' }, 'no-screen': { type: 'boolean', default: false } } });
@@ -15,6 +16,8 @@ const plugins: Record<string, BackendPlugin> = {
   wasm: wasmBackendPlugin as BackendPlugin,
   // The same backend forced onto its plain-SIMD kernels (no fused multiply-add).
   'wasm-simd': { ...wasmBackendPlugin, create: () => wasmBackendPlugin.create({ relaxedSimd: false }) } as BackendPlugin,
+  // The tfjs backend on one engine each (tfjs-tensorflow and tfjs-webgpu only where installed).
+  ...Object.fromEntries((['wasm', 'cpu', 'tensorflow', 'webgpu'] as TfjsEngine[]).map((engine) => [`tfjs-${engine}`, { ...tfjsBackendPlugin, create: () => tfjsBackendPlugin.create({ engine }) } as BackendPlugin])),
 };
 const cfg = CONFIGS[values.config as 'a'];
 // --no-screen: the wasm TopK encoder in float32 at every batch size (no int16 screen), to measure what the screen gains.
@@ -58,6 +61,8 @@ for (let i = 0; i < Number(values.warmup); i++) await step();
 const t0 = performance.now();
 const steps = Number(values.steps);
 for (let i = 0; i < steps; i++) await step();
+// GPU engines queue work: wait for it before stopping the clock.
+await backend.sync?.();
 const stepSeconds = (performance.now() - t0) / 1000 / steps;
 // Peak RSS of set-up and training, read before the stand-alone matmul below allocates its own
 // [rows, F] output and packed copy of W_enc.
@@ -68,13 +73,14 @@ const a = randomTensor(ENCODER_ROWS);
 backend.matmul(a, sae.param('W_enc')).dispose();
 const m0 = performance.now();
 for (let i = 0; i < 3; i++) backend.matmul(a, sae.param('W_enc')).dispose();
+await backend.sync?.();
 const matmulSeconds = (performance.now() - m0) / 1000 / 3;
 
 console.log(JSON.stringify({
   impl: values.backend === 'wasm-simd' ? 'wasm' : backend.name, config: cfg.id, steps, stepSeconds, tokensPerSec: cfg.batch / stepSeconds,
   encoderGflops: (2 * ENCODER_ROWS * cfg.d * cfg.F) / matmulSeconds / 1e9, peakRssMiB, idleRssMiB,
-  kernels: backend instanceof WasmBackend ? backend.kernelFlavor : undefined,
+  kernels: backend instanceof WasmBackend ? backend.kernelFlavor : backend instanceof TfjsBackend ? `${backend.engine} engine` : undefined,
   mode: [inBackward ? 'optimizer in backward' : '', x.length > 1 ? `micro-batches of ${microRows}` : '', values['no-screen'] ? 'float32 encoder (int16 screen off)' : ''].filter(Boolean).join(', ') || undefined,
 }));
-backend.dispose();
+await backend.dispose();
 process.exit(0);

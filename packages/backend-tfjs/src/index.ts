@@ -10,7 +10,7 @@ export type { TfjsBackendInit } from './tfjs-backend.js';
 export { engineInstalled, loadEngine } from './engine-loader.js';
 export type { EngineChoice, LoadEngineOptions } from './engine-loader.js';
 export { ENGINE_ORDER, engineCapabilities, engineTraits, isTfjsEngine } from './tfjs-engine.js';
-export type { EngineTraits, GatherStrategy, TfjsEngine } from './tfjs-engine.js';
+export type { EngineTraits, GatherStrategy, NanRanking, TfjsEngine } from './tfjs-engine.js';
 export { TfjsEngineConflictError, TfjsEngineUnavailableError } from './tfjs-errors.js';
 export { defaultModuleHost } from './module-host.js';
 export type { ModuleHost } from './module-host.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { GatherStrategy } from './tfjs-engine.js';
+import type { GatherStrategy, NanRanking } from './tfjs-engine.js';
 
 /**
  * The TopK path's sparse products as tfjs gathers and scatter-adds, never a dense [rows, cols]
@@ -94,8 +94,9 @@ const FLOAT32_MAX = 3.4028234663852886e38;
  * ranks first, as in torch.topk: tfjs's top-k treats NaN as unordered and then loses real maxima,
  * so NaN and +∞ are ranked as the largest float32 (only an exact float32-max entry could tie them).
  */
-export function topKPositions(key: tf.Tensor, k: number): tf.Tensor2D {
-  const ranked = tf.where(tf.logicalOr(tf.isNaN(key), tf.isInf(key)), tf.scalar(FLOAT32_MAX), key);
+export function topKPositions(key: tf.Tensor, k: number, ranking: NanRanking): tf.Tensor2D {
+  const max = tf.scalar(FLOAT32_MAX);
+  const ranked = ranking === 'minimum' ? tf.minimum(max, key) : tf.where(tf.logicalOr(tf.isNaN(key), tf.isInf(key)), max, key);
   const { values, indices } = tf.topk(ranked, k);
   values.dispose();
   return indices as tf.Tensor2D;

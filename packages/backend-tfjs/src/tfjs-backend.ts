@@ -313,7 +313,7 @@ export class TfjsBackend implements Backend {
     if (!Number.isInteger(k) || k < 1 || k > cols) throw new InvalidArgumentError(`topKAbs: k must be an integer in [1, ${cols}], got ${k}`);
     const d = this.#f32(x, 'topKAbs');
     const [values, indices] = tf.tidy(() => {
-      const idx = topKPositions(tf.abs(d), k);
+      const idx = topKPositions(tf.abs(d), k, this.#traits.nanRanking);
       return [gatherCols(d, idx, this.#traits.gather), idx];
     });
     return { values: this.#wrap(values!), indices: this.#wrap(indices!, 'int32', { min: 0, max: cols - 1 }), cols };
@@ -396,7 +396,7 @@ export class TfjsBackend implements Backend {
       // matmul + bias fused where tfjs has it; the activation stays separate because pre is needed at the kept entries.
       const pre = tf.fused.matMul({ a: (off ? tf.sub(xd, off) : xd) as tf.Tensor2D, b: wd as tf.Tensor2D, bias: bd });
       const act = activate(pre, kind);
-      const idx = topKPositions(kind === 'relu' ? act : tf.abs(act), k);
+      const idx = topKPositions(kind === 'relu' ? act : tf.abs(act), k, this.#traits.nanRanking);
       return [gatherCols(act, idx, this.#traits.gather), idx, gatherCols(pre, idx, this.#traits.gather)];
     });
     return {

@@ -21,8 +21,17 @@ export function isTfjsEngine(value: unknown): value is TfjsEngine {
  */
 export type GatherStrategy = 'gather' | 'gatherND';
 
+/**
+ * How NaN/+∞ are ranked first for top-k: 'where' (isNaN/isInf masks, exact on every engine) or, on
+ * wasm, 'minimum': minimum(FLOAT32_MAX, key) in one pass — wasm's minimum returns its first
+ * argument when the second is NaN (checked by the conformance suite's NaN top-k case); its
+ * scalar-broadcast `where` is ~300× slower than one elementwise pass.
+ */
+export type NanRanking = 'where' | 'minimum';
+
 export interface EngineTraits {
   gather: GatherStrategy;
+  nanRanking: NanRanking;
   /** tfjs's `dataSync` works (WebGPU in Node has only async reads). */
   syncRead: boolean;
   /** Float bits the engine computes in; WebGL may only have float16 textures. */
@@ -37,16 +46,16 @@ export interface EngineTraits {
 export function engineTraits(engine: TfjsEngine, options: { webglFloat32?: boolean } = {}): EngineTraits {
   switch (engine) {
     case 'wasm':
-      return { gather: 'gatherND', syncRead: true, floatBits: 32, ieeeNonFinite: true, hostMemory: true };
+      return { gather: 'gatherND', nanRanking: 'minimum', syncRead: true, floatBits: 32, ieeeNonFinite: true, hostMemory: true };
     case 'cpu':
-      return { gather: 'gather', syncRead: true, floatBits: 32, ieeeNonFinite: true, hostMemory: true };
+      return { gather: 'gather', nanRanking: 'where', syncRead: true, floatBits: 32, ieeeNonFinite: true, hostMemory: true };
     case 'tensorflow':
-      return { gather: 'gather', syncRead: true, floatBits: 32, ieeeNonFinite: true, hostMemory: false };
+      return { gather: 'gather', nanRanking: 'where', syncRead: true, floatBits: 32, ieeeNonFinite: true, hostMemory: false };
     case 'webgpu':
-      return { gather: 'gather', syncRead: false, floatBits: 32, ieeeNonFinite: true, hostMemory: false };
+      return { gather: 'gather', nanRanking: 'where', syncRead: false, floatBits: 32, ieeeNonFinite: true, hostMemory: false };
     case 'webgl': {
       const float32 = options.webglFloat32 ?? true;
-      return { gather: 'gather', syncRead: true, floatBits: float32 ? 32 : 16, ieeeNonFinite: float32, hostMemory: false };
+      return { gather: 'gatherND', nanRanking: 'where', syncRead: true, floatBits: float32 ? 32 : 16, ieeeNonFinite: float32, hostMemory: false };
     }
   }
 }
