@@ -1,4 +1,5 @@
 import type { BackendOpName } from '../backend/backend.js';
+import type { GoldenFixtures } from './golden-fixtures.js';
 
 /** Ops a backend may declare unsupported: every op of the contract but data transfer and lifecycle. */
 export type DeclarableOp = Exclude<BackendOpName, 'fromArray' | 'zeros' | 'read' | 'readSync' | 'memory' | 'dispose' | 'sync'>;
@@ -13,6 +14,11 @@ export interface ConformanceOptions<CreateOptions = Record<string, unknown>> {
   createOptions?: CreateOptions;
   /** Seed of the random test inputs (default 1234). */
   seed?: number;
+  /**
+   * Where the PyTorch golden fixtures come from (default: @deeplens/core's own folder, read with
+   * node:fs). In a browser: `fetchGoldenFixtures(url of the served fixtures/golden/ folder)`.
+   */
+  goldenFixtures?: GoldenFixtures;
 }
 
 export function declaredUnsupported(options: ConformanceOptions<unknown>): Map<string, string> {

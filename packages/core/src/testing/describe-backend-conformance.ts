@@ -61,13 +61,13 @@ export function describeBackendConformance<O>(plugin: BackendPlugin<O>, options:
     describeComposableOps(ctx, rand, supportedIt);
     describeSparseOps(ctx, rand);
     describeErrorTaxonomy(ctx);
-    describeGoldenSae(ctx, unsupported);
+    describeGoldenSae(ctx, unsupported, options.goldenFixtures);
 
     describe('through core\'s fallbacks (no optional op, no readSync, no native activation)', () => {
       describeComposableOps(fallback, rand, supportedIt);
       describeSparseOps(fallback, rand);
       describeErrorTaxonomy(fallback);
-      describeGoldenSae(fallback, unsupported);
+      describeGoldenSae(fallback, unsupported, options.goldenFixtures);
     });
   });
 }

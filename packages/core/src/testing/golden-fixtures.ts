@@ -1,10 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseSafetensors, readSafetensorsFloat32 } from '../io/safetensors.js';
 import { saeConfigFromSnakeCase, type SaeConfig } from '../sae/sae-config.js';
 
-/** The PyTorch fixtures written by tools/golden/generate.py, shipped inside @deeplens/core. */
-export const GOLDEN_DIR = fileURLToPath(new URL('../../fixtures/golden/', import.meta.url));
+/**
+ * The PyTorch fixtures written by tools/golden/generate.py (shipped in @deeplens/core's
+ * `fixtures/golden/`), loaded from wherever the suite runs: files in Node
+ * (`nodeGoldenFixtures` from `@deeplens/core/testing/node`), a URL in a browser (`fetchGoldenFixtures`).
+ */
+export interface GoldenFixtures {
+  manifest(): Promise<GoldenManifest>;
+  /** The bytes of one case's safetensors file. */
+  caseBytes(name: string): Promise<Uint8Array>;
+}
 
 export interface GoldenManifest {
   cases: string[];
@@ -20,13 +26,8 @@ export interface GoldenCase {
   names(prefix: string): string[];
 }
 
-export function loadGoldenManifest(): GoldenManifest {
-  return JSON.parse(readFileSync(`${GOLDEN_DIR}manifest.json`, 'utf8')) as GoldenManifest;
-}
-
-export function loadGoldenCase(name: string): GoldenCase {
-  const file = `${GOLDEN_DIR}${name}.safetensors`;
-  const bytes = readFileSync(file);
+/** One case from its safetensors bytes (`file` names it in errors). */
+export function parseGoldenCase(name: string, bytes: Uint8Array, file = `${name}.safetensors`): GoldenCase {
   const header = parseSafetensors(bytes, file);
   const tensors = new Map<string, { data: Float32Array; shape: number[] }>();
   for (const [key, entry] of header.tensors) tensors.set(key, { data: readSafetensorsFloat32(bytes, header, key, file), shape: entry.shape });
@@ -43,5 +44,20 @@ export function loadGoldenCase(name: string): GoldenCase {
     names(prefix) {
       return [...tensors.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
     },
+  };
+}
+
+/** The fixtures over HTTP (browsers, workers): `baseUrl` is the folder holding manifest.json. */
+export function fetchGoldenFixtures(baseUrl: string | URL): GoldenFixtures {
+  const here = (globalThis as { location?: { href: string } }).location?.href;
+  const base = new URL(String(baseUrl).endsWith('/') ? String(baseUrl) : `${String(baseUrl)}/`, here);
+  const get = async (file: string) => {
+    const response = await fetch(new URL(file, base));
+    if (!response.ok) throw new Error(`golden fixture ${new URL(file, base).href}: HTTP ${response.status}`);
+    return response;
+  };
+  return {
+    manifest: async () => (await (await get('manifest.json')).json()) as GoldenManifest,
+    caseBytes: async (name) => new Uint8Array(await (await get(`${name}.safetensors`)).arrayBuffer()),
   };
 }

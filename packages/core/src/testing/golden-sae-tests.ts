@@ -4,19 +4,22 @@ import { UnsupportedOpError } from '../errors.js';
 import { Adam } from '../optim/adam.js';
 import { SparseAutoencoder } from '../sae/sparse-autoencoder.js';
 import { assertAllClose } from './all-close.js';
-import { loadGoldenCase, loadGoldenManifest, type GoldenCase } from './golden-fixtures.js';
+import { parseGoldenCase, type GoldenCase, type GoldenFixtures } from './golden-fixtures.js';
 import { TOLERANCES } from './tolerances.js';
 
 /**
  * The 16 model variants against PyTorch: forward outputs, loss terms, every gradient, and the
  * parameters after 1 and 3 steps of Adam + postStep. Also checks that a step leaks no tensor.
  */
-export function describeGoldenSae(ctx: { backend: Backend }, unsupported: Map<string, string>): void {
-  const manifest = loadGoldenManifest();
-  describe('SparseAutoencoder against PyTorch golden fixtures', () => {
+export function describeGoldenSae(ctx: { backend: Backend }, unsupported: Map<string, string>, fixtures?: GoldenFixtures): void {
+  describe('SparseAutoencoder against PyTorch golden fixtures', async () => {
+    // Node reads them from core's folder; a browser run passes fetchGoldenFixtures(url).
+    const source = fixtures ?? (await import('./golden-fixtures-node.js')).nodeGoldenFixtures;
+    const manifest = await source.manifest();
     for (const name of manifest.cases) {
       it(name, async () => {
-        const run = () => runCase(ctx.backend, loadGoldenCase(name), manifest.adam);
+        const gc = parseGoldenCase(name, await source.caseBytes(name));
+        const run = () => runCase(ctx.backend, gc, manifest.adam);
         if (unsupported.size === 0) return run();
         // A backend lacking an op the model needs must fail loudly with the typed error.
         await run().catch((error: unknown) => {

@@ -4,8 +4,8 @@ export { TOLERANCES } from './tolerances.js';
 export type { Tolerance } from './tolerances.js';
 export { assertAllClose, compareClose } from './all-close.js';
 export type { CloseReport } from './all-close.js';
-export { GOLDEN_DIR, loadGoldenCase, loadGoldenManifest } from './golden-fixtures.js';
-export type { GoldenCase, GoldenManifest } from './golden-fixtures.js';
+export { fetchGoldenFixtures, parseGoldenCase } from './golden-fixtures.js';
+export type { GoldenCase, GoldenFixtures, GoldenManifest } from './golden-fixtures.js';
 export {
   refAdam, refLayerNorm, refLayerNormGrad, refMatmul, refSparseToDense, refTopKIndices, refTranspose,
 } from './reference-ops.js';
