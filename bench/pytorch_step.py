@@ -36,7 +36,10 @@ def main():
     p.add_argument("--mode", default="dense", choices=["dense", "sparse"])
     p.add_argument("--steps", type=int, default=3)
     p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--device", default="cpu", help="cpu (the bench's reference) or cuda (the GPU check)")
     a = p.parse_args()
+    dev = torch.device(a.device)
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
     c = CONFIGS[a.config]
     torch.set_num_threads(2)
     # Start OpenBLAS's threads (and their buffers) first, as the wasm side's idle figure includes its
@@ -45,12 +48,12 @@ def main():
     idle_rss_mib = current_rss_mib()
     torch.manual_seed(1)
     d, F, k, B = c["d"], c["F"], c["k"], c["batch"]
-    W_enc = torch.nn.Parameter(torch.randn(d, F) * (2 / d) ** 0.5)
-    b_enc = torch.nn.Parameter(torch.zeros(F))
-    W_dec = torch.nn.Parameter(torch.nn.functional.normalize(torch.randn(F, d), dim=1))
-    b_dec = torch.nn.Parameter(torch.zeros(d))
+    W_enc = torch.nn.Parameter((torch.randn(d, F) * (2 / d) ** 0.5).to(dev))
+    b_enc = torch.nn.Parameter(torch.zeros(F, device=dev))
+    W_dec = torch.nn.Parameter(torch.nn.functional.normalize(torch.randn(F, d), dim=1).to(dev))
+    b_dec = torch.nn.Parameter(torch.zeros(d, device=dev))
     opt = torch.optim.Adam([W_enc, b_enc, W_dec, b_dec], lr=1e-4)
-    x = torch.randn(B, d)
+    x = torch.randn(B, d).to(dev)
 
     def step():
         opt.zero_grad(set_to_none=True)
@@ -74,21 +77,25 @@ def main():
 
     for _ in range(a.warmup):
         step()
+    sync()
     t0 = time.perf_counter()
     for _ in range(a.steps):
         step()
+    sync()
     step_s = (time.perf_counter() - t0) / a.steps
     # Peak RSS of set-up and training, before the stand-alone matmul allocates its output.
     peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    xa = torch.randn(ENCODER_ROWS, d)
+    xa = torch.randn(ENCODER_ROWS, d).to(dev)
     with torch.no_grad():
         xa @ W_enc
+        sync()
         t0 = time.perf_counter()
         for _ in range(3):
             xa @ W_enc
+        sync()
         mm_s = (time.perf_counter() - t0) / 3
     print(json.dumps({
-        "impl": "pytorch-" + a.mode, "config": a.config, "steps": a.steps, "stepSeconds": step_s,
+        "impl": "pytorch-" + a.mode + ("" if dev.type == "cpu" else "-" + dev.type), "config": a.config, "steps": a.steps, "stepSeconds": step_s,
         "tokensPerSec": B / step_s, "encoderGflops": 2 * ENCODER_ROWS * d * F / mm_s / 1e9,
         "peakRssMiB": peak_rss_mib, "idleRssMiB": idle_rss_mib,
         "torch": torch.__version__,

@@ -1,4 +1,5 @@
-import { defineProject, mergeConfig } from 'vitest/config';
+import { configDefaults, defineProject, mergeConfig } from 'vitest/config';
 import { sharedTestConfig } from '../../vitest.shared.js';
 
-export default mergeConfig(sharedTestConfig, defineProject({ test: { name: 'backend-tfjs' } }));
+// Node only: the *.browser.test.ts files run in Chromium (vitest.browser.config.ts).
+export default mergeConfig(sharedTestConfig, defineProject({ test: { name: 'backend-tfjs', exclude: [...configDefaults.exclude, 'src/**/*.browser.test.ts'] } }));

@@ -23,12 +23,14 @@ export interface EngineChoice {
   traits: EngineTraits;
   /** How it runs here, e.g. "CUDA GPU via @tensorflow/tfjs-node-gpu". */
   detail: string;
+  /** It runs on a GPU (CUDA, or WebGPU/WebGL on hardware rather than a software renderer). */
+  gpu: boolean;
   /** Engines `auto` tried before this one, each with why it was skipped. */
   skipped: Array<{ engine: TfjsEngine; reason: string }>;
 }
 
 /** A failed attempt: a short reason for listings, and the full advice for when this engine was asked for by name. */
-type Attempt = { ok: true; detail: string; traits: EngineTraits } | { ok: false; reason: string; advice?: string };
+type Attempt = { ok: true; detail: string; traits: EngineTraits; gpu: boolean } | { ok: false; reason: string; advice?: string };
 
 /** A cheap check of whether an engine's packages are present (nothing loaded), for listings. */
 export async function engineInstalled(engine: TfjsEngine, host: ModuleHost = defaultModuleHost): Promise<boolean> {
@@ -59,7 +61,7 @@ export async function loadEngine(requested: TfjsEngine | 'auto', options: LoadEn
   let advice = '';
   for (const engine of order) {
     const attempt = await tryEngine(engine, host, { ...options, auto: requested === 'auto' });
-    if (attempt.ok) return { engine, traits: attempt.traits, detail: attempt.detail, skipped };
+    if (attempt.ok) return { engine, traits: attempt.traits, detail: attempt.detail, gpu: attempt.gpu, skipped };
     skipped.push({ engine, reason: attempt.reason });
     if (requested !== 'auto') advice = attempt.advice ?? attempt.reason;
   }
@@ -81,11 +83,11 @@ async function tryEngine(engine: TfjsEngine, host: ModuleHost, options: LoadEngi
     case 'wasm': {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       if (options.wasmPaths) wasm.setWasmPaths(options.wasmPaths);
-      return (await activate('wasm')) ? { ok: true, detail: 'tfjs-backend-wasm (XNNPACK, SIMD, one thread in Node)', traits: engineTraits('wasm') } : { ok: false, reason: 'tfjs-backend-wasm failed to initialise (WebAssembly unavailable?)' };
+      return (await activate('wasm')) ? { ok: true, detail: 'tfjs-backend-wasm (XNNPACK, SIMD, one thread in Node)', traits: engineTraits('wasm'), gpu: false } : { ok: false, reason: 'tfjs-backend-wasm failed to initialise (WebAssembly unavailable?)' };
     }
     case 'cpu':
       await import('@tensorflow/tfjs-backend-cpu');
-      return (await activate('cpu')) ? { ok: true, detail: 'tfjs-backend-cpu (plain JavaScript, slow: for checking)', traits: engineTraits('cpu') } : { ok: false, reason: 'tfjs-backend-cpu failed to initialise' };
+      return (await activate('cpu')) ? { ok: true, detail: 'tfjs-backend-cpu (plain JavaScript, slow: for checking)', traits: engineTraits('cpu'), gpu: false } : { ok: false, reason: 'tfjs-backend-cpu failed to initialise' };
   }
 }
 
@@ -107,9 +109,9 @@ async function tryTensorflow(host: ModuleHost): Promise<Attempt> {
       continue;
     }
     const traits = engineTraits('tensorflow');
-    if (load.gpu) return { ok: true, detail: `CUDA GPU via ${pkg}`, traits };
+    if (load.gpu) return { ok: true, detail: `CUDA GPU via ${pkg}`, traits, gpu: true };
     const cpuNote = pkg === '@tensorflow/tfjs-node-gpu' ? ` (${tensorflowAdvice(pkg, 'no-gpu')})` : '';
-    return { ok: true, detail: `libtensorflow on the CPU via ${pkg}${cpuNote}`, traits };
+    return { ok: true, detail: `libtensorflow on the CPU via ${pkg}${cpuNote}`, traits, gpu: false };
   }
   const none = short.length === TENSORFLOW_PACKAGES.length && short.every((r) => r.endsWith(' not installed'));
   const reason = none
@@ -143,17 +145,29 @@ async function tryWebgpu(host: ModuleHost, options: LoadEngineOptions & { auto: 
   const software = adapter.isFallbackAdapter === true || /software|llvmpipe|lavapipe|swiftshader|cpu/i.test(`${info.architecture} ${info.description} ${info.vendor}`);
   if (software && options.auto && !options.allowSoftwareWebgpu) return { ok: false, reason: `the WebGPU adapter is a software renderer (${name}), slower than the wasm engine; ask for engine 'webgpu' to use it anyway` };
   await import('@tensorflow/tfjs-backend-webgpu');
+  // Small ops on CPU-resident inputs would run on the CPU (tfjs's default): keep everything on the
+  // device, so data is not copied back and forth and a read after an op waits for the GPU queue.
+  tf.env().set('WEBGPU_CPU_FORWARD', false);
   if (!(await activate('webgpu'))) return { ok: false, reason: `tfjs-backend-webgpu failed to initialise on ${name}` };
-  return { ok: true, detail: `WebGPU on ${name}${software ? ' (software)' : ''}`, traits: engineTraits('webgpu') };
+  const limit = webgpuDevice()?.limits.maxStorageBufferBindingSize;
+  return { ok: true, detail: `WebGPU on ${name}${software ? ' (software)' : ''}`, traits: engineTraits('webgpu', limit ? { maxBufferBytes: limit } : {}), gpu: !software };
 }
 
 async function tryWebgl(): Promise<Attempt> {
   if (!hasDom()) return { ok: false, reason: 'needs a browser', advice: 'WebGL needs a browser (a canvas); in Node use tensorflow, webgpu or wasm' };
   await import('@tensorflow/tfjs-backend-webgl');
+  tf.env().set('WEBGL_CPU_FORWARD', false);
   if (!(await activate('webgl'))) return { ok: false, reason: 'this browser could not create a WebGL context' };
   const float32 = tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
   const version = tf.env().getNumber('WEBGL_VERSION');
-  return { ok: true, detail: `WebGL ${version} (${float32 ? 'float32' : 'float16 only'} textures)`, traits: engineTraits('webgl', { webglFloat32: float32 }) };
+  const renderer = webglRenderer();
+  const software = /swiftshader|llvmpipe|lavapipe|software/i.test(renderer);
+  return {
+    ok: true,
+    detail: `WebGL ${version} (${float32 ? 'float32' : 'float16 only'} textures) on ${renderer || 'an unnamed renderer'}${software ? ' (software)' : ''}`,
+    traits: engineTraits('webgl', { webglFloat32: float32 }),
+    gpu: !software,
+  };
 }
 
 /** Make `name` tfjs's active engine; false when it fails to initialise. */
@@ -163,6 +177,29 @@ async function activate(name: string): Promise<boolean> {
     return await tf.setBackend(name);
   } catch {
     return false;
+  }
+}
+
+/** The GPUDevice tfjs's WebGPU engine runs on (while it is the active engine). */
+export interface WebgpuDeviceLike {
+  limits: { maxStorageBufferBindingSize: number };
+  addEventListener?(type: 'uncapturederror', listener: (event: { error: { message: string } }) => void): void;
+  onuncapturederror?: ((event: { error: { message: string } }) => void) | null;
+}
+
+export function webgpuDevice(): WebgpuDeviceLike | undefined {
+  return (tf.backend() as unknown as { device?: WebgpuDeviceLike }).device;
+}
+
+/** The WebGL renderer's name (e.g. "ANGLE (NVIDIA …)" or "… SwiftShader …"), from tfjs's own context. */
+function webglRenderer(): string {
+  try {
+    const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
+    if (!gl) return '';
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    return String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
+  } catch {
+    return '';
   }
 }
 

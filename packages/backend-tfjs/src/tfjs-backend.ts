@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  assertDType, assertRank, assertSameShape, broadcastShape, featureMatrixWidth, ForeignTensorError, IndexOutOfRangeError,
-  InvalidArgumentError, matmulAccumulateDims, matmulDims, shapeToString, ShapeMismatchError, sizeOf, sparseDims,
-  TensorDisposedError, UnsupportedOpError,
+  assertDType, assertRank, assertSameShape, BackendFailureError, broadcastShape, featureMatrixWidth, ForeignTensorError, formatBytes,
+  IndexOutOfRangeError, InvalidArgumentError, matmulAccumulateDims, matmulDims, OutOfMemoryError, shapeToString, ShapeMismatchError,
+  sizeOf, sparseDims, TensorDisposedError, UnsupportedOpError,
   type ActivationKind, type AdamHyperparams, type Backend, type BackendCapabilities, type DType, type EncodedTopK,
   type LayerNormGrads, type LayerNormResult, type MatmulOptions, type MemoryInfo, type ReduceAxis, type ReduceKind,
   type Shape, type SparseRows, type Tensor,
 } from '@deeplens/core';
+import { webgpuDevice } from './engine-loader.js';
 import { acquireEngine } from './engine-lock.js';
 import { activate, activationGrad, adamStep, layerNorm, layerNormGrad, maximum, minimum, normalizeRows, sign } from './tf-math.js';
 import {
@@ -51,6 +52,8 @@ export class TfjsBackend implements Backend {
   readonly #traits: EngineTraits;
   readonly #release: () => void;
   #disposed = false;
+  /** A WebGPU validation or device error, reported asynchronously by the device: reads refuse after one. */
+  #deviceError: string | undefined;
 
   constructor(init: TfjsBackendInit) {
     this.#release = acquireEngine(init.engine);
@@ -60,6 +63,37 @@ export class TfjsBackend implements Backend {
     this.capabilities = engineCapabilities(init.traits);
     this.detail = init.detail ?? `${init.engine} engine`;
     if (init.traits.syncRead) this.readSync = (t) => this.#copyOut(this.#in(t, 'readSync').dataSync() as Float32Array | Int32Array);
+    if (init.engine === 'webgpu') this.#watchDevice();
+  }
+
+  /**
+   * WebGPU reports a failed command (a validation error: the work was dropped) only through an
+   * event. Every read after one throws instead of returning numbers that were never computed.
+   */
+  #watchDevice(): void {
+    const device = webgpuDevice();
+    const record = (event: { error: { message: string } }) => void (this.#deviceError ??= event.error.message);
+    if (device?.addEventListener) device.addEventListener('uncapturederror', record);
+    else if (device) device.onuncapturederror = record;
+  }
+
+  #checkDevice(op: string): void {
+    if (this.#deviceError) throw new BackendFailureError(this.name, `the WebGPU device reported an error, so results computed since are not trustworthy (${op}): ${this.#deviceError}`);
+  }
+
+  /** Refuse a tensor the device cannot bind (WebGPU would drop the work silently). */
+  #fits(elements: number, op: string): void {
+    const max = this.#traits.maxBufferBytes;
+    if (max !== undefined && elements * 4 > max) {
+      throw new OutOfMemoryError(`${op}: a tensor of ${formatBytes(elements * 4)} exceeds this WebGPU device's largest buffer binding (${formatBytes(max)})`, {
+        hint: 'use a smaller batch_size or micro_batch_size, or another engine (--tfjs-engine wasm) or backend',
+      });
+    }
+  }
+
+  /** The largest tensor this engine's device can hold (WebGPU's binding limit), if it has one. */
+  get maxBufferBytes(): number | undefined {
+    return this.#traits.maxBufferBytes;
   }
 
   // ---- plumbing --------------------------------------------------------------------------------
@@ -78,6 +112,10 @@ export class TfjsBackend implements Backend {
   }
 
   #wrap(data: tf.Tensor, dtype: DType = 'float32', range?: IndexRange): TfjsTensor {
+    if (this.#traits.maxBufferBytes !== undefined && data.size * 4 > this.#traits.maxBufferBytes) {
+      data.dispose();
+      this.#fits(data.size, 'result');
+    }
     return new TfjsTensor(data, dtype, this.name, this, dtype === 'int32' ? range : undefined);
   }
 
@@ -101,22 +139,27 @@ export class TfjsBackend implements Backend {
 
   fromArray(data: Float32Array | Int32Array | readonly number[], shape: Shape, dtype: DType = 'float32'): Tensor {
     if (sizeOf(shape) !== data.length) throw new ShapeMismatchError(`fromArray: ${data.length} values do not fill shape ${shapeToString(shape)}`);
+    this.#fits(data.length, 'fromArray');
     // Always a fresh array: tfjs's cpu engine keeps the array it is given.
     const copy = dtype === 'int32' ? Int32Array.from(data) : Float32Array.from(data);
     return this.#wrap(tf.tensor(copy, [...shape], dtype), dtype, dtype === 'int32' ? rangeOf(copy) : undefined);
   }
 
   zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
+    this.#fits(sizeOf(shape), 'zeros');
     return this.#wrap(tf.zeros([...shape], dtype), dtype, { min: 0, max: 0 });
   }
 
   fill(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
     const v = dtype === 'int32' ? Math.trunc(value) : value;
+    this.#fits(sizeOf(shape), 'fill');
     return this.#wrap(tf.fill([...shape], v, dtype), dtype, { min: v, max: v });
   }
 
   async read(t: Tensor): Promise<Float32Array | Int32Array> {
-    return this.#copyOut((await this.#in(t, 'read').data()) as Float32Array | Int32Array);
+    const data = (await this.#in(t, 'read').data()) as Float32Array | Int32Array;
+    this.#checkDevice('read');
+    return this.#copyOut(data);
   }
 
   clone(t: Tensor): Tensor {
@@ -387,6 +430,7 @@ export class TfjsBackend implements Backend {
     const { n: cols } = matmulDims(op, x, w);
     if (bias.shape.length !== 1 || bias.shape[0] !== cols) throw new ShapeMismatchError(`${op}: bias ${shapeToString(bias.shape)} must be [${cols}]`);
     if (!Number.isInteger(k) || k < 1 || k > cols) throw new InvalidArgumentError(`${op}: k must be an integer in [1, ${cols}], got ${k}`);
+    this.#fits(x.shape[0]! * cols, op);
     const d = x.shape[1]!;
     const offset = options.xOffset;
     if (offset && (offset.shape.length !== 1 || offset.shape[0] !== d)) throw new ShapeMismatchError(`${op}: xOffset ${shapeToString(offset.shape)} must be [${d}]`);
@@ -408,8 +452,10 @@ export class TfjsBackend implements Backend {
   // ---- lifecycle -----------------------------------------------------------------------------------
 
   async sync(): Promise<void> {
-    // tfjs has no fence: reading a value enqueued after everything else waits for the queue.
-    const probe = tf.zeros([1]);
+    // tfjs has no fence. A GPU queue runs in order, so reading the result of an op enqueued after
+    // everything else waits for all of it — an op, not an upload: fresh data may be read from the
+    // CPU copy without touching the queue.
+    const probe = tf.tidy(() => tf.add(tf.zeros([1]), 1));
     await probe.data();
     probe.dispose();
   }

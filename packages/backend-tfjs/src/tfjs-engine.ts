@@ -40,10 +40,15 @@ export interface EngineTraits {
   ieeeNonFinite: boolean;
   /** Data lives on the host: reading an int32 tensor to check indices costs no device round trip. */
   hostMemory: boolean;
+  /**
+   * The largest tensor the device can bind (WebGPU's maxStorageBufferBindingSize: 128 MiB on some
+   * drivers). A bigger one would be dropped by validation, silently: the backend refuses it instead.
+   */
+  maxBufferBytes?: number;
 }
 
 /** Per-engine choices and declarations; `floatBits`/`ieeeNonFinite` for WebGL are refined from the device. */
-export function engineTraits(engine: TfjsEngine, options: { webglFloat32?: boolean } = {}): EngineTraits {
+export function engineTraits(engine: TfjsEngine, options: { webglFloat32?: boolean; maxBufferBytes?: number } = {}): EngineTraits {
   switch (engine) {
     case 'wasm':
       return { gather: 'gatherND', nanRanking: 'minimum', syncRead: true, floatBits: 32, ieeeNonFinite: true, hostMemory: true };
@@ -52,7 +57,7 @@ export function engineTraits(engine: TfjsEngine, options: { webglFloat32?: boole
     case 'tensorflow':
       return { gather: 'gather', nanRanking: 'where', syncRead: true, floatBits: 32, ieeeNonFinite: true, hostMemory: false };
     case 'webgpu':
-      return { gather: 'gather', nanRanking: 'where', syncRead: false, floatBits: 32, ieeeNonFinite: true, hostMemory: false };
+      return { gather: 'gather', nanRanking: 'where', syncRead: false, floatBits: 32, ieeeNonFinite: true, hostMemory: false, ...(options.maxBufferBytes ? { maxBufferBytes: options.maxBufferBytes } : {}) };
     case 'webgl': {
       const float32 = options.webglFloat32 ?? true;
       return { gather: 'gatherND', nanRanking: 'where', syncRead: true, floatBits: float32 ? 32 : 16, ieeeNonFinite: float32, hostMemory: false };

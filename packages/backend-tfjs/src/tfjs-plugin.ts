@@ -8,11 +8,6 @@ export interface TfjsBackendOptions extends LoadEngineOptions {
   engine?: TfjsEngine | 'auto';
 }
 
-/** Engines that make tfjs worth taking over DeepLens's own wasm backend when the device is 'auto'. */
-function accelerated(choice: EngineChoice): boolean {
-  return (choice.engine === 'tensorflow' && choice.detail.startsWith('CUDA')) || choice.engine === 'webgl' || (choice.engine === 'webgpu' && !choice.detail.endsWith('(software)'));
-}
-
 /** One line for listings and logs: the engine, how it runs, and what `auto` passed over. */
 export function describeEngineChoice(choice: EngineChoice): string {
   const skipped = choice.skipped.map((s) => `${s.engine}: ${s.reason}`).join('; ');
@@ -41,7 +36,8 @@ export const tfjsBackendPlugin: BackendPlugin<TfjsBackendOptions> = {
     } catch (error) {
       return { available: false, reason: (error as Error).message };
     }
-    const gpu = accelerated(choice);
+    // Only a GPU engine makes tfjs worth taking over DeepLens's own wasm backend when the device is 'auto'.
+    const { gpu } = choice;
     return {
       available: true,
       detail: describeEngineChoice(choice) + (gpu ? '' : "; device 'auto' prefers DeepLens's wasm backend over tfjs without a GPU engine"),

@@ -14,9 +14,11 @@ describe('tfjs in a browser: the WebGL engine', () => {
     backend = (await tfjsBackendPlugin.create({ engine: 'auto' })) as TfjsBackend;
     expect(backend.engine).toBe('webgl');
     expect(tf.getBackend()).toBe('webgl');
-    expect(backend.detail).toMatch(/^webgl engine — WebGL 2 \(float32 textures\)/);
+    expect(backend.detail).toMatch(/^webgl engine — WebGL 2 \(float32 textures\) on .*SwiftShader.* \(software\)/);
     expect(backend.detail).toMatch(/webgpu: the WebGPU adapter is a software renderer \(.*\), slower than the wasm engine/);
     expect(backend.capabilities).toMatchObject({ floatBits: 32, ieeeNonFinite: true, syncRead: true, inPlace: 'rebind' });
+    // A software renderer is no GPU: device 'auto' would rank tfjs below DeepLens's wasm backend.
+    expect(await tfjsBackendPlugin.isAvailable()).toMatchObject({ available: true, autoPriority: 5 });
   });
 
   it.each([
