@@ -5,7 +5,7 @@
  * encoder-matmul GFLOP/s, and peak RSS.
  */
 import { parseArgs } from 'node:util';
-import { Adam, cpuBackendPlugin, Rng, SparseAutoencoder, type BackendPlugin, type Tensor } from '@deeplens/core';
+import { Adam, checkTrainingMemory, cpuBackendPlugin, estimateTrainingMemory, resolveSaeConfig, Rng, SparseAutoencoder, type BackendPlugin, type Tensor } from '@deeplens/core';
 import { WasmBackend, wasmBackendPlugin } from '@deeplens/backend-wasm';
 import { TfjsBackend, tfjsBackendPlugin, type TfjsEngine } from '@deeplens/backend-tfjs';
 import { CONFIGS, ENCODER_ROWS } from './configs.js';
@@ -25,6 +25,10 @@ const backend = values['no-screen'] ? await wasmBackendPlugin.create({ screen: '
 // The runtime's own footprint (Node, V8, worker threads — the plugin's create() waits until the
 // workers have started) before any model or data exists.
 const idleRssMiB = process.memoryUsage().rss / 2 ** 20;
+// What training does before allocating: a model beyond the backend's ceiling is refused with the estimate.
+const memoryOptions = { config: resolveSaeConfig({ inputDims: cfg.d, nFeatures: cfg.F, k: cfg.k, betaL1: cfg.betaL1 }), batchSize: cfg.batch, microBatchSize: values['micro-batch'] ? Number(values['micro-batch']) : null, optimizerInBackward: values['optimizer-in-backward'] };
+const ceiling = backend.capabilities.maxMemoryBytes;
+checkTrainingMemory(estimateTrainingMemory(memoryOptions), { backend: ceiling ? { name: backend.name, bytes: ceiling } : undefined }, memoryOptions);
 const rng = new Rng(1);
 const sae = SparseAutoencoder.create({ backend, config: { inputDims: cfg.d, nFeatures: cfg.F, k: cfg.k, betaL1: cfg.betaL1 }, seed: 1 });
 const opt = new Adam(sae, { lr: 1e-4 });

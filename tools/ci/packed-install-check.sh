@@ -36,6 +36,18 @@ echo "$out" | grep -q "Best model: " || { echo "packed CLI demo failed:"; echo "
 npx --no-install deeplens backends | grep -q '^wasm .*← auto$'
 echo "packed CLI: deeplens demo trained on wasm; $(echo "$out" | grep -o 'fvu: [0-9.]*' | tail -1)"
 
+# The tfjs backend installed beside the bundled CLI as the README says (with the core it plugs into):
+# the CLI finds it by name; without a GPU engine auto still takes wasm; --backend tfjs trains on it;
+# asking for CUDA without tfjs-node-gpu is a user error (exit 1) that says what to install.
+npm install --no-audit --no-fund --loglevel=error "$(tgz core)" "$(tgz backend-tfjs)" >/dev/null
+listing=$(npx --no-install deeplens backends 2>/dev/null)
+echo "$listing" | grep -q '^tfjs .*available .*wasm engine' && echo "$listing" | grep -q '^wasm .*← auto$' || { echo "packed tfjs: deeplens backends:"; echo "$listing"; exit 1; }
+out=$(npx --no-install deeplens demo --backend tfjs --epochs 1 2>&1)
+echo "$out" | grep -q "on backend 'tfjs'" && echo "$out" | grep -q "^note: backend 'tfjs': wasm engine" || { echo "packed tfjs: demo did not train on tfjs:"; echo "$out"; exit 1; }
+set +e; err=$(npx --no-install deeplens demo --tfjs-engine tensorflow --epochs 1 2>&1); code=$?; set -e
+[ "$code" = 1 ] && echo "$err" | grep -q "npm i @tensorflow/tfjs-node-gpu@4.22.0" && ! echo "$err" | grep -q '^    at ' || { echo "packed tfjs: the missing CUDA engine was not a clean user error (exit $code):"; echo "$err"; exit 1; }
+echo "packed CLI + backend-tfjs: demo trained on tfjs's wasm engine; $(echo "$out" | grep -o 'fvu: [0-9.]*' | tail -1)"
+
 # The README's and the getting-started page's examples, exactly as written: the config.yaml, the
 # shell commands with the packed CLI, and the TypeScript file with the packed libraries. The
 # activations are as wide as the config's input_dims (an .npy under the docs' .pt names: the

@@ -95,7 +95,7 @@ describe('tfjs engine loader', () => {
     expect(() => tfjsBackendPlugin.optionsFrom!({ engine: 'cuda' })).toThrow(expect.objectContaining({ code: 'DEEPLENS_INVALID_ARGUMENT', kind: 'user', message: expect.stringMatching(/unknown tfjs engine 'cuda'[\s\S]*auto, tensorflow, webgpu, webgl, wasm, cpu/) }));
     expect(tfjsBackendPlugin.optionsFrom!({ engine: 'wasm', threads: 2 })).toEqual({ engine: 'wasm' });
     const a = await tfjsBackendPlugin.isAvailable();
-    expect(a).toMatchObject({ available: true, autoPriority: 5, capabilities: { floatBits: 32, inPlace: 'rebind', syncRead: true } });
+    expect(a).toMatchObject({ available: true, autoPriority: 5, capabilities: { floatBits: 32, inPlace: 'rebind', syncRead: true, maxMemoryBytes: 2 ** 31 } });
     expect(a.detail).toMatch(/^wasm engine — tfjs-backend-wasm .*device 'auto' prefers DeepLens's wasm backend/);
   });
 });

@@ -81,9 +81,15 @@ async function tryEngine(engine: TfjsEngine, host: ModuleHost, options: LoadEngi
     case 'webgl':
       return tryWebgl();
     case 'wasm': {
+      // Emscripten's runtime (started by setBackend) installs process handlers that rethrow every
+      // uncaught exception and unhandled rejection, printing a line of minified source instead of
+      // the error; the process's own handling is restored once it has started.
+      const restore = keepProcessHandlers();
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       if (options.wasmPaths) wasm.setWasmPaths(options.wasmPaths);
-      return (await activate('wasm')) ? { ok: true, detail: 'tfjs-backend-wasm (XNNPACK, SIMD, one thread in Node)', traits: engineTraits('wasm'), gpu: false } : { ok: false, reason: 'tfjs-backend-wasm failed to initialise (WebAssembly unavailable?)' };
+      const ok = await activate('wasm');
+      restore();
+      return ok ? { ok: true, detail: 'tfjs-backend-wasm (XNNPACK, SIMD, one thread in Node)', traits: engineTraits('wasm'), gpu: false } : { ok: false, reason: 'tfjs-backend-wasm failed to initialise (WebAssembly unavailable?)' };
     }
     case 'cpu':
       await import('@tensorflow/tfjs-backend-cpu');
@@ -209,6 +215,19 @@ function hasNavigatorGpu(): boolean {
 
 function hasDom(): boolean {
   return typeof (globalThis as { document?: unknown }).document === 'object' || typeof (globalThis as { OffscreenCanvas?: unknown }).OffscreenCanvas === 'function';
+}
+
+type ProcessEvent = 'uncaughtException' | 'unhandledRejection';
+
+/** Remember the process's uncaughtException/unhandledRejection handlers; the returned function removes any added since. */
+function keepProcessHandlers(): () => void {
+  const proc = (globalThis as { process?: { listeners(e: ProcessEvent): unknown[]; removeListener(e: ProcessEvent, l: unknown): void } }).process;
+  if (typeof proc?.listeners !== 'function') return () => {};
+  const events: ProcessEvent[] = ['uncaughtException', 'unhandledRejection'];
+  const before = new Map(events.map((e) => [e, new Set(proc.listeners(e))]));
+  return () => {
+    for (const e of events) for (const l of proc.listeners(e)) if (!before.get(e)!.has(l)) proc.removeListener(e, l);
+  };
 }
 
 /**

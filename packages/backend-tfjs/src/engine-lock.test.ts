@@ -4,7 +4,12 @@ import { tfjsBackendPlugin } from './tfjs-plugin.js';
 
 describe('one tfjs engine per process', () => {
   it('a second backend on another engine is a clear error, not a silent switch; the same engine is shared; after dispose any engine works', async () => {
+    const handlers = () => [process.listeners('uncaughtException').length, process.listeners('unhandledRejection').length];
+    const before = handlers();
     const wasm = await tfjsBackendPlugin.create({ engine: 'wasm' });
+    // tfjs-backend-wasm's Emscripten runtime installs handlers that rethrow every uncaught error as a
+    // line of minified source; the loader removes them again.
+    expect(handlers()).toEqual(before);
     const x = wasm.fromArray([1, 2], [2]);
     const error = await Promise.resolve(tfjsBackendPlugin.create({ engine: 'cpu' })).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'DEEPLENS_TFJS_ENGINE_CONFLICT', kind: 'user', active: 'wasm', requested: 'cpu' });

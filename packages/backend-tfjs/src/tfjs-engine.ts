@@ -45,13 +45,19 @@ export interface EngineTraits {
    * drivers). A bigger one would be dropped by validation, silently: the backend refuses it instead.
    */
   maxBufferBytes?: number;
+  /**
+   * The most all tensors together may hold: tfjs-backend-wasm's heap is addressed with signed 32-bit
+   * offsets, and past 2 GiB its kernels fail with "memory access out of bounds" (seen training the
+   * tutorial's 3072 → 24576 model, about 2.4 GB). Training checks its memory estimate against it.
+   */
+  maxMemoryBytes?: number;
 }
 
 /** Per-engine choices and declarations; `floatBits`/`ieeeNonFinite` for WebGL are refined from the device. */
 export function engineTraits(engine: TfjsEngine, options: { webglFloat32?: boolean; maxBufferBytes?: number } = {}): EngineTraits {
   switch (engine) {
     case 'wasm':
-      return { gather: 'gatherND', nanRanking: 'minimum', syncRead: true, floatBits: 32, ieeeNonFinite: true, hostMemory: true };
+      return { gather: 'gatherND', nanRanking: 'minimum', syncRead: true, floatBits: 32, ieeeNonFinite: true, hostMemory: true, maxMemoryBytes: 2 ** 31 };
     case 'cpu':
       return { gather: 'gather', nanRanking: 'where', syncRead: true, floatBits: 32, ieeeNonFinite: true, hostMemory: true };
     case 'tensorflow':
@@ -76,5 +82,6 @@ export function engineCapabilities(traits: EngineTraits): BackendCapabilities {
     activations: ['relu', 'silu'],
     sparseYOffset: true,
     encodeXOffset: true,
+    ...(traits.maxMemoryBytes ? { maxMemoryBytes: traits.maxMemoryBytes } : {}),
   };
 }
