@@ -36,7 +36,13 @@ function runJson(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.e
     notes.push(`${cmd} ${args.join(' ')} failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' ')}`);
     return undefined;
   }
-  return JSON.parse(line) as Result;
+  const parsed = JSON.parse(line) as Result | { skipped: string };
+  if ('skipped' in parsed) {
+    const at = (flag: string) => args[args.indexOf(flag) + 1];
+    notes.push(`${at('--backend')} skipped for config ${at('--config')}: ${parsed.skipped}`);
+    return undefined;
+  }
+  return parsed;
 }
 
 interface BenchData { machine: Record<string, unknown> & Partial<MachineDetails> & { cpu: string; cores: number; memoryGiB: number; node: string; torch: string | null; blas: string; date: string }; rounds: number; results: Result[]; runs?: Result[]; notes: string[] }

@@ -28,7 +28,14 @@ const idleRssMiB = process.memoryUsage().rss / 2 ** 20;
 // What training does before allocating: a model beyond the backend's ceiling is refused with the estimate.
 const memoryOptions = { config: resolveSaeConfig({ inputDims: cfg.d, nFeatures: cfg.F, k: cfg.k, betaL1: cfg.betaL1 }), batchSize: cfg.batch, microBatchSize: values['micro-batch'] ? Number(values['micro-batch']) : null, optimizerInBackward: values['optimizer-in-backward'] };
 const ceiling = backend.capabilities.maxMemoryBytes;
-checkTrainingMemory(estimateTrainingMemory(memoryOptions), { backend: ceiling ? { name: backend.name, bytes: ceiling } : undefined }, memoryOptions);
+try {
+  checkTrainingMemory(estimateTrainingMemory(memoryOptions), { backend: ceiling ? { name: backend.name, bytes: ceiling } : undefined }, memoryOptions);
+} catch (error) {
+  // Not a failure of the benchmark: this backend cannot train the configuration (run.ts notes why).
+  console.log(JSON.stringify({ skipped: (error as Error).message.split('\n')[0] }));
+  await backend.dispose();
+  process.exit(0);
+}
 const rng = new Rng(1);
 const sae = SparseAutoencoder.create({ backend, config: { inputDims: cfg.d, nFeatures: cfg.F, k: cfg.k, betaL1: cfg.betaL1 }, seed: 1 });
 const opt = new Adam(sae, { lr: 1e-4 });
