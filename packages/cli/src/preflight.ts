@@ -31,14 +31,20 @@ export function configNotes(config: TrainConfig): string[] {
  * for the check are removed again, so a run that fails later leaves nothing behind.
  */
 export async function checkOutputDir(dir: string): Promise<void> {
-  const created = await ensureDir(dir);
-  const probe = join(dir, `.deeplens-write-check-${process.pid}`);
-  try {
-    await writeFile(probe, '');
-  } catch (error) {
-    throw toOutputPathError(error, dir, 'cannot be written to');
-  } finally {
-    await rm(probe, { force: true });
-    for (const d of created.reverse()) await rmdir(d).catch(() => {});
+  // Another run starting into the same new folder may remove it (its own check's cleanup) between
+  // our creating and writing: the folder vanishing (ENOENT) is retried, not reported.
+  for (let attempt = 1; ; attempt++) {
+    const created = await ensureDir(dir);
+    const probe = join(dir, `.deeplens-write-check-${process.pid}`);
+    try {
+      await writeFile(probe, '');
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && attempt < 5) continue;
+      throw toOutputPathError(error, dir, 'cannot be written to');
+    } finally {
+      await rm(probe, { force: true });
+      for (const d of created.reverse()) await rmdir(d).catch(() => {});
+    }
   }
 }
