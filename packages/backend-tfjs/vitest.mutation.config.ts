@@ -11,6 +11,6 @@ export default defineProject({
     name: 'backend-tfjs-mutation',
     environment: 'node',
     testTimeout: 60_000,
-    include: ['src/conformance-wasm.test.ts', 'src/conformance-cpu.test.ts', 'src/training-memory.test.ts', 'src/engine-lock.test.ts'],
+    include: ['src/conformance-wasm.test.ts', 'src/conformance-cpu.test.ts', 'src/training-memory.test.ts', 'src/engine-lock.test.ts', 'src/tf-sparse.test.ts'],
   },
 });

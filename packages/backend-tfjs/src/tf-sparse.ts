@@ -42,10 +42,10 @@ export function scatterToDense(values: tf.Tensor, idx: tf.Tensor, cols: number):
 }
 
 /** Σ_j values[r, j]·W[idx[r, j], :] with W [cols, n] → [rows, n]. */
-export function sparseMatmul(values: tf.Tensor, idx: tf.Tensor, w: tf.Tensor, strategy: GatherStrategy): tf.Tensor2D {
+export function sparseMatmul(values: tf.Tensor, idx: tf.Tensor, w: tf.Tensor, strategy: GatherStrategy, limit = BLOCK_ELEMENTS): tf.Tensor2D {
   const [rows, k] = values.shape as [number, number];
   const n = w.shape[1]!;
-  const parts = rowBlocks(rows, k * n).map(([start, count]) => {
+  const parts = rowBlocks(rows, k * n, limit).map(([start, count]) => {
     const wg = tf.reshape(gatherRows(w, tf.slice(idx, [start, 0], [count, k]), strategy), [count, k, n]);
     const v = tf.reshape(tf.slice(values, [start, 0], [count, k]), [count, 1, k]);
     return tf.reshape(tf.matMul(v, wg), [count, n]);
@@ -54,10 +54,10 @@ export function sparseMatmul(values: tf.Tensor, idx: tf.Tensor, w: tf.Tensor, st
 }
 
 /** out[r, j] = ⟨a[r, :], W[idx[r, j], :]⟩ with a [rows, n], W [cols, n] → [rows, k]. */
-export function sampledMatmul(a: tf.Tensor, w: tf.Tensor, idx: tf.Tensor, strategy: GatherStrategy): tf.Tensor2D {
+export function sampledMatmul(a: tf.Tensor, w: tf.Tensor, idx: tf.Tensor, strategy: GatherStrategy, limit = BLOCK_ELEMENTS): tf.Tensor2D {
   const [rows, n] = a.shape as [number, number];
   const k = idx.shape[1]!;
-  const parts = rowBlocks(rows, k * n).map(([start, count]) => {
+  const parts = rowBlocks(rows, k * n, limit).map(([start, count]) => {
     const wg = tf.reshape(gatherRows(w, tf.slice(idx, [start, 0], [count, k]), strategy), [count, k, n]);
     const col = tf.reshape(tf.slice(a, [start, 0], [count, n]), [count, n, 1]);
     return tf.reshape(tf.matMul(wg, col), [count, k]);
@@ -66,11 +66,11 @@ export function sampledMatmul(a: tf.Tensor, w: tf.Tensor, idx: tf.Tensor, strate
 }
 
 /** spᵀ·y: Σ_r values[r, j]·y[r, :] added into row idx[r, j] of a [cols, n] result. */
-export function sparseTransposeMatmul(values: tf.Tensor, idx: tf.Tensor, y: tf.Tensor, cols: number): tf.Tensor2D {
+export function sparseTransposeMatmul(values: tf.Tensor, idx: tf.Tensor, y: tf.Tensor, cols: number, limit = BLOCK_ELEMENTS): tf.Tensor2D {
   const [rows, k] = values.shape as [number, number];
   const n = y.shape[1]!;
   let out: tf.Tensor | undefined;
-  for (const [start, count] of rowBlocks(rows, k * n)) {
+  for (const [start, count] of rowBlocks(rows, k * n, limit)) {
     const v = tf.reshape(tf.slice(values, [start, 0], [count, k]), [count, k, 1]);
     const yr = tf.reshape(tf.slice(y, [start, 0], [count, n]), [count, 1, n]);
     const updates = tf.reshape(tf.mul(v, yr), [count * k, n]);
