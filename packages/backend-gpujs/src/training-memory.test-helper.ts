@@ -1,0 +1,43 @@
+import { Adam, Rng, SparseAutoencoder, SyntheticFeatures, type Backend, type SaeConfigInput } from '@deeplens/core';
+
+export interface MemoryTrace {
+  /** backend.memory() after each step: live tensors and bytes (textures or arrays, CSR layouts included). */
+  tensors: number[];
+  bytes: number[];
+  firstLoss: number;
+  lastLoss: number;
+}
+
+/**
+ * Train `steps` SAE steps with core's model and Adam (the trainer's step without the trainer),
+ * recording the backend's own counts after each: a leak in an op, a rebind or the optimiser grows them.
+ */
+export async function traceTrainingMemory(backend: Backend, config: SaeConfigInput, steps: number): Promise<MemoryTrace> {
+  const d = config.inputDims;
+  const data = new SyntheticFeatures({ dim: d, nFeatures: 2 * d, meanActive: 3, seed: 1 });
+  const sae = SparseAutoencoder.create({ backend, config, seed: 42 });
+  const optimizer = new Adam(sae, { lr: 3e-3 });
+  const rng = new Rng(7);
+  const trace: MemoryTrace = { tensors: [], bytes: [], firstLoss: NaN, lastLoss: NaN };
+  for (let step = 0; step < steps; step++) {
+    const x = backend.fromArray(data.sample(32, rng), [32, d]);
+    const { losses, grads } = await sae.lossAndGrads(x);
+    optimizer.step(grads);
+    sae.postStep();
+    for (const g of grads.values()) g.dispose();
+    x.dispose();
+    if (step === 0) trace.firstLoss = losses.total;
+    trace.lastLoss = losses.total;
+    const m = backend.memory();
+    trace.tensors.push(m.tensors);
+    trace.bytes.push(m.bytes);
+  }
+  sae.dispose();
+  optimizer.dispose();
+  return trace;
+}
+
+export const MEMORY_CONFIGS = [
+  ['TopK relu', { inputDims: 16, nFeatures: 64, activation: 'relu', k: 4 }],
+  ['L1 silu + input norm', { inputDims: 16, nFeatures: 64, activation: 'silu', betaL1: 1e-3, inputNorm: true }],
+] as const;
