@@ -48,6 +48,17 @@ set +e; err=$(npx --no-install deeplens demo --tfjs-engine tensorflow --epochs 1
 [ "$code" = 1 ] && echo "$err" | grep -q "npm i @tensorflow/tfjs-node-gpu@4.22.0" && ! echo "$err" | grep -q '^    at ' || { echo "packed tfjs: the missing CUDA engine was not a clean user error (exit $code):"; echo "$err"; exit 1; }
 echo "packed CLI + backend-tfjs: demo trained on tfjs's wasm engine; $(echo "$out" | grep -o 'fvu: [0-9.]*' | tail -1)"
 
+# The gpu.js backend installed beside the bundled CLI the way its docs say for npm: --omit=optional
+# keeps gpu.js's headless-gl (a native build) out. The CLI finds it by name, auto keeps wasm (gpu.js
+# runs on the CPU here), and --backend gpujs trains on its WebAssembly kernels.
+project cli-gpujs "$(tgz cli)" "$(tgz core)" "$(tgz backend-gpujs)" --omit=optional
+[ ! -e node_modules/gl ] || { echo "packed gpujs: gl was installed despite --omit=optional"; exit 1; }
+listing=$(npx --no-install deeplens backends 2>/dev/null)
+echo "$listing" | grep -q '^gpujs .*available .*webasm mode' && echo "$listing" | grep -q '^wasm .*← auto$' || { echo "packed gpujs: deeplens backends:"; echo "$listing"; exit 1; }
+out=$(npx --no-install deeplens demo --backend gpujs --epochs 1 2>&1)
+echo "$out" | grep -q "on backend 'gpujs'" && echo "$out" | grep -q "^note: backend 'gpujs': webasm mode" || { echo "packed gpujs: demo did not train on gpujs:"; echo "$out"; exit 1; }
+echo "packed CLI + backend-gpujs: demo trained on gpu.js's webasm kernels; $(echo "$out" | grep -o 'fvu: [0-9.]*' | tail -1)"
+
 # The README's and the getting-started page's examples, exactly as written: the config.yaml, the
 # shell commands with the packed CLI, and the TypeScript file with the packed libraries. The
 # activations are as wide as the config's input_dims (an .npy under the docs' .pt names: the

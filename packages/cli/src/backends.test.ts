@@ -29,12 +29,11 @@ describe('createBackend', () => {
     }
   });
 
-  it('lists gpujs as planned (no install command that would fail); tfjs, installed here, runs on its wasm engine but auto keeps wasm', async () => {
+  it('gpujs and tfjs, installed here, run on the CPU (gpu.js webasm kernels, tfjs wasm engine), so auto keeps wasm', async () => {
     const status = await (await createRegistry()).status();
     const gpujs = status.find((x) => x.name === 'gpujs')!;
-    expect(gpujs.availability).toMatchObject({ available: false, installed: false });
-    expect(gpujs.availability.reason).toMatch(/is not installed: .* planned and not yet released; train with wasm or cpu/);
-    expect(gpujs.availability.reason).not.toMatch(/npm i/);
+    expect(gpujs.availability).toMatchObject({ available: true, autoPriority: 1 });
+    expect(gpujs.availability.detail).toMatch(/^webasm mode — WebAssembly SIMD kernels on the CPU .*\(skipped headlessgl: the optional 'gl' package is not installed or not built: install the optional 'gl' package .*npm i gl@8\.1\.6.*; webgl2: WebGL2 needs a browser .*\); device 'auto' prefers DeepLens's wasm backend over gpu.js on the CPU$/);
     const tfjs = status.find((x) => x.name === 'tfjs')!;
     expect(tfjs.availability).toMatchObject({ available: true, autoPriority: 5 });
     const auto = await createBackend('auto', { threads: 1 });

@@ -4,12 +4,12 @@ import { UsageError } from './errors.js';
 import { availableParallelism } from 'node:os';
 
 /**
- * Optional backend plugins, loaded by package name when installed. Neither package has been
- * released yet, so a missing one is described as planned, with no install command that would fail.
+ * Optional backend plugins, loaded by package name when installed. Neither package is on the npm
+ * registry yet, so a missing one says to install its tarball, with no `npm i <name>` that would fail.
  */
 export const KNOWN_BACKENDS: ReadonlyArray<{ name: string; priority: number; pkg: string; exportName: string; install: string }> = [
   { name: 'tfjs', priority: 30, pkg: '@deeplens/backend-tfjs', exportName: 'tfjsBackendPlugin', install: 'install @deeplens/backend-tfjs beside @deeplens/cli (npm i <its tarball>; see the backends page of the docs) for TensorFlow.js on CUDA, WebGPU, wasm or cpu' },
-  { name: 'gpujs', priority: 20, pkg: '@deeplens/backend-gpujs', exportName: 'gpujsBackendPlugin', install: 'gpu.js (WebGL) is planned and not yet released; train with wasm or cpu for now' },
+  { name: 'gpujs', priority: 20, pkg: '@deeplens/backend-gpujs', exportName: 'gpujsBackendPlugin', install: 'install @deeplens/backend-gpujs beside @deeplens/cli (npm i <its tarball>; see the backends page of the docs) for gpu.js: WebGL through headless-gl (the optional gl package), else its WebAssembly or JavaScript kernels' },
 ];
 
 /** A plugin whose package could not be loaded: listed, never picked, and says how to install it. */

@@ -20,7 +20,7 @@ key has a flag that overrides the file (key name with dashes; lists comma-separa
   data     --batch-size N  --splits 0.8,0.2  --no-norm  --no-shuffle  --data-seed N
            --key NAME (tensor in a .pt dict)  --flatten  --skip-non-finite
   optim    --optim adam|adamw  --lr X  --betas 0.9,0.999  --eps X  --weight-decay X  --decay-biases true|false
-  trainer  --backend auto|cpu|wasm|tfjs  --model-name NAME  --epochs N  --eval-steps N  --lrs-type cosine|linear|plateau
+  trainer  --backend auto|cpu|wasm|tfjs|gpujs  --model-name NAME  --epochs N  --eval-steps N  --lrs-type cosine|linear|plateau
            --warmup-fraction X  --grad-clip-norm X  --save-checkpoints true|false  --save-best-only true|false
            --seed N  --out DIR (saved_models)  --log-every-steps N  --bf16  --wandb
            --optimizer-in-backward (update each parameter as its gradient is made: less memory, no clipping)
