@@ -70,7 +70,7 @@ export function openGpu(requested: GpujsMode | 'auto'): ModeChoice {
         reason = `gpu.js failed to start it: ${(error as Error).message}`;
       }
     }
-    if (requested !== 'auto') throw new GpujsModeUnavailableError(`gpu.js mode '${mode}' cannot run here: ${reason}`, { hint: 'use --gpujs-mode auto, or another backend' });
+    if (requested !== 'auto') throw new GpujsModeUnavailableError(`gpu.js mode '${mode}' cannot run here: ${reason}`, { hint: "use mode 'auto' (the CLI's --backend gpujs does), or another backend" });
     skipped.push({ mode, reason });
   }
   throw new GpujsModeUnavailableError('no gpu.js mode runs here');
