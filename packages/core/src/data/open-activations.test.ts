@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, open, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,7 +105,7 @@ describe('bad activation files get typed errors that say what, where and how to 
     for (const name of ['f4_c.npy', 'f32.safetensors', 'f32.pt']) {
       const f = join(dir, `cut-${name}`);
       await copyFile(join(FIXTURES, name), f);
-      const { size } = await (await open(f)).stat();
+      const { size } = await stat(f);
       await truncate(f, size - 40);
       await expect(openActivations(f)).rejects.toMatchObject({ code: 'DEEPLENS_FILE_FORMAT', message: expect.stringContaining(f) });
     }

@@ -1,9 +1,11 @@
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
-import { InvalidArgumentError, DataFileNotFoundError, FileFormatError } from '../errors.js';
+import { InvalidArgumentError, DataFileNotFoundError } from '../errors.js';
 import type { ActivationSource, OpenActivationsOptions } from './activation-source.js';
+import { sniffActivationFormat, type ActivationFileFormat } from './activation-format.js';
 import { ConcatSource } from './concat-source.js';
+import { openFileReader } from './file-byte-reader.js';
 import { openNpy } from './npy-reader.js';
 import { openPt } from './pt-reader.js';
 import { openSafetensorsActivations } from './safetensors-source.js';
@@ -41,34 +43,14 @@ export async function openActivations(spec: string | readonly string[], options:
   }
 }
 
-export type ActivationFileFormat = 'npy' | 'pt' | 'safetensors';
-
 /** Which reader a file needs, from its first bytes (extensions may lie). */
 export async function sniffActivationFile(file: string): Promise<ActivationFileFormat> {
-  const head = Buffer.alloc(8);
-  let size: number;
-  const handle = await open(file, 'r').catch((error: NodeJS.ErrnoException) => {
-    throw new DataFileNotFoundError(`activation file ${file} cannot be opened (${error.code ?? error.message})`, { cause: error });
-  });
+  const reader = await openFileReader(file);
   try {
-    size = (await handle.stat()).size;
-    await handle.read(head, 0, 8, 0);
+    return sniffActivationFormat(file, await reader.read(0, Math.min(8, reader.size)), reader.size);
   } finally {
-    await handle.close();
+    await reader.close();
   }
-  if (head.toString('latin1', 0, 6) === '\x93NUMPY') return 'npy';
-  if (head.toString('latin1', 0, 2) === 'PK') return 'pt';
-  // Pickle protocol 2 whose first object is torch's legacy magic number 0x1950a86a20f9469cfc6c (LONG1, 10 bytes).
-  if (head[0] === 0x80 && head[1] === 0x02 && head[2] === 0x8a && head[3] === 0x0a && head[4] === 0x6c && head[5] === 0xfc) {
-    throw new FileFormatError(file, 'is a legacy PyTorch file (torch.save before PyTorch 1.6, or with _use_new_zipfile_serialization=False); only the zip format can be read safely', {
-      hint: `save it again in the zip format: python -c "import torch; torch.save(torch.load('${file}'), 'resaved.pt')" (any PyTorch ≥ 1.6)`,
-    });
-  }
-  const n = size >= 8 ? Number(head.readBigUInt64LE(0)) : -1;
-  if (extname(file) === '.safetensors' || (n > 1 && n < size && n < 100_000_000)) return 'safetensors';
-  throw new FileFormatError(file, 'is not a recognised activation file', {
-    hint: `supported: PyTorch .pt (torch.save), NumPy .npy, .safetensors (${size} bytes, starts with 0x${head.toString('hex')})`,
-  });
 }
 
 /** Open one activation file, detecting .npy, .pt (zip) or safetensors from its content. */

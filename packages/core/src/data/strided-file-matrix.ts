@@ -1,6 +1,6 @@
-import type { FileHandle } from 'node:fs/promises';
 import { FileFormatError, InvalidArgumentError } from '../errors.js';
 import type { ActivationSource, StoredFloatDType } from './activation-source.js';
+import type { ByteReader } from './byte-reader.js';
 import { decodeElements, ELEMENT_BYTES } from './element-decoding.js';
 
 export interface StridedLayout {
@@ -16,8 +16,8 @@ export interface StridedLayout {
 
 /**
  * A 2-D matrix stored anywhere in a file with arbitrary (non-negative) strides: row-major, column-major
- * (NumPy Fortran order, transposed torch tensors) or padded. Positions are plain numbers, so files
- * over 4 GiB work; reads are sized to the rows asked for.
+ * (NumPy Fortran order, transposed torch tensors) or padded. The bytes come through a ByteReader (a
+ * file on disk, or bytes in a browser); reads are sized to the rows asked for.
  */
 export class StridedFileMatrix implements ActivationSource {
   readonly rows: number;
@@ -26,12 +26,14 @@ export class StridedFileMatrix implements ActivationSource {
   readonly #layout: StridedLayout;
   readonly #size: number;
 
+  readonly file: string;
+
   private constructor(
     readonly description: string,
-    readonly file: string,
-    readonly handle: FileHandle,
+    readonly reader: ByteReader,
     layout: StridedLayout,
   ) {
+    this.file = reader.name;
     this.#layout = layout;
     this.rows = layout.rows;
     this.cols = layout.cols;
@@ -40,7 +42,8 @@ export class StridedFileMatrix implements ActivationSource {
   }
 
   /** Check that the file holds every element the layout describes. */
-  static create(description: string, file: string, handle: FileHandle, layout: StridedLayout, fileSize: number): StridedFileMatrix {
+  static create(description: string, reader: ByteReader, layout: StridedLayout): StridedFileMatrix {
+    const { name: file, size: fileSize } = reader;
     const size = ELEMENT_BYTES[layout.dtype];
     const lastElement = layout.rows > 0 && layout.cols > 0 ? (layout.rows - 1) * layout.rowStride + (layout.cols - 1) * layout.colStride : -1;
     const needed = layout.byteOffset + (lastElement + 1) * size;
@@ -49,7 +52,7 @@ export class StridedFileMatrix implements ActivationSource {
         hint: 'the file was probably cut short while copying or saving; write it again',
       });
     }
-    return new StridedFileMatrix(description, file, handle, layout);
+    return new StridedFileMatrix(description, reader, layout);
   }
 
   locate(row: number): { file: string; row: number } {
@@ -84,19 +87,10 @@ export class StridedFileMatrix implements ActivationSource {
   }
 
   async close(): Promise<void> {
-    await this.handle.close();
+    await this.reader.close();
   }
 
-  async #read(elementOffset: number, elements: number): Promise<Uint8Array> {
-    const length = elements * this.#size;
-    const position = this.#layout.byteOffset + elementOffset * this.#size;
-    const buf = Buffer.allocUnsafe(length);
-    let done = 0;
-    while (done < length) {
-      const { bytesRead } = await this.handle.read(buf, done, length - done, position + done);
-      if (bytesRead === 0) throw new FileFormatError(this.file, `ended early at byte ${position + done} (truncated while reading?)`);
-      done += bytesRead;
-    }
-    return buf;
+  #read(elementOffset: number, elements: number): Promise<Uint8Array> {
+    return this.reader.read(this.#layout.byteOffset + elementOffset * this.#size, elements * this.#size);
   }
 }

@@ -1,6 +1,7 @@
-import type { FileHandle } from 'node:fs/promises';
 import yauzl from 'yauzl';
 import { FileFormatError } from '../errors.js';
+import { le, type ByteReader } from './byte-reader.js';
+import type { TorchArchive } from './torch-archive.js';
 
 export interface ZipEntryInfo {
   name: string;
@@ -40,16 +41,28 @@ export function listZipEntries(file: string): Promise<Map<string, ZipEntryInfo>>
 }
 
 /** Absolute file offset of a stored (uncompressed) entry's data, from its local header. */
-export async function storedEntryDataOffset(handle: FileHandle, file: string, entry: ZipEntryInfo): Promise<number> {
+async function storedEntryDataOffset(reader: ByteReader, entry: ZipEntryInfo): Promise<number> {
+  const file = reader.name;
   if (entry.compressionMethod !== 0) {
     throw new FileFormatError(file, `zip entry '${entry.name}' is compressed; torch.save stores tensors uncompressed`, {
       hint: 'do not re-zip .pt files; save them again with torch.save',
     });
   }
-  const header = Buffer.alloc(30);
-  const { bytesRead } = await handle.read(header, 0, 30, entry.localHeaderOffset);
-  if (bytesRead < 30 || header.readUInt32LE(0) !== 0x04034b50) {
+  const header = entry.localHeaderOffset + 30 <= reader.size ? await reader.read(entry.localHeaderOffset, 30) : new Uint8Array(0);
+  if (header.length < 30 || le.u32(header, 0) !== 0x04034b50) {
     throw new FileFormatError(file, `zip entry '${entry.name}' has a bad local header at byte ${entry.localHeaderOffset}`);
   }
-  return entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+  return entry.localHeaderOffset + 30 + le.u16(header, 26) + le.u16(header, 28);
+}
+
+/** A torch.save archive on disk: the zip directory from yauzl, entries read in place through the file's reader. */
+export async function fileTorchArchive(reader: ByteReader): Promise<TorchArchive> {
+  const entries = await listZipEntries(reader.name);
+  return {
+    names: [...entries.keys()],
+    entrySize: (name) => entries.get(name)!.uncompressedSize,
+    async locate(name) {
+      return { reader, offset: await storedEntryDataOffset(reader, entries.get(name)!) };
+    },
+  };
 }
