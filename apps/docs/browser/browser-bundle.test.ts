@@ -22,7 +22,7 @@ describe('DeepLens in a browser bundle', () => {
     expect(inputs.filter((i) => NODE_BUILTINS.has(i) || i.startsWith('node:'))).toEqual([]);
     for (const pkg of ['core', 'trainer', 'loggers']) expect(inputs.some((i) => i.includes(`packages/${pkg}/src/`)), pkg).toBe(true);
     // Nothing from the Node halves crept in.
-    expect(inputs.filter((i) => /core\/src\/(node|io\/(model-file|atomic-write|output-path)|data\/(open-activations|npy-reader|pt-reader))\.ts$|sae-trainer\.ts$|metrics-file-logger\.ts$/.test(i))).toEqual([]);
+    expect(inputs.filter((i) => /core\/src\/(node|io\/(model-file|atomic-write|output-path)|data\/(open-activations|npy-reader|pt-reader))\.ts$|node-sae-trainer\.ts$|file-run-storage\.ts$|run-dir\.ts$|node-training-state\.ts$|config-from-yaml\.ts$|metrics-file-logger\.ts$/.test(i))).toEqual([]);
   });
 
   it('bundles the gpujs backend (gpu.js\'s browser build) and the cpu backend with no Node built-in', async () => {
@@ -57,11 +57,13 @@ describe('DeepLens in a browser bundle', () => {
     };
     runInNewContext(`${outputFiles[0]!.text}\nglobalThis.run = deeplens.trainInBrowser;`, sandbox);
     expect(sandbox['process']).toBeUndefined();
-    const out = (await (sandbox['run'] as () => Promise<{ fvu: number; lines: string[]; fileBytes: number; losses: number[] }>)());
+    const out = (await (sandbox['run'] as () => Promise<{ fvu: number; lines: string[]; fileBytes: number; losses: number[]; runFiles: string[] }>)());
     expect(out.fvu).toBeLessThan(0.6);
     expect(out.losses.at(-1)!).toBeLessThan(out.losses[0]!);
     expect(out.lines.length).toBeGreaterThan(10);
-    expect(out.lines[0]).toMatch(/train\/loss|loss/);
+    expect(out.lines[0]).toMatch(/^Model: 16 → 64 features/);
+    expect(out.lines.filter((l) => /loss/.test(l)).length).toBeGreaterThan(10);
     expect(out.fileBytes).toBeGreaterThan(4 * (16 * 64 * 2));
+    expect(out.runFiles).toEqual(['best_model.safetensors', 'config.json', 'training_state.safetensors']);
   });
 });

@@ -71,7 +71,7 @@ export { noDecayOnBiasesAndNorms } from './optim/param-groups.js';
 export type { ParamGroup } from './optim/param-groups.js';
 
 export { contentHash } from './io/content-hash.js';
-export { decodeModelFile, encodeModelFile, MODEL_CONFIG_FILE, MODEL_FORMAT } from './io/model-bytes.js';
+export { decodeModelFile, encodeModelFile, MODEL_CONFIG_FILE, MODEL_FORMAT, modelConfigJson } from './io/model-bytes.js';
 export type { LoadedModelFile, ModelFileOptions, SaveSaeOptions } from './io/model-bytes.js';
 export {
   encodeSafetensors, parseSafetensors, parseSafetensorsHeader, readSafetensorsFloat32, readSafetensorsFloat64,

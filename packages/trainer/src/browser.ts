@@ -1,8 +1,17 @@
 /**
  * @deeplens/trainer/browser: the parts of the trainer that run in browsers (schedules, gradient
- * transforms, hooks and logger plumbing, evaluation, latent activity, the config schema). The
- * SAETrainer loop itself writes run folders, so it lives in the main (Node) entry.
+ * transforms, hooks and logger plumbing, evaluation, latent activity, the config schema, YAML
+ * parsing) and the SAETrainer loop itself, which keeps its runs in memory here (MemoryRunStorage) or
+ * wherever a RunStorage puts them. Run folders on disk are the main (Node) entry's.
  */
+export { SAETrainer } from './sae-trainer.js';
+export type { TrainOptions } from './sae-trainer.js';
+export { BEST_MODEL_FILE, epochModelFile, runTimestamp, stepModelFile, TRAINING_STATE_FILE } from './checkpoint/run-names.js';
+export type { RunStorage } from './checkpoint/run-storage.js';
+export { MemoryRunStorage } from './checkpoint/memory-run-storage.js';
+export { readTrainingState, writeTrainingState } from './checkpoint/training-state.js';
+export type { LoadTrainingStateOptions, TrainingProgress, TrainingSnapshot } from './checkpoint/training-state.js';
+export { parseYaml } from './config/parse-yaml.js';
 export { describeOptions, resolveTrainerOptions, TRAINER_DEFAULTS, trainerOptionIssues } from './trainer-options.js';
 export type { ResolvedTrainerOptions, SAETrainerOptions, TrainerRuleInput } from './trainer-options.js';
 export { ResumeError, TrainerOptionsError, TrainingDivergedError } from './errors.js';

@@ -5,7 +5,7 @@ import { countingBackend } from '@deeplens/core/testing';
 import { describe, expect, it } from 'vitest';
 import { TrainingDivergedError } from './errors.js';
 import type { HookRegistration } from './hooks/hook-runner.js';
-import { SAETrainer } from './sae-trainer.js';
+import { SAETrainer } from './node-sae-trainer.js';
 
 const quiet = { warn: () => {}, logToWandb: false, handleSignals: false, saveCheckpoints: false };
 

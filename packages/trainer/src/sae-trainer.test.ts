@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TrainingDivergedError } from './errors.js';
 import type { TrainerHooks } from './hooks/trainer-hooks.js';
 import { buildSchedule } from './schedules/build-schedule.js';
-import { SAETrainer } from './sae-trainer.js';
+import { SAETrainer } from './node-sae-trainer.js';
 import { smallSetup } from './test-setup.test-helper.js';
 
 let out: string;
@@ -339,7 +339,7 @@ describe('SAETrainer checkpoints and resume', () => {
       model: b.model, trainDataloader: b.train, ...opts(b.model, 3e-3),
       hooks: [{ onStepEnd: (s, _m, c) => { if (s.globalStep === 5) c.requestStop('test'); } }],
     }).train();
-    const { loadTrainingState } = await import('./checkpoint/training-state.js');
+    const { loadTrainingState } = await import('./checkpoint/node-training-state.js');
     const saved = await loadTrainingState(stopped.runDir!);
     expect(saved.progress.elapsedSeconds, 'the first session\'s time is recorded').toBeGreaterThan(0);
     expect(saved.progress.elapsedSeconds).toBeLessThanOrEqual(stopped.elapsedSeconds);

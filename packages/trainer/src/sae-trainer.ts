@@ -1,11 +1,10 @@
-import { join } from 'node:path';
 import {
-  Adam, normStatsToJson, saeConfigToSnakeCase, type Batch, type DeviceLosses, type MatmulPrecision, type Optimizer, type SparseAutoencoder, type Tensor,
+  Adam, encodeModelFile, MODEL_CONFIG_FILE, modelConfigJson, normStatsToJson, saeConfigToSnakeCase, type Batch, type DeviceLosses, type MatmulPrecision, type Optimizer, type SparseAutoencoder, type Tensor,
 } from '@deeplens/core';
-import { readModelFile, removeStaleTempFiles, saveSae } from '@deeplens/core/node';
-import { BEST_MODEL_FILE, createRunDir, epochModelFile, stepModelFile } from './checkpoint/run-dir.js';
-import { loadTrainingState, saveTrainingState, TRAINING_STATE_VERSION, type TrainingProgress } from './checkpoint/training-state.js';
-import { configFromYaml } from './config/config-from-yaml.js';
+import { MemoryRunStorage } from './checkpoint/memory-run-storage.js';
+import { BEST_MODEL_FILE, epochModelFile, stepModelFile } from './checkpoint/run-names.js';
+import type { RunStorage } from './checkpoint/run-storage.js';
+import { readTrainingState, TRAINING_STATE_VERSION, writeTrainingState, type TrainingProgress } from './checkpoint/training-state.js';
 import { ResumeError, TrainerOptionsError, TrainingDivergedError } from './errors.js';
 import { clipByGlobalNorm } from './gradients/clip-by-global-norm.js';
 import { globalNormSquared } from './gradients/global-norm.js';
@@ -34,12 +33,15 @@ export interface TrainOptions {
   forceResume?: boolean;
 }
 
-/** DeepLens's SAETrainer. See hooks/trainer-hooks.ts for the exact order of the loop. */
+/**
+ * DeepLens's SAETrainer. See hooks/trainer-hooks.ts for the exact order of the loop. This class runs
+ * anywhere; its runs go to `options.storage` (here: memory). `@deeplens/trainer`'s SAETrainer is the
+ * same loop with run folders on disk as the default.
+ */
 export class SAETrainer {
-  /** DeepLens's SAETrainer.config_from_yaml. */
-  static readonly configFromYaml = configFromYaml;
-
   readonly options: ResolvedTrainerOptions;
+  /** Where runs keep their model files and training state. */
+  readonly storage: RunStorage;
   #model: SparseAutoencoder;
   #optimizer: Optimizer;
   #s = { globalStep: 0, epoch: 0, batchInEpoch: 0, bestEvalLoss: Infinity, lr: 0, elapsedBefore: 0 };
@@ -68,6 +70,7 @@ export class SAETrainer {
 
   constructor(options: SAETrainerOptions) {
     this.options = resolveTrainerOptions(options);
+    this.storage = options.storage ?? new MemoryRunStorage();
     this.#model = options.model;
     this.#optimizer = options.optim ?? new Adam(options.model);
     this.#activity = new FeatureActivity(options.model.config.nFeatures, options.deadWindowTokens);
@@ -99,7 +102,7 @@ export class SAETrainer {
     // Recorded with the training state, and compared on resume; a run that saves nothing needs none.
     if (o.saveCheckpoints || trainOptions.resumeFrom) this.#dataPrints = await this.#fingerprintData();
     if (trainOptions.resumeFrom) await this.#resume(trainOptions.resumeFrom, trainOptions.forceResume ?? false);
-    else if (o.saveCheckpoints) this.#runDir = await createRunDir(o.outputDir, o.modelName);
+    else if (o.saveCheckpoints) this.#runDir = await this.storage.createRun(o.outputDir, o.modelName);
     this.#lastStateSave = { at: performance.now(), step: this.#s.globalStep };
     this.#runConfig = this.#buildRunConfig();
     const precision = this.#precision();
@@ -108,7 +111,8 @@ export class SAETrainer {
     const transform = chainTransforms(...(o.gradClipNorm !== null ? [clipByGlobalNorm(o.gradClipNorm)] : []), ...(o.gradientTransforms ?? []));
     const hooks = this.#hookRunner();
     const control = this.#control();
-    const removeSignals = o.handleSignals ? this.#installSignals(control) : () => {};
+    // Signals exist only where there is a process (Node); a web page stops a run with requestStop.
+    const removeSignals = o.handleSignals && typeof process !== 'undefined' && typeof process.on === 'function' ? this.#installSignals(control) : () => {};
     // A fan-out logger lists the loggers it feeds: look inside it too.
     const names = (l: TrainerLogger): string[] => [l.name, ...((l as { loggers?: readonly TrainerLogger[] }).loggers ?? []).flatMap(names)];
     if (o.logToWandb && !(o.loggers ?? []).flatMap(names).includes('wandb')) {
@@ -135,7 +139,7 @@ export class SAETrainer {
         await this.#endEpoch(hooks, control, precision);
       }
       await this.#checkHealth();
-      if (!this.#stop && !o.evalDataloader && this.#runDir) await this.#saveModel('best', join(this.#runDir, BEST_MODEL_FILE), hooks, control);
+      if (!this.#stop && !o.evalDataloader && this.#runDir) await this.#saveModel('best', this.storage.path(this.#runDir, BEST_MODEL_FILE), hooks, control);
       result = this.#result(this.#stop ? (this.#stop.interrupted ? 'interrupted' : 'stopped') : 'completed', started);
       return result;
     } catch (error) {
@@ -274,7 +278,7 @@ export class SAETrainer {
     const m = this.#lastEvalStep === this.#s.globalStep ? this.#lastEval : await this.#evaluate('epoch', hooks, control, precision);
     if (this.#plateau && m) this.#plateau = plateauUpdate(this.#plateau, m.loss);
     if (this.#runDir && !this.options.saveBestOnly) {
-      await this.#saveModel('epoch', join(this.#runDir, epochModelFile(this.#s.epoch + 1)), hooks, control);
+      await this.#saveModel('epoch', this.storage.path(this.#runDir, epochModelFile(this.#s.epoch + 1)), hooks, control);
     }
     // The state records the position after this epoch, so a resume starts the next one.
     this.#s.epoch++;
@@ -298,10 +302,10 @@ export class SAETrainer {
     await hooks.call('onEvalEnd', this.#state(), m, control);
     if (m.loss < this.#s.bestEvalLoss) {
       this.#s.bestEvalLoss = m.loss;
-      if (this.#runDir) await this.#saveModel('best', join(this.#runDir, BEST_MODEL_FILE), hooks, control);
+      if (this.#runDir) await this.#saveModel('best', this.storage.path(this.#runDir, BEST_MODEL_FILE), hooks, control);
     }
     if (this.#runDir && !this.options.saveBestOnly && trigger === 'steps') {
-      await this.#saveModel('step', join(this.#runDir, stepModelFile(this.#s.globalStep)), hooks, control);
+      await this.#saveModel('step', this.storage.path(this.#runDir, stepModelFile(this.#s.globalStep)), hooks, control);
     }
     return m;
   }
@@ -309,7 +313,9 @@ export class SAETrainer {
   async #saveModel(kind: CheckpointInfo['kind'], path: string, hooks: HookRunner, control: TrainerControl): Promise<void> {
     await this.#checkHealth();
     const norm = this.options.trainDataloader.normStats;
-    await saveSae(this.#model, path, { configExtras: this.#runConfig!.extras, ...(norm ? { normStats: norm } : {}) });
+    const { extras } = this.#runConfig!;
+    await this.storage.write(path, await encodeModelFile(this.#model, { configExtras: extras, ...(norm ? { normStats: norm } : {}) }));
+    await this.storage.write(this.storage.path(this.#runDir!, MODEL_CONFIG_FILE), modelConfigJson(this.#model, extras));
     if (kind === 'best') this.#bestModelPath = path;
     await hooks.call('onCheckpointSaved', this.#state(), { kind, path }, control);
   }
@@ -326,7 +332,7 @@ export class SAETrainer {
     if (!this.#runDir) return;
     await this.#checkHealth();
     await this.#activity.sync();
-    const path = await saveTrainingState(this.#runDir, this.#model, this.#optimizer, this.#activity.lastFired, {
+    const path = await writeTrainingState(this.storage, this.#runDir, this.#model, this.#optimizer, this.#activity.lastFired, {
       version: TRAINING_STATE_VERSION,
       modelName: this.options.modelName,
       globalStep: this.#s.globalStep,
@@ -345,8 +351,8 @@ export class SAETrainer {
   }
 
   async #resume(runDir: string, force: boolean): Promise<void> {
-    await removeStaleTempFiles(runDir);
-    const snap = await loadTrainingState(runDir, { force, warn: (m) => this.#warn(m) });
+    await this.storage.prepareResume(runDir);
+    const snap = await readTrainingState(this.storage, runDir, { force, warn: (m) => this.#warn(m) });
     const names = new Set(this.#model.paramNames);
     const config = 'resume with the run\'s own model config (its config.json lists it)';
     for (const [n, shape] of snap.paramShapes) {
@@ -393,7 +399,7 @@ export class SAETrainer {
   }
 
   async #initFrom(path: string): Promise<void> {
-    const file = await readModelFile(path);
+    const file = await this.storage.readModelFile(path);
     const mine = saeConfigToSnakeCase(this.#model.config);
     const theirs = saeConfigToSnakeCase(file.config);
     for (const key of ['input_dims', 'n_features', 'tie_weights', 'input_norm']) {

@@ -4,6 +4,7 @@ import type { GradientTransform } from './gradients/gradient-transform.js';
 import type { HookRegistration } from './hooks/hook-runner.js';
 import type { TrainerHooks } from './hooks/trainer-hooks.js';
 import type { TrainerLogger } from './hooks/trainer-logger.js';
+import type { RunStorage } from './checkpoint/run-storage.js';
 import type { LrsType } from './schedules/build-schedule.js';
 
 /** SAETrainer options: DeepLens's table (camelCase) plus hooks, loggers and where to write. */
@@ -43,6 +44,11 @@ export interface SAETrainerOptions {
   logEverySteps?: number;
   /** Root folder for runs (default "saved_models"). */
   outputDir?: string;
+  /**
+   * Where runs keep their files (default: run folders on disk from `@deeplens/trainer`, memory from
+   * `@deeplens/trainer/browser`). See RunStorage.
+   */
+  storage?: RunStorage;
   /** Backends for `device`; without it the model's own backend is used. */
   registry?: BackendRegistry;
   /** Finish the step, save and return on SIGINT/SIGTERM (default true). */

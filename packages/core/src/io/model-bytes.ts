@@ -56,6 +56,11 @@ export async function encodeModelFile(sae: SparseAutoencoder, options: ModelFile
   return encodeSafetensors(new Map<string, SafetensorsInput>(arrays), metadata);
 }
 
+/** The text of the config.json written beside a model file: its config (snake_case) and the run's extras. */
+export function modelConfigJson(sae: SparseAutoencoder, configExtras: Record<string, unknown> = {}): string {
+  return `${JSON.stringify({ ...saeConfigToSnakeCase(sae.config), ...configExtras }, null, 2)}\n`;
+}
+
 /**
  * Parse and check a model file's bytes. `source` names it in errors. A file without a config in
  * its metadata needs `configJson`: the text of the config.json that came with it (`configSource`

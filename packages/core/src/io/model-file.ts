@@ -2,10 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Backend } from '../backend/backend.js';
 import { ModelFileError } from '../errors.js';
-import { saeConfigToSnakeCase } from '../sae/sae-config.js';
 import { SparseAutoencoder } from '../sae/sparse-autoencoder.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { decodeModelFile, encodeModelFile, MODEL_CONFIG_FILE, type LoadedModelFile, type SaveSaeOptions } from './model-bytes.js';
+import { decodeModelFile, encodeModelFile, MODEL_CONFIG_FILE, modelConfigJson, type LoadedModelFile, type SaveSaeOptions } from './model-bytes.js';
 
 /**
  * Save a model as safetensors (SAELens names and orientation, float32) with its config in the
@@ -14,8 +13,7 @@ import { decodeModelFile, encodeModelFile, MODEL_CONFIG_FILE, type LoadedModelFi
 export async function saveSae(sae: SparseAutoencoder, path: string, options: SaveSaeOptions = {}): Promise<void> {
   await writeFileAtomic(path, await encodeModelFile(sae, options));
   if (options.writeConfigJson ?? true) {
-    const config = { ...saeConfigToSnakeCase(sae.config), ...options.configExtras };
-    await writeFileAtomic(join(dirname(path), MODEL_CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+    await writeFileAtomic(join(dirname(path), MODEL_CONFIG_FILE), modelConfigJson(sae, options.configExtras));
   }
 }
 

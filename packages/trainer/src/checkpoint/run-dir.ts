@@ -1,12 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ensureDir, toOutputPathError } from '@deeplens/core/node';
-
-/** `YYYYmmdd_HHMMSS` in local time, as DeepLens names run folders. */
-export function runTimestamp(date: Date = new Date()): string {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}_${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
-}
+import { runTimestamp } from './run-names.js';
 
 /** saved_models/{modelName}/run_{timestamp} */
 export function runDirFor(outputRoot: string, modelName: string, date?: Date): string {
@@ -32,7 +27,4 @@ export async function createRunDir(outputRoot: string, modelName: string, date?:
   }
 }
 
-export const BEST_MODEL_FILE = 'best_model.safetensors';
-export const TRAINING_STATE_FILE = 'training_state.safetensors';
-export const stepModelFile = (step: number): string => `sae_step_${step}.safetensors`;
-export const epochModelFile = (epoch: number): string => `sae_epoch_${epoch}.safetensors`;
+export { BEST_MODEL_FILE, epochModelFile, runTimestamp, stepModelFile, TRAINING_STATE_FILE } from './run-names.js';

@@ -1,13 +1,10 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
   encodeSafetensors, parseSafetensors, readSafetensorsFloat32, readSafetensorsFloat64, type Optimizer, type OptimizerState, type SafetensorsInput, type SparseAutoencoder,
 } from '@deeplens/core';
-import { writeFileAtomic } from '@deeplens/core/node';
 import { ResumeError } from '../errors.js';
 import type { PlateauState } from '../schedules/plateau.js';
-import { TRAINING_STATE_FILE } from './run-dir.js';
+import { TRAINING_STATE_FILE } from './run-names.js';
+import type { RunStorage } from './run-storage.js';
 
 export const TRAINING_STATE_VERSION = 1;
 
@@ -46,19 +43,12 @@ export interface LoadTrainingStateOptions {
   warn?: (message: string) => void;
 }
 
-/** sha256 of the data section: what a flipped bit or a torn copy changes. */
-function checksum(parts: readonly Uint8Array[]): string {
-  const hash = createHash('sha256');
-  for (const p of parts) hash.update(p);
-  return `sha256:${hash.digest('hex')}`;
-}
-
 /**
  * Write the latest parameters, optimiser moments, latent activity and progress as one
  * safetensors file, atomically: a kill at any moment leaves the previous state intact.
  */
-export async function saveTrainingState(
-  runDir: string, model: SparseAutoencoder, optimizer: Optimizer, lastFired: Float64Array, progress: TrainingProgress,
+export async function writeTrainingState(
+  storage: RunStorage, run: string, model: SparseAutoencoder, optimizer: Optimizer, lastFired: Float64Array, progress: TrainingProgress,
 ): Promise<string> {
   const tensors = new Map<string, SafetensorsInput>();
   for (const [name, a] of await model.toArrays()) tensors.set(`param.${name}`, a);
@@ -68,22 +58,23 @@ export async function saveTrainingState(
     for (const [buf, data] of Object.entries(bufs)) tensors.set(`optim.${name}.${buf}`, { shape, data });
   }
   tensors.set('activity.last_fired', { shape: [lastFired.length], data: lastFired });
-  const path = join(runDir, TRAINING_STATE_FILE);
+  const path = storage.path(run, TRAINING_STATE_FILE);
   const metadata = { format: 'deeplens-training-state', progress: JSON.stringify(progress) };
   const data = encodeSafetensors(tensors, metadata).slice(2);
-  await writeFileAtomic(path, encodeSafetensors(tensors, { ...metadata, checksum: checksum(data) }));
+  // sha256 of the data section: what a flipped bit or a torn copy changes.
+  await storage.write(path, encodeSafetensors(tensors, { ...metadata, checksum: await storage.sha256(data) }));
   return path;
 }
 
 /**
- * Read a run folder's training state. Its checksum is verified: a state whose bytes changed since
+ * Read a run's training state. Its checksum is verified: a state whose bytes changed since
  * it was written (a flipped bit, a torn copy) is refused unless `force`.
  */
-export async function loadTrainingState(runDir: string, options: LoadTrainingStateOptions = {}): Promise<TrainingSnapshot> {
-  const path = join(runDir, TRAINING_STATE_FILE);
+export async function readTrainingState(storage: RunStorage, runDir: string, options: LoadTrainingStateOptions = {}): Promise<TrainingSnapshot> {
+  const path = storage.path(runDir, TRAINING_STATE_FILE);
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    bytes = await storage.read(path);
   } catch (error) {
     throw new ResumeError(`cannot resume from ${runDir}: ${TRAINING_STATE_FILE} is missing`, {
       cause: error,
@@ -96,7 +87,7 @@ export async function loadTrainingState(runDir: string, options: LoadTrainingSta
   }
   const stored = header.metadata['checksum'];
   if (stored !== undefined) {
-    const actual = checksum([bytes.subarray(header.dataStart)]);
+    const actual = await storage.sha256([bytes.subarray(header.dataStart)]);
     if (actual !== stored) {
       const message = `${path} is corrupt: its data do not match the checksum written with it`;
       if (!options.force) {

@@ -1,21 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { DataFileNotFoundError, type SaeConfigInput } from '@deeplens/core';
-import yaml from 'js-yaml';
 import { ConfigValidationError, mergeIssues, toConfigIssues } from './config-issues.js';
 import { MODEL_CONFIG_KEYS, modelConfigSchema, modelConfigToInput, modelRuleIssues } from './model-config-schema.js';
 import { resolveRunConfig } from './resolve-run-config.js';
-import { normalizeYamlValue } from './yaml-values.js';
-
-/** Parse YAML text into plain values (None → null, numeric strings → numbers), naming the file on syntax errors. */
-export function parseYaml(text: string, source: string): unknown {
-  try {
-    return normalizeYamlValue(yaml.load(text));
-  } catch (error) {
-    const e = error as { mark?: { line: number; column: number }; reason?: string; message: string };
-    const where = e.mark ? ` at line ${e.mark.line + 1}, column ${e.mark.column + 1}` : '';
-    throw new ConfigValidationError(source, [{ path: '', message: `invalid YAML${where}: ${e.reason ?? e.message}` }]);
-  }
-}
+import { parseYaml } from './parse-yaml.js';
 
 /** Validate the model keys of a config object (snake_case, as in config.yaml). */
 export function modelConfigFromObject(raw: unknown, source: string): SaeConfigInput {
