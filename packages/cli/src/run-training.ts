@@ -1,7 +1,9 @@
-import { Adam, AdamW, noDecayOnBiasesAndNorms, SparseAutoencoder, type Optimizer } from '@deeplens/core';
+import { SparseAutoencoder } from '@deeplens/core';
 import { ActivationsDatasetBuilder } from '@deeplens/core/node';
 import { ConsoleLogger, FanOutLogger, MetricsFileLogger, progressBarHooks } from '@deeplens/loggers';
-import { SAETrainer, type TrainerLogger, type TrainResult } from '@deeplens/trainer';
+import {
+  datasetOptionsFromRunConfig, optimizerFromRunConfig, SAETrainer, trainerOptionsFromRunConfig, type TrainerLogger, type TrainResult,
+} from '@deeplens/trainer';
 import { createBackend } from './backends.js';
 import { modelPathOf } from './checkpoint.js';
 import { checkMemory, checkOutputDir, configNotes } from './preflight.js';
@@ -40,9 +42,8 @@ export async function runTraining(run: TrainingRun): Promise<TrainResult> {
     throw error;
   }
   const seed = c.trainer.random_seed;
-  const dataSeed = c.data.seed ?? seed;
-  const common = { batchSize: c.data.batch_size, norm: c.data.norm, seed: dataSeed, inputDims: c.model.inputDims, nonFinite: c.data.skip_non_finite ? ('skip' as const) : ('error' as const), flatten: c.data.flatten, ...(c.data.key ? { key: c.data.key } : {}) };
-  const trainBuilder = new ActivationsDatasetBuilder({ ...common, activations: run.activations, shuffle: c.data.shuffle, splits: run.evalActivations ? [1] : c.data.splits });
+  const { shuffle, splits, ...common } = datasetOptionsFromRunConfig(c);
+  const trainBuilder = new ActivationsDatasetBuilder({ ...common, activations: run.activations, shuffle, splits: run.evalActivations ? [1] : splits });
   const builders = [trainBuilder];
   try {
     const { train, eval: splitEval, info } = await trainBuilder.getDataloaders();
@@ -53,7 +54,7 @@ export async function runTraining(run: TrainingRun): Promise<TrainResult> {
       evalLoader = (await evalBuilder.getDataloaders()).train;
     }
     const model = SparseAutoencoder.create({ backend, config: c.model, seed });
-    const optim = makeOptimizer(model, c);
+    const optim = optimizerFromRunConfig(model, c);
     const loggers: TrainerLogger[] = [new ConsoleLogger({ quiet: run.quiet ?? false, ...(run.write ? { write: run.write } : {}) }), new MetricsFileLogger()];
     if (c.trainer.log_to_wandb) {
       const { createWandbLogger } = await import('@deeplens/loggers/wandb');
@@ -61,15 +62,10 @@ export async function runTraining(run: TrainingRun): Promise<TrainResult> {
     }
     if (info.skippedRows > 0) (run.write ?? console.log)(`Skipped ${info.skippedRows} rows with NaN/Inf.`);
     const trainer = new SAETrainer({
+      ...trainerOptionsFromRunConfig(c),
       model, trainDataloader: train, optim,
       ...(evalLoader ? { evalDataloader: evalLoader } : {}),
-      modelName: c.trainer.model_name, epochs: c.trainer.epochs, bf16: c.trainer.bf16, randomSeed: seed,
-      saveCheckpoints: c.trainer.save_checkpoints, device: backend.name, gradClipNorm: c.trainer.grad_clip_norm,
-      lrsType: c.trainer.lrs_type, evalSteps: c.trainer.eval_steps, warmupFraction: c.trainer.warmup_fraction,
-      saveBestOnly: c.trainer.save_best_only, logToWandb: c.trainer.log_to_wandb, outputDir: c.trainer.output_dir,
-      loggers: [new FanOutLogger(loggers)], logEverySteps: c.trainer.log_every_steps, optimizerInBackward: c.trainer.optimizer_in_backward,
-      microBatchSize: c.trainer.micro_batch_size,
-      checkpointEverySteps: c.trainer.checkpoint_every_steps, checkpointEveryMinutes: c.trainer.checkpoint_every_minutes,
+      device: backend.name, loggers: [new FanOutLogger(loggers)],
       hooks: run.quiet ? [] : progressBarHooks(),
       warn,
     });
@@ -81,15 +77,4 @@ export async function runTraining(run: TrainingRun): Promise<TrainResult> {
     await Promise.all(builders.map((b) => b.close()));
     backend.dispose();
   }
-}
-
-function makeOptimizer(model: SparseAutoencoder, c: TrainConfig): Optimizer {
-  const options = {
-    lr: c.optim.lr,
-    betas: c.optim.betas,
-    eps: c.optim.eps,
-    ...(c.optim.weight_decay !== null ? { weightDecay: c.optim.weight_decay } : {}),
-    ...(c.optim.decay_biases ? {} : { paramGroups: noDecayOnBiasesAndNorms() }),
-  };
-  return c.optim.type === 'adamw' ? new AdamW(model, options) : new Adam(model, options);
 }

@@ -50,6 +50,7 @@ export {
 } from './config/run-config-schema.js';
 export type { DataSection, OptimSection, SectionName, TrainerSection } from './config/run-config-schema.js';
 export { resolveRunConfig } from './config/resolve-run-config.js';
+export { datasetOptionsFromRunConfig, optimizerFromRunConfig, trainerOptionsFromRunConfig } from './config/run-config-wiring.js';
 export type { RunConfig } from './config/resolve-run-config.js';
 export { mergeIssues, toIssue } from './config/config-issues.js';
 export type { ModelConfigYaml } from './config/model-config-schema.js';

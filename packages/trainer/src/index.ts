@@ -1,4 +1,8 @@
-/** @deeplens/trainer: everything in ./browser, plus the SAETrainer loop, run folders and YAML config files (Node). */
+/**
+ * @deeplens/trainer: everything in ./browser, plus the SAETrainer loop, run folders and YAML config files (Node).
+ *
+ * @module @deeplens/trainer
+ */
 export { describeOptions, resolveTrainerOptions, TRAINER_DEFAULTS, trainerOptionIssues } from './trainer-options.js';
 export type { ResolvedTrainerOptions, SAETrainerOptions, TrainerRuleInput } from './trainer-options.js';
 export { ResumeError, TrainerOptionsError, TrainingDivergedError } from './errors.js';
@@ -37,6 +41,7 @@ export {
 } from './config/run-config-schema.js';
 export type { DataSection, OptimSection, SectionName, TrainerSection } from './config/run-config-schema.js';
 export { resolveRunConfig } from './config/resolve-run-config.js';
+export { datasetOptionsFromRunConfig, optimizerFromRunConfig, trainerOptionsFromRunConfig } from './config/run-config-wiring.js';
 export type { RunConfig } from './config/resolve-run-config.js';
 export { mergeIssues, toIssue } from './config/config-issues.js';
 export type { ModelConfigYaml } from './config/model-config-schema.js';
