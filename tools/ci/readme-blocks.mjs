@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 const [file, out] = process.argv.slice(2);
 const text = readFileSync(file, 'utf8');
-const blocks = [...text.matchAll(/<!-- readme-check: ([\w.-]+) -->\n```\w*\n([\s\S]*?)\n```/g)];
+const blocks = [...text.matchAll(/<!-- readme-check: ([\w.-]+) -->\n```[^\n]*\n([\s\S]*?)\n```/g)];
 if (blocks.length === 0) throw new Error(`${file}: no readme-check blocks`);
 mkdirSync(out, { recursive: true });
 for (const [, name, body] of blocks) writeFileSync(join(out, name), `${body}\n`);

@@ -2,6 +2,8 @@
  * @deeplens/backend-gpujs: the DeepLens backend contract as gpu.js kernels — WebGL2/WebGL in
  * browsers, headless-gl in Node when the optional `gl` package is installed, and gpu.js's
  * WebAssembly or JavaScript kernels elsewhere.
+ *
+ * @module @deeplens/backend-gpujs
  */
 export { gpujsBackendPlugin, describeModeChoice } from './gpujs-plugin.js';
 export type { GpujsBackendOptions } from './gpujs-plugin.js';

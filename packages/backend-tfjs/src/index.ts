@@ -2,6 +2,8 @@
  * @deeplens/backend-tfjs: the DeepLens backend contract on TensorFlow.js. One engine per process
  * (tfjs's engine is global). The accelerators are optional peers installed only by users who want
  * them: @tensorflow/tfjs-node-gpu (CUDA), @tensorflow/tfjs-node (libtensorflow on CPU), webgpu (Dawn).
+ *
+ * @module @deeplens/backend-tfjs
  */
 export { tfjsBackendPlugin, describeEngineChoice } from './tfjs-plugin.js';
 export type { TfjsBackendOptions } from './tfjs-plugin.js';

@@ -1,3 +1,8 @@
+/**
+ * @deeplens/backend-wasm: the default backend — WebAssembly SIMD kernels on worker threads.
+ *
+ * @module @deeplens/backend-wasm
+ */
 export { kernelModule, relaxedSimdSupported } from './kernel-module.js';
 export type { KernelFlavor } from './kernel-module.js';
 export { WasmBackend } from './wasm-backend.js';

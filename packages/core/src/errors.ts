@@ -57,6 +57,7 @@ export class DeepLensError extends Error {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[DEEPLENS_ERROR] === true;
   }
 
+  /** @internal The brand `instanceof DeepLensError` checks, so errors from another copy of core still match. */
   readonly [DEEPLENS_ERROR] = true;
   readonly code: DeepLensErrorCode;
   readonly hint: string | undefined;

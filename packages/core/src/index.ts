@@ -2,6 +2,8 @@
  * @deeplens/core: everything that runs anywhere JavaScript does — browsers included (no Node
  * built-in is imported from here; a test bundles it for the browser). File and folder IO lives in
  * `@deeplens/core/node`.
+ *
+ * @module @deeplens/core
  */
 export {
   BackendNotFoundError, BackendUnavailableError, DeepLensError, DTypeMismatchError, FileFormatError,

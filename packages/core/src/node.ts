@@ -1,6 +1,8 @@
 /**
  * @deeplens/core/node: the file-system half of core — activation files, model files, atomic writes,
  * output folders. Everything else is in `@deeplens/core`, which runs in browsers as well.
+ *
+ * @module @deeplens/core/node
  */
 export { removeStaleTempFiles, writeFileAtomic } from './io/atomic-write.js';
 export { ensureDir, toOutputPathError } from './io/output-path.js';

@@ -1,4 +1,8 @@
-/** @deeplens/loggers: everything in ./browser, plus the metrics file and the terminal progress bar (Node). */
+/**
+ * @deeplens/loggers: everything in ./browser, plus the metrics file and the terminal progress bar (Node).
+ *
+ * @module @deeplens/loggers
+ */
 export { ConsoleLogger } from './console-logger.js';
 export type { ConsoleLoggerOptions } from './console-logger.js';
 export { FanOutLogger } from './fan-out-logger.js';

@@ -24,7 +24,7 @@ export interface LossSums {
   sumSquaredError: Tensor;
   sumAbsZ: Tensor;
   nonZero: Tensor;
-  /** [F]: rows each latent fired in. */
+  /** Shape `[F]`: rows each latent fired in. */
   firing?: Tensor;
 }
 

@@ -1,3 +1,8 @@
+/**
+ * @deeplens/core/testing: the backend conformance suite that every backend (ours and yours) runs, with its tolerances.
+ *
+ * @module @deeplens/core/testing
+ */
 export { describeBackendConformance } from './describe-backend-conformance.js';
 export type { ConformanceOptions } from './conformance-options.js';
 export { TOLERANCES } from './tolerances.js';

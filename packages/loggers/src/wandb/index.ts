@@ -1,3 +1,8 @@
+/**
+ * @deeplens/loggers/wandb: the Weights & Biases logger (online, or offline runs synced later) and its client.
+ *
+ * @module @deeplens/loggers/wandb
+ */
 export { createWandbLogger, OFFLINE_HISTORY_FILE, OFFLINE_RUN_FILE } from './wandb-logger.js';
 export type { OfflineRunInfo, WandbLoggerOptions, WandbRunLogger } from './wandb-logger.js';
 export { findOfflineRun, syncOfflineRun } from './sync-offline-run.js';
