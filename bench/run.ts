@@ -7,8 +7,9 @@
  * one's best round is reported, every round is in results.json. Writes bench/results.json and
  * bench/results.md. Not a test: nothing here asserts.
  *
- *   pnpm bench [--configs a,b,c] [--steps 3] [--rounds 3]
+ *   pnpm bench [--configs a,b,c,d] [--steps 3] [--rounds 3] [--out results]
  *   pnpm bench --render          (rewrite results.md from results.json, measuring nothing)
+ * --out NAME writes bench/NAME.json and bench/NAME.md instead (a partial run keeps the full one).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -16,13 +17,14 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { engineInstalled } from '@deeplens/backend-tfjs';
+import { modeUnavailable } from '@deeplens/backend-gpujs';
 import { CONFIGS, ENCODER_ROWS, type BenchConfig } from './configs.js';
 import { blasLibrary, machineDetails, type MachineDetails } from './machine.js';
 import { median, targetLines } from './targets.js';
 
 interface Result { impl: string; config: string; tokensPerSec: number; stepSeconds: number; encoderGflops: number; peakRssMiB: number; idleRssMiB: number; kernels?: string; mode?: string; torch?: string; round?: number; medianTokensPerSec?: number; rounds?: number }
 
-const { values } = parseArgs({ options: { configs: { type: 'string', default: 'a,b,c' }, steps: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' }, render: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { out: { type: 'string', default: 'results' }, configs: { type: 'string', default: 'a,b,c,d' }, steps: { type: 'string', default: '3' }, rounds: { type: 'string', default: '3' }, render: { type: 'boolean', default: false } } });
 const rounds = Math.max(1, Number(values.rounds));
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const notes: string[] = [];
@@ -98,6 +100,16 @@ async function measure(): Promise<BenchData> {
       }
       runs.push({ label: `tfjs ${engine}`, run: () => runJson(process.execPath, ['--expose-gc', '--import', 'tsx', '--conditions=@deeplens/source', here('./train-step.ts'), '--backend', `tfjs-${engine}`, '--config', id, '--steps', engine === 'cpu' ? '1' : steps]) });
     }
+    // The gpu.js backend in the modes Node offers: webasm always, its plain-JavaScript cpu mode where a
+    // step takes seconds, headlessgl when the optional gl package is built (the browser's WebGL modes:
+    // pnpm bench:browser).
+    for (const mode of gpujsModes) {
+      if (mode === 'cpu' && cfg.d * cfg.F > 1_000_000) {
+        notes.push(`gpu.js cpu mode skipped for config ${id}: minutes per step (plain JavaScript kernels).`);
+        continue;
+      }
+      runs.push({ label: `gpujs ${mode}`, run: () => runJson(process.execPath, ['--expose-gc', '--import', 'tsx', '--conditions=@deeplens/source', here('./train-step.ts'), '--backend', `gpujs-${mode}`, '--config', id, '--steps', steps]) });
+    }
     if (torchOk) {
       for (const mode of cfg.k === null ? ['dense'] : ['dense', 'sparse']) {
         runs.push({ label: `pytorch ${mode}`, run: () => runJson('/usr/bin/python3', [here('./pytorch_step.py'), '--config', id, '--mode', mode, '--steps', steps], { ...process.env, OPENBLAS_NUM_THREADS: '2', OMP_NUM_THREADS: '2' }) });
@@ -111,6 +123,10 @@ async function measure(): Promise<BenchData> {
     if (await engineInstalled(engine)) tfjsEngines.unshift(engine);
     else notes.push(`tfjs ${engine} engine not measured: ${engine === 'tensorflow' ? '@tensorflow/tfjs-node(-gpu)' : 'the webgpu package (Dawn)'} is not installed here.`);
   }
+  const gpujsModes = ['webasm', 'cpu'];
+  const noGl = modeUnavailable('headlessgl');
+  if (!noGl) gpujsModes.unshift('headlessgl');
+  else notes.push(`gpu.js headlessgl mode not measured: ${noGl}`);
   const allRuns: Result[] = [];
   for (const id of values.configs!.split(',') as BenchConfig['id'][]) {
     const runs = plan(id);
@@ -128,11 +144,11 @@ async function measure(): Promise<BenchData> {
     cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version,
     torch: results.find((r) => r.torch)?.torch ?? null, blas, ...machineDetails(blas), date: new Date().toISOString(),
   };
-  writeFileSync(here('./results.json'), `${JSON.stringify({ machine, rounds, results, runs: allRuns, notes: [...new Set(notes)] }, null, 2)}\n`);
+  writeFileSync(here(`./${values.out}.json`), `${JSON.stringify({ machine, rounds, results, runs: allRuns, notes: [...new Set(notes)] }, null, 2)}\n`);
   return { machine, rounds, results, notes: [...new Set(notes)] };
 }
 
-const data: BenchData = values.render ? (JSON.parse(readFileSync(here('./results.json'), 'utf8')) as BenchData) : await measure();
+const data: BenchData = values.render ? (JSON.parse(readFileSync(here(`./${values.out}.json`), 'utf8')) as BenchData) : await measure();
 const { machine } = data;
 const results = data.runs ? summarize(data.runs) : data.results;
 const get = (impl: string, config: string) => results.find((r) => r.impl === impl && r.config === config);
@@ -160,5 +176,5 @@ for (const id of [...new Set(results.map((r) => r.config))]) {
 const targets = targetLines(results, { memoryRatio, describe });
 if (targets.length) lines.push('', "## The issue's targets in this run", '', ...targets);
 if (data.notes.length) lines.push('', ...data.notes.map((n) => `- ${n}`));
-writeFileSync(here('./results.md'), `${lines.join('\n')}\n`);
+writeFileSync(here(`./${values.out}.md`), `${lines.join('\n')}\n`);
 console.log(lines.join('\n'));

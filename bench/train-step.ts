@@ -1,6 +1,6 @@
 /**
  * One benchmark measurement in its own process (so peak RSS is this run's):
- *   tsx bench/train-step.ts --backend wasm --config a --steps 3 --warmup 1 [--optimizer-in-backward] [--micro-batch N] [--no-screen]
+ *   tsx bench/train-step.ts --backend wasm|wasm-simd|cpu|tfjs-ENGINE|gpujs-MODE --config a --steps 3 --warmup 1 [--optimizer-in-backward] [--micro-batch N] [--no-screen]
  * Prints one JSON line: tokens/s of full training steps (forward, backward, Adam, postStep),
  * encoder-matmul GFLOP/s, and peak RSS.
  */
@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { Adam, checkTrainingMemory, cpuBackendPlugin, estimateTrainingMemory, resolveSaeConfig, Rng, SparseAutoencoder, type BackendPlugin, type Tensor } from '@deeplens/core';
 import { WasmBackend, wasmBackendPlugin } from '@deeplens/backend-wasm';
 import { TfjsBackend, tfjsBackendPlugin, type TfjsEngine } from '@deeplens/backend-tfjs';
+import { GpujsBackend, gpujsBackendPlugin, type GpujsMode } from '@deeplens/backend-gpujs';
 import { CONFIGS, ENCODER_ROWS } from './configs.js';
 
 const { values } = parseArgs({ options: { backend: { type: 'string' }, config: { type: 'string' }, steps: { type: 'string', default: '3' }, warmup: { type: 'string', default: '1' }, 'optimizer-in-backward': { type: 'boolean', default: false }, 'micro-batch': { type: 'string' }, 'no-screen': { type: 'boolean', default: false } } });
@@ -18,6 +19,8 @@ const plugins: Record<string, BackendPlugin> = {
   'wasm-simd': { ...wasmBackendPlugin, create: () => wasmBackendPlugin.create({ relaxedSimd: false }) } as BackendPlugin,
   // The tfjs backend on one engine each (tfjs-tensorflow and tfjs-webgpu only where installed).
   ...Object.fromEntries((['wasm', 'cpu', 'tensorflow', 'webgpu'] as TfjsEngine[]).map((engine) => [`tfjs-${engine}`, { ...tfjsBackendPlugin, create: () => tfjsBackendPlugin.create({ engine }) } as BackendPlugin])),
+  // The gpu.js backend in one mode each (gpujs-headlessgl only where the optional gl package is built).
+  ...Object.fromEntries((['headlessgl', 'webasm', 'cpu'] as GpujsMode[]).map((mode) => [`gpujs-${mode}`, { ...gpujsBackendPlugin, create: () => gpujsBackendPlugin.create({ mode }) } as BackendPlugin])),
 };
 const cfg = CONFIGS[values.config as 'a'];
 // --no-screen: the wasm TopK encoder in float32 at every batch size (no int16 screen), to measure what the screen gains.
@@ -35,6 +38,16 @@ try {
   console.log(JSON.stringify({ skipped: (error as Error).message.split('\n')[0] }));
   await backend.dispose();
   process.exit(0);
+}
+// gpu.js declares how many elements one tensor may hold in its mode (2^24 on webasm): a configuration
+// past it is skipped with the numbers, as the backend would refuse it at the first such op.
+if (backend instanceof GpujsBackend) {
+  const largest = Math.max(cfg.batch * cfg.F, cfg.d * cfg.F, ENCODER_ROWS * cfg.F);
+  if (largest > backend.traits.maxElements) {
+    console.log(JSON.stringify({ skipped: `gpu.js ${backend.traits.mode} mode holds at most ${backend.traits.maxElements} elements per tensor; this configuration needs ${largest}` }));
+    await backend.dispose();
+    process.exit(0);
+  }
 }
 const rng = new Rng(1);
 const sae = SparseAutoencoder.create({ backend, config: { inputDims: cfg.d, nFeatures: cfg.F, k: cfg.k, betaL1: cfg.betaL1 }, seed: 1 });
@@ -90,7 +103,7 @@ const matmulSeconds = (performance.now() - m0) / 1000 / 3;
 console.log(JSON.stringify({
   impl: values.backend === 'wasm-simd' ? 'wasm' : backend.name, config: cfg.id, steps, stepSeconds, tokensPerSec: cfg.batch / stepSeconds,
   encoderGflops: (2 * ENCODER_ROWS * cfg.d * cfg.F) / matmulSeconds / 1e9, peakRssMiB, idleRssMiB,
-  kernels: backend instanceof WasmBackend ? backend.kernelFlavor : backend instanceof TfjsBackend ? `${backend.engine} engine` : undefined,
+  kernels: backend instanceof WasmBackend ? backend.kernelFlavor : backend instanceof TfjsBackend ? `${backend.engine} engine` : backend instanceof GpujsBackend ? `${backend.traits.mode} mode` : undefined,
   mode: [inBackward ? 'optimizer in backward' : '', x.length > 1 ? `micro-batches of ${microRows}` : '', values['no-screen'] ? 'float32 encoder (int16 screen off)' : ''].filter(Boolean).join(', ') || undefined,
 }));
 await backend.dispose();

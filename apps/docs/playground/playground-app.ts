@@ -68,15 +68,27 @@ export function mountPlayground(root: HTMLElement, demoUrl: string): void {
     log.scrollTop = log.scrollHeight;
   };
 
+  /** Take a file; show its shape, read with the config's data.key/flatten when the config parses. */
   async function useFile(file: DataFile): Promise<void> {
+    data = file;
+    $('data-name').textContent = file.name;
+    const shape = $('data-shape');
     try {
-      const source = await openActivationBytes(file.name, file.bytes);
-      $('data-shape').textContent = `${source.rows} rows × ${source.cols} (${(file.bytes.length / 2 ** 20).toFixed(1)} MiB)`;
+      const source = await openActivationBytes(file.name, file.bytes, dataOptions());
+      shape.textContent = `${source.rows} rows × ${source.cols} (${(file.bytes.length / 2 ** 20).toFixed(1)} MiB)`;
       await source.close();
-      data = file;
-      $('data-name').textContent = file.name;
     } catch (error) {
-      say(`error: ${(error as Error).message}`);
+      // Often a dict or a multi-tensor file: data.key in the config says which tensor to train on.
+      shape.textContent = `(${(error as Error).message})`;
+    }
+  }
+
+  function dataOptions(): { key?: string; flatten?: boolean } {
+    try {
+      const { data: d } = parsePlaygroundConfig(configArea.value);
+      return { flatten: d.flatten, ...(d.key ? { key: d.key } : {}) };
+    } catch {
+      return {};
     }
   }
 

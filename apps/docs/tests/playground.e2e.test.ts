@@ -87,6 +87,40 @@ describe('the playground in headless Chromium (the built site, ?autorun=1)', () 
     }
   }, 300_000);
 
+  it('by hand: choose a .pt file (a dict, read with its key), edit the config, Train, watch, Stop, download', async () => {
+    const page = await browser.newPage({ acceptDownloads: true });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => void errors.push(e.message));
+    page.on('console', (m) => void (m.type() === 'error' && errors.push(m.text())));
+    await page.goto(`${server.url}/playground.html`);
+    await page.waitForFunction(() => /rows ×/.test(document.querySelector('[data-pg="data-shape"]')?.textContent ?? ''));
+    expect(await page.textContent('[data-pg="data-shape"]')).toMatch(/^2048 rows × 172/);
+    // small-config.yaml of the CLI's fixtures: 32 → 128 latents, k = 8, data.key: acts.
+    await page.fill('[data-pg="config"]', readFileSync(join(REPO, 'packages/cli/fixtures/small-config.yaml'), 'utf8').replace('epochs: 10', 'epochs: 400'));
+    await page.setInputFiles('[data-pg="file"]', join(REPO, 'packages/cli/fixtures/small-acts.pt'));
+    await page.waitForFunction(() => document.querySelector('[data-pg="data-name"]')?.textContent === 'small-acts.pt' && /rows ×/.test(document.querySelector('[data-pg="data-shape"]')?.textContent ?? ''));
+    expect(await page.textContent('[data-pg="data-shape"]')).toMatch(/ × 32 /);
+    await page.selectOption('[data-pg="backend"]', 'cpu');
+    await page.click('[data-pg="train"]');
+    await page.waitForFunction(() => Number((document.querySelector('[data-pg="progress"]') as HTMLProgressElement).value) >= 20);
+    expect(await page.isDisabled('[data-pg="train"]')).toBe(true);
+    await page.click('[data-pg="stop"]');
+    await page.waitForFunction(() => /^stopped after \d+ steps · FVU/.test(document.querySelector('[data-pg="status"]')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    expect(await page.textContent('[data-pg="log"]')).toMatch(/Model: 32 → 128 features/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-pg="download-best_model.safetensors"]')]);
+    const dir = mkdtempSync(join(tmpdir(), 'deeplens-playground-pt-'));
+    try {
+      await download.saveAs(join(dir, 'best_model.safetensors'));
+      const out = execFileSync(process.execPath, [CLI, 'eval', '--checkpoint', join(dir, 'best_model.safetensors'), '--activations', join(REPO, 'packages/cli/fixtures/small-acts.pt'), '--key', 'acts', '--json', '--backend', 'cpu'], { encoding: 'utf8' });
+      expect((JSON.parse(out) as { l0: number }).l0).toBeLessThanOrEqual(8);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: join(ARTIFACTS, 'playground-by-hand.png'), fullPage: true });
+    await page.close();
+  }, 300_000);
+
   it('a backend the page does not have sets dataset.error with the message', async () => {
     const page = await browser.newPage();
     await page.goto(`${server.url}/playground.html?autorun=1&backend=nope&steps=5`);
