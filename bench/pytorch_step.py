@@ -19,6 +19,7 @@ CONFIGS = {
     "a": dict(d=768, F=6144, k=32, beta_l1=None, batch=4096),
     "b": dict(d=768, F=6144, k=None, beta_l1=1e-3, batch=4096),
     "c": dict(d=3072, F=24576, k=768, beta_l1=None, batch=16),
+    "d": dict(d=256, F=2048, k=32, beta_l1=None, batch=512),
 }
 
 ENCODER_ROWS = 1024  # as bench/configs.ts

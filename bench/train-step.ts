@@ -5,7 +5,7 @@
  * encoder-matmul GFLOP/s, and peak RSS.
  */
 import { parseArgs } from 'node:util';
-import { Adam, checkTrainingMemory, cpuBackendPlugin, estimateTrainingMemory, resolveSaeConfig, Rng, SparseAutoencoder, type BackendPlugin, type Tensor } from '@deeplens/core';
+import { Adam, checkTrainingMemory, cpuBackendPlugin, estimateTrainingMemory, resolveSaeConfig, Rng, SparseAutoencoder, type Backend, type BackendPlugin, type Tensor } from '@deeplens/core';
 import { WasmBackend, wasmBackendPlugin } from '@deeplens/backend-wasm';
 import { TfjsBackend, tfjsBackendPlugin, type TfjsEngine } from '@deeplens/backend-tfjs';
 import { GpujsBackend, gpujsBackendPlugin, type GpujsMode } from '@deeplens/backend-gpujs';
@@ -41,13 +41,15 @@ try {
 }
 // gpu.js declares how many elements one tensor may hold in its mode (2^24 on webasm): a configuration
 // past it is skipped with the numbers, as the backend would refuse it at the first such op.
-if (backend instanceof GpujsBackend) {
+const tooLarge = (b: Backend): string | undefined => {
   const largest = Math.max(cfg.batch * cfg.F, cfg.d * cfg.F, ENCODER_ROWS * cfg.F);
-  if (largest > backend.traits.maxElements) {
-    console.log(JSON.stringify({ skipped: `gpu.js ${backend.traits.mode} mode holds at most ${backend.traits.maxElements} elements per tensor; this configuration needs ${largest}` }));
-    await backend.dispose();
-    process.exit(0);
-  }
+  return b instanceof GpujsBackend && largest > b.traits.maxElements
+    ? `gpu.js ${b.traits.mode} mode holds at most ${b.traits.maxElements} elements per tensor; this configuration needs ${largest}` : undefined;
+};
+if (tooLarge(backend)) {
+  console.log(JSON.stringify({ skipped: tooLarge(backend) }));
+  await backend.dispose();
+  process.exit(0);
 }
 const rng = new Rng(1);
 const sae = SparseAutoencoder.create({ backend, config: { inputDims: cfg.d, nFeatures: cfg.F, k: cfg.k, betaL1: cfg.betaL1 }, seed: 1 });

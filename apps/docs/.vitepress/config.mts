@@ -12,7 +12,7 @@ function guide(): DefaultTheme.SidebarItem[] {
       const md = readFileSync(pagesDir + f, 'utf8');
       return { text: /^# (.+)$/m.exec(md)?.[1] ?? f, link: `/${f.replace(/\.md$/, '')}`, order: Number(/^<!-- order: (\d+) -->/m.exec(md)?.[1] ?? 99) };
     })
-    .filter((p) => p.link !== '/index' && p.link !== '/playground')
+    .filter((p) => !['/index', '/playground', '/bench'].includes(p.link))
     .sort((a, b) => a.order - b.order)
     .map(({ text, link }) => ({ text, link }));
 }
@@ -46,7 +46,7 @@ export default defineConfig({
     ],
     sidebar: {
       '/api/': [{ text: 'API reference', link: '/api/', items: api() }],
-      '/': [{ text: 'Guide', items: guide() }, { text: 'Try it', items: [{ text: 'Playground', link: '/playground' }] }],
+      '/': [{ text: 'Guide', items: guide() }, { text: 'Try it', items: [{ text: 'Playground', link: '/playground' }, { text: 'Browser benchmark', link: '/bench' }] }],
     },
     search: { provider: 'local' },
     outline: 'deep',

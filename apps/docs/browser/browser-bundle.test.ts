@@ -25,9 +25,9 @@ describe('DeepLens in a browser bundle', () => {
     expect(inputs.filter((i) => /core\/src\/(node|io\/(model-file|atomic-write|output-path)|data\/(open-activations|npy-reader|pt-reader))\.ts$|node-sae-trainer\.ts$|file-run-storage\.ts$|run-dir\.ts$|node-training-state\.ts$|config-from-yaml\.ts$|metrics-file-logger\.ts$/.test(i))).toEqual([]);
   });
 
-  it('bundles the gpujs backend (gpu.js\'s browser build) and the cpu backend with no Node built-in', async () => {
+  it('bundles the gpujs backend (gpu.js\'s browser build), the tfjs backend and the cpu backend with no Node built-in', async () => {
     const result = await build({
-      stdin: { contents: "export { gpujsBackendPlugin } from '@deeplens/backend-gpujs'; export { cpuBackendPlugin } from '@deeplens/core';", resolveDir: fileURLToPath(new URL('.', import.meta.url)), loader: 'ts' },
+      stdin: { contents: "export { gpujsBackendPlugin } from '@deeplens/backend-gpujs'; export { tfjsBackendPlugin } from '@deeplens/backend-tfjs'; export { cpuBackendPlugin } from '@deeplens/core';", resolveDir: fileURLToPath(new URL('.', import.meta.url)), loader: 'ts' },
       bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, splitting: true, outdir: 'out',
       conditions: ['@deeplens/source', 'browser'], logLevel: 'silent',
     });
@@ -35,6 +35,8 @@ describe('DeepLens in a browser bundle', () => {
     expect(inputs.filter((i) => NODE_BUILTINS.has(i) || i.startsWith('node:'))).toEqual([]);
     expect(inputs.some((i) => /gpu\.js\/dist\/gpu-browser\.js$/.test(i)), 'gpu.js resolved to its browser build').toBe(true);
     expect(inputs.some((i) => i.includes('packages/backend-gpujs/src/gpujs-backend.ts'))).toBe(true);
+    expect(inputs.some((i) => i.includes('packages/backend-tfjs/src/tfjs-backend.ts'))).toBe(true);
+    expect(inputs.some((i) => /@tensorflow\/tfjs-backend-webgl\//.test(i)), 'the webgl engine is in the bundle').toBe(true);
   });
 
   it('a Node built-in in a browser entry fails the bundle, naming it', async () => {

@@ -15,6 +15,10 @@ export const PLAYGROUND_BACKENDS: readonly PlaygroundBackend[] = [
   { name: 'gpujs', label: 'gpu.js (WebGL2 kernels)', create: () => viaRegistry('gpujs', {}) },
   { name: 'tfjs', label: 'TensorFlow.js (WebGL engine)', create: () => viaRegistry('tfjs', { engine: 'webgl' }) },
   { name: 'tfjs-webgpu', label: 'TensorFlow.js (WebGPU engine)', create: () => viaRegistry('tfjs', { engine: 'webgpu' }) },
+  {
+    name: 'tfjs-wasm', label: 'TensorFlow.js (WebAssembly engine, CPU)',
+    create: async () => (await import('@deeplens/backend-tfjs')).tfjsBackendPlugin.create({ engine: 'wasm', wasmPaths: (await import('./tfjs-wasm-paths.js')).TFJS_WASM_PATHS }),
+  },
   { name: 'cpu', label: 'cpu (reference, JavaScript)', create: () => viaRegistry('cpu', {}) },
 ];
 

@@ -8,8 +8,12 @@ import { TfjsEngineUnavailableError } from './tfjs-errors.js';
 export interface LoadEngineOptions {
   /** Where optional packages are resolved and imported from (tests inject fakes). */
   host?: ModuleHost;
-  /** Folder or URL prefix of tfjs-backend-wasm's .wasm files (browsers; Node finds them itself). */
-  wasmPaths?: string;
+  /**
+   * Where tfjs-backend-wasm's .wasm files are served (browsers; Node finds them itself): a folder or
+   * URL prefix, or each file's URL by name (`tfjs-backend-wasm.wasm`, `-simd.wasm`,
+   * `-threaded-simd.wasm`) — what a bundler's asset URLs give.
+   */
+  wasmPaths?: string | Partial<Record<'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm', string>>;
   /**
    * Let `auto` take a software WebGPU adapter (lavapipe, SwiftShader) — slower than the wasm engine,
    * so `auto` skips it by default. An explicit `engine: 'webgpu'` always takes it.
@@ -89,7 +93,7 @@ async function tryEngine(engine: TfjsEngine, host: ModuleHost, options: LoadEngi
       if (options.wasmPaths) wasm.setWasmPaths(options.wasmPaths);
       const ok = await activate('wasm');
       restore();
-      return ok ? { ok: true, detail: 'tfjs-backend-wasm (XNNPACK, SIMD, one thread in Node)', traits: engineTraits('wasm'), gpu: false } : { ok: false, reason: 'tfjs-backend-wasm failed to initialise (WebAssembly unavailable?)' };
+      return ok ? { ok: true, detail: `tfjs-backend-wasm (XNNPACK, SIMD${isNodeRuntime() ? ', one thread in Node' : ''})`, traits: engineTraits('wasm'), gpu: false } : { ok: false, reason: 'tfjs-backend-wasm failed to initialise (WebAssembly unavailable?)' };
     }
     case 'cpu':
       await import('@tensorflow/tfjs-backend-cpu');
@@ -211,6 +215,10 @@ function webglRenderer(): string {
 
 function hasNavigatorGpu(): boolean {
   return typeof (globalThis.navigator as { gpu?: unknown } | undefined)?.gpu === 'object';
+}
+
+function isNodeRuntime(): boolean {
+  return typeof (globalThis as { process?: { versions?: { node?: unknown } } }).process?.versions?.node === 'string';
 }
 
 function hasDom(): boolean {

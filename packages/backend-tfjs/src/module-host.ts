@@ -16,12 +16,21 @@ export interface ModuleHost {
 
 const isNode = typeof globalThis.process?.versions?.node === 'string';
 
+/**
+ * A Node built-in, loaded only when running in Node. The specifier is built at run time so browser
+ * bundlers (esbuild, webpack, Vite) see no `node:` import to resolve: this file bundles for the web.
+ */
+function nodeBuiltin<T>(name: 'module' | 'path' | 'fs/promises'): Promise<T> {
+  const specifier = `node:${name}`;
+  return import(/* @vite-ignore */ /* webpackIgnore: true */ specifier) as Promise<T>;
+}
+
 /** Resolve from this package's folder (where the optional peers are linked), through Node's resolver. */
 export const defaultModuleHost: ModuleHost = {
   async packageDir(specifier) {
     if (!isNode) return null;
-    const { createRequire } = await import('node:module');
-    const { dirname } = await import('node:path');
+    const { createRequire } = await nodeBuiltin<typeof import('node:module')>('module');
+    const { dirname } = await nodeBuiltin<typeof import('node:path')>('path');
     try {
       return dirname(createRequire(import.meta.url).resolve(`${specifier}/package.json`));
     } catch {
@@ -30,7 +39,7 @@ export const defaultModuleHost: ModuleHost = {
   },
   async list(dir) {
     if (!isNode) return [];
-    const { readdir } = await import('node:fs/promises');
+    const { readdir } = await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
     try {
       return await readdir(dir);
     } catch {
@@ -40,7 +49,7 @@ export const defaultModuleHost: ModuleHost = {
   async version(specifier) {
     const dir = await this.packageDir(specifier);
     if (!dir) return null;
-    const { readFile } = await import('node:fs/promises');
+    const { readFile } = await nodeBuiltin<typeof import('node:fs/promises')>('fs/promises');
     try {
       return (JSON.parse(await readFile(`${dir}/package.json`, 'utf8')) as { version?: string }).version ?? null;
     } catch {
