@@ -7,5 +7,5 @@ import { defineProject } from 'vitest/config';
 export default defineProject({
   resolve: { conditions: ['@deeplens/source'] },
   ssr: { resolve: { conditions: ['@deeplens/source'] } },
-  test: { name: 'backend-gpujs-mutation', environment: 'node', testTimeout: 60_000, include: ['src/conformance-cpu.test.ts'] },
+  test: { name: 'backend-gpujs-mutation', environment: 'node', testTimeout: 60_000, include: ['src/conformance-cpu.test.ts', 'src/broadcast-plan.test.ts'] },
 });
