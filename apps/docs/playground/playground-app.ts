@@ -2,6 +2,7 @@ import { openActivationBytes, type Backend } from '@deeplens/core';
 import { DEMO_CONFIG_YAML, DEMO_DATA_NAME } from './demo-config.js';
 import { findBackend, PLAYGROUND_BACKENDS } from './playground-backends.js';
 import { ProgressChart } from './progress-chart.js';
+import type { RunConfig } from '@deeplens/trainer/browser';
 import { parsePlaygroundConfig, TrainSession } from './train-session.js';
 
 /** What the page trains on: a file's name and bytes (the demo file, or one the user dropped). */
@@ -83,9 +84,10 @@ export function mountPlayground(root: HTMLElement, demoUrl: string): void {
     }
   }
 
-  function dataOptions(): { key?: string; flatten?: boolean } {
+  /** How the config says to read the file (a tensor of a dict, 3-D flattened); nothing while it does not parse. */
+  function dataOptions(config?: RunConfig): { key?: string; flatten?: boolean } {
     try {
-      const { data: d } = parsePlaygroundConfig(configArea.value);
+      const { data: d } = config ?? parsePlaygroundConfig(configArea.value);
       return { flatten: d.flatten, ...(d.key ? { key: d.key } : {}) };
     } catch {
       return {};
@@ -129,7 +131,7 @@ export function mountPlayground(root: HTMLElement, demoUrl: string): void {
     try {
       backend = await choice.create();
       $('backend-detail').textContent = backend.detail ?? backend.name;
-      const source = await openActivationBytes(data.name, data.bytes, { flatten: config.data.flatten, ...(config.data.key ? { key: config.data.key } : {}) });
+      const source = await openActivationBytes(data.name, data.bytes, dataOptions(config));
       const nFeatures = config.model.nFeatures;
       session = new TrainSession({
         backend, source, configText: configArea.value, ...(steps !== undefined ? { steps } : {}),

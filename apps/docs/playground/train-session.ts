@@ -59,10 +59,11 @@ export class TrainSession {
     const o = this.options;
     const storage = new MemoryRunStorage();
     const losses: number[] = [];
+    let model: SparseAutoencoder | undefined;
     try {
       const config = parsePlaygroundConfig(o.configText);
       const { train, eval: ev } = await new ActivationsDatasetBuilder({ ...datasetOptionsFromRunConfig(config), activations: o.source }).getDataloaders();
-      const model = SparseAutoencoder.create({ backend: o.backend, config: config.model, seed: config.trainer.random_seed });
+      model = SparseAutoencoder.create({ backend: o.backend, config: config.model, seed: config.trainer.random_seed });
       const base = trainerOptionsFromRunConfig(config);
       const steps = o.steps;
       const trainer = new SAETrainer({
@@ -86,11 +87,13 @@ export class TrainSession {
         }],
       });
       const result = await trainer.train();
-      const model_ = result.bestModelPath ? storage.file(result.bestModelPath) : undefined;
+      const best = result.bestModelPath ? storage.file(result.bestModelPath) : undefined;
       const configBytes = result.runDir ? storage.file(`${result.runDir}/config.json`) : undefined;
-      const download = model_ && configBytes ? { model: model_, configJson: new TextDecoder().decode(configBytes) } : undefined;
+      const download = best && configBytes ? { model: best, configJson: new TextDecoder().decode(configBytes) } : undefined;
       return { result, losses, download };
     } finally {
+      // The download holds bytes, not tensors: the weights on the backend can go.
+      model?.dispose();
       await o.source.close();
     }
   }

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { GpujsBackend } from './gpujs-backend.js';
 import { gpujsBackendPlugin } from './gpujs-plugin.js';
-import { MEMORY_CONFIGS, traceTrainingMemory } from './training-memory.test-helper.js';
+import { MEMORY_CONFIGS, traceTrainingMemory } from '@deeplens/core/testing';
 
 // The same in Chromium on WebGL2, where a leak is a texture never deleted: counts stay flat over 40 steps.
 describe('gpujs webgl2 mode: 40 training steps', () => {

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { GpujsBackend } from './gpujs-backend.js';
 import { gpujsBackendPlugin } from './gpujs-plugin.js';
-import { MEMORY_CONFIGS, traceTrainingMemory } from './training-memory.test-helper.js';
+import { MEMORY_CONFIGS, traceTrainingMemory } from '@deeplens/core/testing';
 
 // 100 training steps per host mode and model kind: the backend's tensor and byte counts stay flat
 // (every step frees what it made; in-place ops release the storage they replace) and the loss falls.

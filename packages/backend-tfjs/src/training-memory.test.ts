@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tfjsBackendPlugin } from './tfjs-plugin.js';
 import type { TfjsBackend } from './tfjs-backend.js';
-import { traceTrainingMemory } from './training-memory.test-helper.js';
+import { traceTrainingMemory } from '@deeplens/core/testing';
 
 // 100 training steps per engine and model kind; tfjs's own tensor and byte counts must stay flat
 // (every step disposes what it made; in-place ops free the tensor they replace).

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TfjsBackend } from './tfjs-backend.js';
 import { tfjsBackendPlugin } from './tfjs-plugin.js';
-import { traceTrainingMemory } from './training-memory.test-helper.js';
+import { traceTrainingMemory } from '@deeplens/core/testing';
 
 describe('tfjs in a browser: the WebGL engine', () => {
   let backend: TfjsBackend;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { expect, it } from 'vitest';
 import type { TfjsBackend } from './tfjs-backend.js';
 import { tfjsBackendPlugin } from './tfjs-plugin.js';
-import { traceTrainingMemory } from './training-memory.test-helper.js';
+import { traceTrainingMemory } from '@deeplens/core/testing';
 
 it('WebGPU: a tensor beyond the device\'s largest buffer binding is a typed out-of-memory error, before anything is allocated (WebGPU would drop the work silently)', async () => {
   const b = (await tfjsBackendPlugin.create({ engine: 'webgpu' })) as TfjsBackend;

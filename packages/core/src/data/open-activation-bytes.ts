@@ -2,7 +2,7 @@ import type { ActivationSource, OpenActivationsOptions } from './activation-sour
 import { sniffActivationFormat } from './activation-format.js';
 import { bytesReader } from './byte-reader.js';
 import { parseNpy } from './npy-format.js';
-import { checkZipMagic, parsePt } from './pt-format.js';
+import { parsePt } from './pt-format.js';
 import { parseSafetensorsActivations } from './safetensors-format.js';
 import { memoryTorchArchive } from './torch-archive.js';
 
@@ -19,7 +19,7 @@ export async function openActivationBytes(name: string, bytes: Uint8Array, optio
     case 'safetensors':
       return parseSafetensorsActivations(reader, options);
     case 'pt':
-      await checkZipMagic(reader);
+      // The sniff returned 'pt' for a zip's magic bytes: the archive is unpacked in memory.
       return parsePt(name, memoryTorchArchive(name, bytes), options);
   }
 }

@@ -19,3 +19,5 @@ export type { OpCounts } from './counting-backend.js';
 export { coreFallbackView, OPTIONAL_OPS } from './core-fallback-view.js';
 export type { DeclarableOp } from './conformance-options.js';
 export { tolerancesFor } from './tolerances.js';
+export { MEMORY_CONFIGS, traceTrainingMemory } from './trace-training-memory.js';
+export type { MemoryTrace } from './trace-training-memory.js';

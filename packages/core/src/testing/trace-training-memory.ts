@@ -1,4 +1,9 @@
-import { Adam, Rng, SparseAutoencoder, SyntheticFeatures, type Backend, type SaeConfigInput } from '@deeplens/core';
+import { Adam } from '../optim/adam.js';
+import { Rng } from '../random/rng.js';
+import type { Backend } from '../backend/backend.js';
+import type { SaeConfigInput } from '../sae/sae-config.js';
+import { SparseAutoencoder } from '../sae/sparse-autoencoder.js';
+import { SyntheticFeatures } from '../data/synthetic-features.js';
 
 export interface MemoryTrace {
   /** backend.memory() after each step: live tensors and bytes (textures or arrays, CSR layouts included). */
@@ -10,7 +15,8 @@ export interface MemoryTrace {
 
 /**
  * Train `steps` SAE steps with core's model and Adam (the trainer's step without the trainer),
- * recording the backend's own counts after each: a leak in an op, a rebind or the optimiser grows them.
+ * recording the backend's own counts (`backend.memory()`) after each: a leak in an op, a rebind or
+ * the optimiser grows them. Shared by the backends' leak tests, in Node and in browsers.
  */
 export async function traceTrainingMemory(backend: Backend, config: SaeConfigInput, steps: number): Promise<MemoryTrace> {
   const d = config.inputDims;
@@ -37,6 +43,7 @@ export async function traceTrainingMemory(backend: Backend, config: SaeConfigInp
   return trace;
 }
 
+/** Two small models that between them use every op of a training step (TopK; L1 with SiLU and input LayerNorm). */
 export const MEMORY_CONFIGS = [
   ['TopK relu', { inputDims: 16, nFeatures: 64, activation: 'relu', k: 4 }],
   ['L1 silu + input norm', { inputDims: 16, nFeatures: 64, activation: 'silu', betaL1: 1e-3, inputNorm: true }],
