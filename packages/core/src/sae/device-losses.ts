@@ -1,10 +1,16 @@
 import type { Backend } from '../backend/backend.js';
 import type { Tensor } from '../backend/tensor.js';
 import type { SaeConfig } from './sae-config.js';
+import { usesVariantGraph } from './architecture.js';
 
 export interface LossTerms {
-  /** mse, plus betaL1 · l1 in L1 mode. */
+  /**
+   * The loss the gradients are of: mse (+ betaL1 · l1 in L1 mode), or for the other architectures
+   * the mean prefix MSE (Matryoshka) plus the sparsity penalty (JumpReLU) and AuxK.
+   */
   total: number;
+  /** The AuxK term (included in total), when AuxK ran. */
+  aux?: number;
   /** Mean squared error over batch × d. */
   mse: number;
   /** Mean |z| over batch × F, before betaL1 (reported in both modes; only L1 mode adds it to total). */
@@ -26,10 +32,16 @@ export interface LossSums {
   nonZero: Tensor;
   /** Shape `[F]`: rows each latent fired in. */
   firing?: Tensor;
+  /** The whole loss, when the graph computes more than DeepLens's terms (variant-graph.ts). */
+  objective?: Tensor;
+  /** The AuxK term. */
+  aux?: Tensor;
+  /** BatchTopK training: the smallest kept activation of the batch (−1: none), for the threshold estimate. */
+  minKept?: Tensor;
 }
 
-/** The order of the sums in `DeviceLosses.pack()`. */
-export const PACKED_LOSS_SUMS = ['sumSquaredError', 'sumAbsZ', 'nonZero'] as const;
+/** The order of the sums in `DeviceLosses.pack()` (absent ones are packed as 0). */
+export const PACKED_LOSS_SUMS = ['sumSquaredError', 'sumAbsZ', 'nonZero', 'objective', 'aux'] as const;
 
 /**
  * A batch's loss terms still on the backend, so a training step need not wait for them: read them
@@ -41,11 +53,14 @@ export class DeviceLosses {
   readonly #sums: LossSums;
   readonly rows: number;
 
-  constructor(backend: Backend, config: SaeConfig, rows: number, sums: LossSums) {
+  readonly #penaltyScale: number;
+
+  constructor(backend: Backend, config: SaeConfig, rows: number, sums: LossSums, options: { penaltyScale?: number } = {}) {
     this.#backend = backend;
     this.#config = config;
     this.rows = rows;
     this.#sums = sums;
+    this.#penaltyScale = options.penaltyScale ?? 1;
   }
 
   /** The [1] sum tensors and the [F] firing counts (owned by this object). */
@@ -53,14 +68,23 @@ export class DeviceLosses {
     return this.#sums;
   }
 
-  /** [Σ(x̂ − x)², Σ|z|, non-zero count] as one new [3] tensor (the caller disposes it); see `termsFrom`. */
+  /** [Σ(x̂ − x)², Σ|z|, non-zero count, objective, aux] as one new [5] tensor (the caller disposes it); see `termsFrom`. */
   pack(): Tensor {
-    return this.#backend.concat(PACKED_LOSS_SUMS.map((k) => this.#sums[k]));
+    const b = this.#backend;
+    const zeros: Tensor[] = [];
+    try {
+      return b.concat(PACKED_LOSS_SUMS.map((k) => this.#sums[k] ?? (zeros[zeros.push(b.zeros([1])) - 1] as Tensor)));
+    } finally {
+      for (const t of zeros) t.dispose();
+    }
   }
 
-  /** The loss terms from the three packed sums, read back. */
+  /** The loss terms from the packed sums, read back. */
   termsFrom(packed: ArrayLike<number>): LossTerms {
-    return lossTermsFromSums(this.#config, this.rows, packed[0]!, packed[1]!, packed[2]!);
+    const terms = lossTermsFromSums(this.#config, this.rows, packed[0]!, packed[1]!, packed[2]!, this.#penaltyScale);
+    if (this.#sums.objective) terms.total = packed[3]!;
+    if (this.#sums.aux) terms.aux = packed[4]!;
+    return terms;
   }
 
   /** Reads the loss terms (one read, two with firing counts). */
@@ -80,11 +104,12 @@ export class DeviceLosses {
   }
 }
 
-export function lossTermsFromSums(config: SaeConfig, rows: number, sse: number, sumAbs: number, nonZero: number): LossTerms {
+export function lossTermsFromSums(config: SaeConfig, rows: number, sse: number, sumAbs: number, nonZero: number, penaltyScale = 1): LossTerms {
   const mse = sse / (rows * config.inputDims);
   const l1 = sumAbs / (rows * config.nFeatures);
-  // TopK configs have no beta_l1 (a config rule), so this is the MSE there.
-  const total = mse + (config.betaL1 ?? 0) * l1;
+  // TopK configs have no beta_l1 (a config rule), so this is the MSE there; the variant graph's
+  // total comes packed (`objective`).
+  const total = mse + (usesVariantGraph(config) ? 0 : (config.betaL1 ?? 0) * penaltyScale * l1);
   return { total, mse, l1, nonZeroFrac: nonZero / (rows * config.nFeatures), rows, sumSquaredError: sse };
 }
 
@@ -93,4 +118,7 @@ export function disposeLossSums(t: LossSums): void {
   t.sumAbsZ.dispose();
   t.nonZero.dispose();
   t.firing?.dispose();
+  t.objective?.dispose();
+  t.aux?.dispose();
+  t.minKept?.dispose();
 }

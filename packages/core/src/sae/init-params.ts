@@ -5,7 +5,9 @@ import { saeParamShapes, type SaeParamName } from './sae-params.js';
 /**
  * DeepLens's initialisation: encoder Kaiming-normal over fan-in d (gain √2 for ReLU, 1 for SiLU),
  * encoder bias U(±1/√d) (PyTorch Linear's default), decoder Xavier-uniform with each feature's
- * direction scaled to unit norm, b_dec zeros, LayerNorm weight 1 and bias 0.
+ * direction scaled to unit norm, b_dec zeros, LayerNorm weight 1 and bias 0; JumpReLU thresholds
+ * at jumprelu_init_threshold. decoder_init 'encoder_transpose' (OpenAI): the same draws, then W_enc
+ * is replaced by W_decᵀ (emitted a second time, after W_dec).
  */
 export function initSaeParams(c: SaeConfig, rng: Rng): Map<SaeParamName, Float32Array> {
   const out = new Map<SaeParamName, Float32Array>();
@@ -29,6 +31,7 @@ export function generateSaeParams(c: SaeConfig, rng: Rng, emit: (name: SaeParamN
     buffers.set(n, b);
     return b.fill(0);
   };
+  let encoderTranspose: Float32Array | undefined;
   for (const [name, shape] of saeParamShapes(c)) {
     const data = array(shape.reduce((a, b) => a * b, 1));
     if (name === 'W_enc') {
@@ -48,7 +51,17 @@ export function generateSaeParams(c: SaeConfig, rng: Rng, emit: (name: SaeParamN
       }
     } else if (name === 'ln.weight') {
       data.fill(1);
+    } else if (name === 'threshold') {
+      data.fill(c.jumpreluInitThreshold);
     }
+    if (name === 'W_dec' && c.decoderInit === 'encoder_transpose') encoderTranspose = Float32Array.from(data);
     emit(name, data);
   }
+  if (encoderTranspose) emit('W_enc', transposed(encoderTranspose, f, d));
+}
+
+function transposed(x: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) out[j * rows + r] = x[r * cols + j]!;
+  return out;
 }

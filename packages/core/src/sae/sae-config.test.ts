@@ -6,6 +6,9 @@ describe('resolveSaeConfig', () => {
   it('fills DeepLens defaults', () => {
     expect(resolveSaeConfig({ inputDims: 8, nFeatures: 32, k: 2 })).toEqual({
       inputDims: 8, nFeatures: 32, activation: 'relu', inputNorm: false, k: 2, betaL1: null, tieWeights: false, unitNormDecoder: true,
+      // Beyond DeepLens, all off: the model is DeepLens's TopK.
+      architecture: null, auxKCoef: 0, auxK: null, bDecInit: 'zeros', decoderInit: 'xavier', l0Coefficient: null,
+      jumpreluBandwidth: 0.001, jumpreluInitThreshold: 0.001, targetL0: null, matryoshkaPrefixes: null,
     });
   });
 

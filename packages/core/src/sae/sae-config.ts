@@ -1,6 +1,8 @@
 import { InvalidConfigError } from '../errors.js';
 import { isKnownActivation } from '../backend/activations.js';
 import type { ActivationKind } from '../backend/backend.js';
+import { SAE_ARCHITECTURES, type BDecInit, type DecoderInit, type SaeArchitecture } from './architecture.js';
+import { extendedIssues, sparsityIssues } from './architecture-rules.js';
 
 /** The model options of DeepLens's config.yaml, in camelCase. */
 export interface SaeConfig {
@@ -19,6 +21,29 @@ export interface SaeConfig {
   tieWeights: boolean;
   /** Renormalise each feature's decoder direction to unit norm after every step (untied only). */
   unitNormDecoder: boolean;
+  /**
+   * The sparsity mechanism (architectures.md in the docs). null: DeepLens's, read from the other
+   * keys (k set → 'topk', beta_l1 set → 'l1').
+   */
+  architecture: SaeArchitecture | null;
+  /** AuxK loss coefficient α (0: off). TopK-style architectures only. */
+  auxKCoef: number;
+  /** Latents the AuxK loss revives per row (null: input_dims / 2); only dead latents are chosen. */
+  auxK: number | null;
+  /** How b_dec starts: zeros (DeepLens), or the mean / geometric median of a first sample of training rows. */
+  bDecInit: BDecInit;
+  /** 'xavier' (DeepLens) or 'encoder_transpose': W_enc starts as W_decᵀ (OpenAI). */
+  decoderInit: DecoderInit;
+  /** JumpReLU: coefficient λ of the L0 penalty. */
+  l0Coefficient: number | null;
+  /** JumpReLU: width ε of the rectangle kernel of the straight-through estimators. */
+  jumpreluBandwidth: number;
+  /** JumpReLU: the thresholds' starting value. */
+  jumpreluInitThreshold: number;
+  /** JumpReLU: penalise (L0 / target_l0 − 1)² instead of L0 (null: plain L0 penalty). */
+  targetL0: number | null;
+  /** Matryoshka: nested prefix sizes, increasing, the last equal to n_features. */
+  matryoshkaPrefixes: readonly number[] | null;
 }
 
 export type SaeConfigInput = Pick<SaeConfig, 'inputDims' | 'nFeatures'> & Partial<Omit<SaeConfig, 'inputDims' | 'nFeatures'>>;
@@ -30,7 +55,22 @@ export const SAE_CONFIG_DEFAULTS = {
   betaL1: null,
   tieWeights: false,
   unitNormDecoder: true,
+  architecture: null,
+  auxKCoef: 0,
+  auxK: null,
+  bDecInit: 'zeros',
+  decoderInit: 'xavier',
+  l0Coefficient: null,
+  jumpreluBandwidth: 0.001,
+  jumpreluInitThreshold: 0.001,
+  targetL0: null,
+  matryoshkaPrefixes: null,
 } as const satisfies Partial<SaeConfig>;
+
+/** Options beyond DeepLens's: written to config.json only when they differ from their default. */
+export const EXTENDED_SAE_CONFIG_KEYS = [
+  'architecture', 'auxKCoef', 'auxK', 'bDecInit', 'decoderInit', 'l0Coefficient', 'jumpreluBandwidth', 'jumpreluInitThreshold', 'targetL0', 'matryoshkaPrefixes',
+] as const satisfies readonly (keyof SaeConfig)[];
 
 /** camelCase option → the snake_case key of DeepLens's config.yaml. */
 export const SAE_CONFIG_KEYS: Readonly<Record<keyof SaeConfig, string>> = {
@@ -42,6 +82,16 @@ export const SAE_CONFIG_KEYS: Readonly<Record<keyof SaeConfig, string>> = {
   betaL1: 'beta_l1',
   tieWeights: 'tie_weights',
   unitNormDecoder: 'unit_norm_decoder',
+  architecture: 'architecture',
+  auxKCoef: 'aux_k_coef',
+  auxK: 'aux_k',
+  bDecInit: 'b_dec_init',
+  decoderInit: 'decoder_init',
+  l0Coefficient: 'l0_coefficient',
+  jumpreluBandwidth: 'jumprelu_bandwidth',
+  jumpreluInitThreshold: 'jumprelu_init_threshold',
+  targetL0: 'target_l0',
+  matryoshkaPrefixes: 'matryoshka_prefixes',
 };
 
 /** A problem with one option: its snake_case key, what is wrong, and how to fix it. */
@@ -70,19 +120,18 @@ export function saeConfigIssues(c: SaeConfig, options: { partial?: boolean } = {
   for (const k of ['inputNorm', 'tieWeights', 'unitNormDecoder'] as const) {
     if (typeof c[k] !== 'boolean') issues.push({ key: key(k), message: `must be true or false, got ${String(c[k])}` });
   }
-  const fUnknown = options.partial && !Number.isInteger(c.nFeatures);
+  const fUnknown = options.partial === true && !Number.isInteger(c.nFeatures);
   if (c.k !== null && (!Number.isInteger(c.k) || c.k < 1 || (!fUnknown && c.k > c.nFeatures))) {
     issues.push({ key: 'k', message: fUnknown ? `must be a positive integer, got ${String(c.k)}` : `must be an integer between 1 and n_features (${c.nFeatures}), got ${String(c.k)}` });
   }
   if (c.betaL1 !== null && (typeof c.betaL1 !== 'number' || !Number.isFinite(c.betaL1) || c.betaL1 < 0)) {
     issues.push({ key: 'beta_l1', message: `must be a non-negative number or null, got ${String(c.betaL1)}` });
   }
-  if (c.k !== null && c.betaL1 !== null) {
-    issues.push({ key: 'beta_l1', message: 'is set together with k; TopK and L1 sparsity are alternatives', hint: 'use k for TopK with beta_l1: null, or k: null with beta_l1 for L1' });
+  if (c.architecture !== null && !(SAE_ARCHITECTURES as readonly unknown[]).includes(c.architecture)) {
+    issues.push({ key: 'architecture', message: `must be one of ${SAE_ARCHITECTURES.join(', ')} (or null for DeepLens's choice from k / beta_l1), got ${JSON.stringify(c.architecture)}` });
+    return issues;
   }
-  if (c.k === null && c.betaL1 === null) {
-    issues.push({ key: 'k', message: 'no sparsity is configured', hint: 'set k (TopK, e.g. 3% of n_features) or beta_l1 (L1, e.g. 0.001)' });
-  }
+  issues.push(...sparsityIssues(c), ...extendedIssues(c, fUnknown));
   return issues;
 }
 
@@ -102,7 +151,13 @@ export function resolveSaeConfig(input: SaeConfigInput): SaeConfig {
 /** The snake_case form written next to model files and read from config.yaml. */
 export function saeConfigToSnakeCase(c: SaeConfig): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [camel, snake] of Object.entries(SAE_CONFIG_KEYS)) out[snake] = c[camel as keyof SaeConfig];
+  const defaults = SAE_CONFIG_DEFAULTS as Partial<Record<keyof SaeConfig, unknown>>;
+  for (const [camel, snake] of Object.entries(SAE_CONFIG_KEYS)) {
+    const key = camel as keyof SaeConfig;
+    // DeepLens configs keep DeepLens's config.json: the newer options appear only when used.
+    if ((EXTENDED_SAE_CONFIG_KEYS as readonly string[]).includes(key) && JSON.stringify(c[key]) === JSON.stringify(defaults[key])) continue;
+    out[snake] = Array.isArray(c[key]) ? [...(c[key] as readonly number[])] : c[key];
+  }
   return out;
 }
 

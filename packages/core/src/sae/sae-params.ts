@@ -1,8 +1,9 @@
 import type { Shape } from '../backend/tensor.js';
+import { isBatchTopKStyle, saeArchitecture } from './architecture.js';
 import type { SaeConfig } from './sae-config.js';
 
 /** Parameter names, in SAELens orientation: W_enc [d, F], W_dec [F, d]. */
-export type SaeParamName = 'W_enc' | 'b_enc' | 'W_dec' | 'b_dec' | 'ln.weight' | 'ln.bias';
+export type SaeParamName = 'W_enc' | 'b_enc' | 'W_dec' | 'b_dec' | 'ln.weight' | 'ln.bias' | 'threshold';
 
 /** The parameters a model of this config has, in a fixed order, with their shapes. */
 export function saeParamShapes(c: SaeConfig): Map<SaeParamName, Shape> {
@@ -18,8 +19,21 @@ export function saeParamShapes(c: SaeConfig): Map<SaeParamName, Shape> {
     shapes.set('ln.weight', [d]);
     shapes.set('ln.bias', [d]);
   }
+  // JumpReLU's per-latent thresholds are learned like any weight.
+  if (saeArchitecture(c) === 'jumprelu') shapes.set('threshold', [f]);
   return shapes;
 }
+
+/**
+ * State that is saved with the model but not trained by the optimiser: BatchTopK's and
+ * Matryoshka's global inference threshold θ ([1], −1 until the first training step estimates it).
+ */
+export function saeBufferShapes(c: SaeConfig): Map<SaeParamName, Shape> {
+  return isBatchTopKStyle(saeArchitecture(c)) ? new Map<SaeParamName, Shape>([['threshold', [1]]]) : new Map();
+}
+
+/** The value a buffer starts with. */
+export const UNSET_THRESHOLD = -1;
 
 /** Biases and LayerNorm parameters: the ones weight decay usually skips. */
 export function isBiasOrNorm(name: string): boolean {

@@ -9,7 +9,10 @@ import { resolveSaeConfig, type SaeConfig, type SaeConfigInput } from './sae-con
 import { DeviceLosses, disposeLossSums, type LossSums, type LossTerms } from './device-losses.js';
 import { addBDecInputTerm, firingCounts, saeBackward, saeForward, saeLossTensors, type ForwardCache } from './sae-graph.js';
 import { planSaeStep, type SaeForwardPlan, type SaeStepRequest } from './step-plan.js';
-import { saeParamShapes, type SaeParamName } from './sae-params.js';
+import { saeBufferShapes, saeParamShapes, UNSET_THRESHOLD, type SaeParamName } from './sae-params.js';
+import { isBatchTopKStyle, saeArchitecture, usesVariantGraph } from './architecture.js';
+import { variantPass } from './variant-graph.js';
+import { updateBatchThreshold } from './batch-threshold.js';
 
 export interface ForwardOutput {
   /** Reconstruction [B, d]. */
@@ -24,6 +27,10 @@ export interface LossOptions {
   precision?: MatmulPrecision;
   /** Also count, per latent, the rows it fired in (for dead-latent tracking). */
   firing?: boolean;
+  /** [F], 1 for each latent counted as dead: the AuxK loss (aux_k_coef > 0) revives these. */
+  deadMask?: Tensor;
+  /** Multiplies the sparsity penalty (beta_l1, l0_coefficient): the trainer's l1_warmup_steps. Default 1. */
+  penaltyScale?: number;
 }
 
 export interface GradientOptions extends LossOptions {
@@ -83,11 +90,20 @@ export class SparseAutoencoder {
   readonly config: SaeConfig;
   readonly backend: Backend;
   readonly #params: Map<SaeParamName, Tensor>;
+  readonly #buffers: Map<SaeParamName, Tensor>;
+  /** BatchTopK: whether θ has a value (else inference ranks over the batch, as in training). */
+  #thresholdSet = false;
 
-  private constructor(backend: Backend, config: SaeConfig, params: Map<SaeParamName, Tensor>) {
+  private constructor(backend: Backend, config: SaeConfig, params: Map<SaeParamName, Tensor>, buffers: Map<SaeParamName, Tensor>) {
     this.backend = backend;
     this.config = config;
     this.#params = params;
+    this.#buffers = buffers;
+  }
+
+  /** The buffers of this config at their starting values (see `saeBufferShapes`). */
+  static #initialBuffers(backend: Backend, config: SaeConfig): Map<SaeParamName, Tensor> {
+    return new Map([...saeBufferShapes(config)].map(([name, shape]) => [name, backend.fill(shape, UNSET_THRESHOLD)]));
   }
 
   static create(options: CreateSaeOptions): SparseAutoencoder {
@@ -98,12 +114,15 @@ export class SparseAutoencoder {
     const shapes = saeParamShapes(config);
     const params = new Map<SaeParamName, Tensor>();
     try {
-      generateSaeParams(config, rng, (name, data) => params.set(name, options.backend.fromArray(data, shapes.get(name)!)), true);
+      generateSaeParams(config, rng, (name, data) => {
+        params.get(name)?.dispose();
+        params.set(name, options.backend.fromArray(data, shapes.get(name)!));
+      }, true);
     } catch (error) {
       for (const t of params.values()) t.dispose();
       throw error;
     }
-    return new SparseAutoencoder(options.backend, config, params);
+    return new SparseAutoencoder(options.backend, config, params, SparseAutoencoder.#initialBuffers(options.backend, config));
   }
 
   /** Build a model from parameter arrays (SAELens names and orientation). */
@@ -113,7 +132,9 @@ export class SparseAutoencoder {
     const get = (name: string): Float32Array | undefined =>
       options.params instanceof Map ? options.params.get(name) : (options.params as Record<string, Float32Array>)[name];
     const params = new Map<SaeParamName, Tensor>();
-    for (const [name, shape] of saeParamShapes(config)) {
+    const buffers = new Map<SaeParamName, Tensor>();
+    let thresholdSet = false;
+    for (const [name, shape] of [...saeParamShapes(config), ...saeBufferShapes(config)]) {
       const data = get(name);
       if (!data) {
         throw new ModelFileError(source, `tensor '${name}' is missing (expected shape ${shapeToString(shape)})`, { tensor: name });
@@ -122,9 +143,17 @@ export class SparseAutoencoder {
       if (data.length !== n) {
         throw new ModelFileError(source, `tensor '${name}' has ${data.length} values, expected shape ${shapeToString(shape)} (${n} values)`, { tensor: name });
       }
-      params.set(name, options.backend.fromArray(data, shape));
+      (saeParamShapes(config).has(name) ? params : buffers).set(name, options.backend.fromArray(data, shape));
+      if (!saeParamShapes(config).has(name) && name === 'threshold') thresholdSet = data[0]! >= 0;
     }
-    return new SparseAutoencoder(options.backend, config, params);
+    const model = new SparseAutoencoder(options.backend, config, params, buffers);
+    model.#thresholdSet = thresholdSet;
+    return model;
+  }
+
+  /** State saved with the model but not trained (BatchTopK's threshold); owned by the model. */
+  get buffers(): ReadonlyMap<SaeParamName, Tensor> {
+    return this.#buffers;
   }
 
   get paramNames(): SaeParamName[] {
@@ -137,7 +166,7 @@ export class SparseAutoencoder {
   }
 
   param(name: SaeParamName): Tensor {
-    const t = this.#params.get(name);
+    const t = this.#params.get(name) ?? this.#buffers.get(name);
     if (!t) throw new InvalidArgumentError(`this model has no parameter '${name}' (it has ${this.paramNames.join(', ')})`);
     return t;
   }
@@ -146,6 +175,12 @@ export class SparseAutoencoder {
 
   /** Forward pass for analysis. The caller disposes the three outputs. */
   forward(x: Tensor): ForwardOutput {
+    if (usesVariantGraph(this.config)) {
+      this.#checkInput(x);
+      const out = variantPass(this.backend, this.config, this.#lookup, x, { training: false, precision: 'float32', firing: false, keepOutputs: true, thresholdUnset: !this.#thresholdSet });
+      disposeLossSums(out.sums);
+      return out.outputs!;
+    }
     const cache = this.#forward(x, this.#plan({ purpose: 'analysis', rows: x.shape[0] ?? 0 }).forward);
     try {
       const b = this.backend;
@@ -173,6 +208,14 @@ export class SparseAutoencoder {
   lossOnDevice(x: Tensor | readonly Tensor[], options: LossOptions = {}): DeviceLosses {
     const parts = this.#parts(x);
     const precision = options.precision ?? 'float32';
+    if (usesVariantGraph(this.config)) {
+      return this.#whole(parts, (batch) => {
+        const out = variantPass(this.backend, this.config, this.#lookup, batch, {
+          training: false, precision, firing: options.firing ?? false, thresholdUnset: !this.#thresholdSet, penaltyScale: options.penaltyScale ?? 1,
+        });
+        return new DeviceLosses(this.backend, this.config, batch.shape[0]!, out.sums, { penaltyScale: options.penaltyScale ?? 1 });
+      });
+    }
     let sums: LossSums | undefined;
     try {
       for (const part of parts) {
@@ -239,17 +282,19 @@ export class SparseAutoencoder {
     const precision = options.precision ?? 'float32';
     const batchRows = batchRowsOf(parts);
     const { onGradient } = options;
+    if (usesVariantGraph(this.config)) return this.#variantLossAndGrads(parts, options, beforeGradients);
     let losses: DeviceLosses | undefined;
     let grads: Map<SaeParamName, Tensor> | undefined;
+    const c = options.penaltyScale !== undefined && this.config.betaL1 !== null ? { ...this.config, betaL1: this.config.betaL1 * options.penaltyScale } : this.config;
     try {
       if (parts.length === 1) {
         const plan = this.#plan({ purpose: 'training', precision, rows: batchRows, sink: onGradient !== undefined });
         const cache = this.#forward(parts[0]!, plan.forward);
         try {
           // The loss terms first: the backward pass turns the residual into ∂xHat in place.
-          losses = new DeviceLosses(this.backend, this.config, batchRows, this.#lossTensors(cache, options.firing ?? false));
+          losses = new DeviceLosses(this.backend, this.config, batchRows, this.#lossTensors(cache, options.firing ?? false), { penaltyScale: options.penaltyScale ?? 1 });
           if (onGradient) await beforeGradients?.(losses);
-          grads = saeBackward(this.backend, this.config, this.#lookup, cache, plan.backward!, { sink: onGradient });
+          grads = saeBackward(this.backend, c, this.#lookup, cache, plan.backward!, { sink: onGradient });
         } finally {
           cache.bag.dispose();
         }
@@ -263,13 +308,13 @@ export class SparseAutoencoder {
             const cache = this.#forward(part, plan.forward);
             try {
               sums = this.#addLossTensors(sums, this.#lossTensors(cache, options.firing ?? false));
-              if (grads) saeBackward(this.backend, this.config, this.#lookup, cache, plan.backward!, { into: grads });
-              else grads = saeBackward(this.backend, this.config, this.#lookup, cache, plan.backward!);
+              if (grads) saeBackward(this.backend, c, this.#lookup, cache, plan.backward!, { into: grads });
+              else grads = saeBackward(this.backend, c, this.#lookup, cache, plan.backward!);
             } finally {
               cache.bag.dispose();
             }
           }
-          losses = new DeviceLosses(this.backend, this.config, batchRows, sums!);
+          losses = new DeviceLosses(this.backend, this.config, batchRows, sums!, { penaltyScale: options.penaltyScale ?? 1 });
           sums = undefined;
         } finally {
           if (sums) disposeLossSums(sums);
@@ -293,14 +338,33 @@ export class SparseAutoencoder {
     }
   }
 
-  /** After each optimiser step: unit-norm decoder directions (untied, unitNormDecoder). */
-  postStep(): void {
+  /**
+   * After each optimiser step: unit-norm decoder directions (untied, unitNormDecoder); JumpReLU's
+   * thresholds kept ≥ 0; BatchTopK's inference threshold moved towards this step's smallest kept
+   * activation (`losses`: the step's, from `lossAndGradsOnDevice`; see batch-threshold.ts).
+   */
+  postStep(losses?: DeviceLosses): void {
     if (this.config.unitNormDecoder && !this.config.tieWeights) normalizeRowsInPlace(this.backend, this.param('W_dec'));
+    const arch = saeArchitecture(this.config);
+    if (arch === 'jumprelu') {
+      const theta = this.param('threshold');
+      const zero = this.backend.fill([1], 0);
+      const clamped = this.backend.maximum(theta, zero);
+      zero.dispose();
+      this.backend.assignInPlace(theta, clamped);
+      clamped.dispose();
+    }
+    const minKept = losses?.sums.minKept;
+    if (isBatchTopKStyle(arch) && minKept) {
+      updateBatchThreshold(this.backend, this.param('threshold'), minKept);
+      this.#thresholdSet = true;
+    }
   }
 
+  /** Parameters and buffers, read back. */
   async toArrays(): Promise<Map<SaeParamName, { data: Float32Array; shape: Shape }>> {
     const out = new Map<SaeParamName, { data: Float32Array; shape: Shape }>();
-    for (const [name, t] of this.#params) out.set(name, { data: (await this.backend.read(t)) as Float32Array, shape: t.shape });
+    for (const [name, t] of [...this.#params, ...this.#buffers]) out.set(name, { data: (await this.backend.read(t)) as Float32Array, shape: t.shape });
     return out;
   }
 
@@ -312,6 +376,7 @@ export class SparseAutoencoder {
       const src = this.backend.fromArray(data, t.shape);
       this.backend.assignInPlace(t, src);
       src.dispose();
+      if (this.#buffers.has(name as SaeParamName) && name === 'threshold') this.#thresholdSet = data[0]! >= 0;
     }
   }
 
@@ -323,6 +388,54 @@ export class SparseAutoencoder {
 
   dispose(): void {
     for (const t of this.#params.values()) t.dispose();
+    for (const t of this.#buffers.values()) t.dispose();
+  }
+
+  /** The variant graph's training pass (one piece: its selection is over the whole batch). */
+  async #variantLossAndGrads(
+    parts: readonly Tensor[], options: DeviceGradientOptions, beforeGradients: ((losses: DeviceLosses) => Promise<void>) | undefined,
+  ): Promise<DeviceLossAndGrads> {
+    const penaltyScale = options.penaltyScale ?? 1;
+    const { losses, grads } = this.#whole(parts, (batch) => {
+      const out = variantPass(this.backend, this.config, this.#lookup, batch, {
+        training: true, precision: options.precision ?? 'float32', firing: options.firing ?? false, deadMask: options.deadMask, penaltyScale,
+      });
+      return { losses: new DeviceLosses(this.backend, this.config, batch.shape[0]!, out.sums, { penaltyScale }), grads: out.grads! };
+    });
+    if (!options.onGradient) return { losses, grads };
+    try {
+      await beforeGradients?.(losses);
+    } catch (error) {
+      losses.dispose();
+      for (const g of grads.values()) g.dispose();
+      throw error;
+    }
+    for (const [name, g] of [...grads]) {
+      grads.delete(name);
+      options.onGradient(name, g);
+    }
+    return { losses, grads };
+  }
+
+  /** Runs `fn` on the batch in one piece (micro-batches are joined: the variant graph selects over the batch). */
+  #whole<T>(parts: readonly Tensor[], fn: (batch: Tensor) => T): T {
+    for (const part of parts) this.#checkInput(part);
+    if (parts.length === 1) return fn(parts[0]!);
+    const batch = this.backend.concat(parts);
+    try {
+      return fn(batch);
+    } finally {
+      batch.dispose();
+    }
+  }
+
+  #checkInput(x: Tensor): void {
+    if (x.shape.length !== 2 || x.shape[1] !== this.config.inputDims) {
+      throw new ShapeMismatchError(
+        `input batch has shape ${shapeToString(x.shape)}, but the model expects [batch, ${this.config.inputDims}] (input_dims)`,
+        { hint: 'activations must be 2-D [n_tokens, d]; check that input_dims matches your data width' },
+      );
+    }
   }
 
   /** The plan of one pass (see step-plan.ts). */
@@ -331,12 +444,7 @@ export class SparseAutoencoder {
   }
 
   #forward(x: Tensor, plan: SaeForwardPlan): ForwardCache {
-    if (x.shape.length !== 2 || x.shape[1] !== this.config.inputDims) {
-      throw new ShapeMismatchError(
-        `input batch has shape ${shapeToString(x.shape)}, but the model expects [batch, ${this.config.inputDims}] (input_dims)`,
-        { hint: 'activations must be 2-D [n_tokens, d]; check that input_dims matches your data width' },
-      );
-    }
+    this.#checkInput(x);
     return saeForward(this.backend, this.config, this.#lookup, x, plan);
   }
 

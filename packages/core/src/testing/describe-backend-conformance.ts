@@ -8,6 +8,7 @@ import { coreFallbackView } from './core-fallback-view.js';
 import { describeElementwiseOps } from './elementwise-tests.js';
 import { describeErrorTaxonomy } from './error-taxonomy-tests.js';
 import { describeGoldenSae } from './golden-sae-tests.js';
+import { describeGoldenVariants } from './golden-variant-tests.js';
 import { OP_INVOKERS } from './op-invokers.js';
 import { describeRequiredOps } from './required-op-tests.js';
 import { describeSparseOps } from './sparse-op-tests.js';
@@ -62,12 +63,14 @@ export function describeBackendConformance<O>(plugin: BackendPlugin<O>, options:
     describeSparseOps(ctx, rand);
     describeErrorTaxonomy(ctx);
     describeGoldenSae(ctx, unsupported, options.goldenFixtures);
+    describeGoldenVariants(ctx, unsupported, options.goldenFixtures);
 
     describe('through core\'s fallbacks (no optional op, no readSync, no native activation)', () => {
       describeComposableOps(fallback, rand, supportedIt);
       describeSparseOps(fallback, rand);
       describeErrorTaxonomy(fallback);
       describeGoldenSae(fallback, unsupported, options.goldenFixtures);
+      describeGoldenVariants(fallback, unsupported, options.goldenFixtures);
     });
   });
 }

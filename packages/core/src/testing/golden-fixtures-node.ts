@@ -7,10 +7,14 @@ import { parseGoldenCase, type GoldenCase, type GoldenFixtures, type GoldenManif
 export const GOLDEN_DIR = fileURLToPath(new URL('../../fixtures/golden/', import.meta.url));
 
 /** The fixtures from @deeplens/core's own folder (the suite's default in Node). */
-export const nodeGoldenFixtures: GoldenFixtures = {
-  manifest: async () => JSON.parse(await readFile(`${GOLDEN_DIR}manifest.json`, 'utf8')) as GoldenManifest,
-  caseBytes: async (name) => new Uint8Array(await readFile(`${GOLDEN_DIR}${name}.safetensors`)),
-};
+export const nodeGoldenFixtures: GoldenFixtures = { ...folderFixtures(GOLDEN_DIR), variants: folderFixtures(fileURLToPath(new URL('../../fixtures/golden-variants/', import.meta.url))) };
+
+function folderFixtures(dir: string): GoldenFixtures {
+  return {
+    manifest: async () => JSON.parse(await readFile(`${dir}manifest.json`, 'utf8')) as GoldenManifest,
+    caseBytes: async (name) => new Uint8Array(await readFile(`${dir}${name}.safetensors`)),
+  };
+}
 
 export function loadGoldenManifest(): GoldenManifest {
   return JSON.parse(readFileSync(`${GOLDEN_DIR}manifest.json`, 'utf8')) as GoldenManifest;

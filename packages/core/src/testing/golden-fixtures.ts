@@ -10,6 +10,8 @@ export interface GoldenFixtures {
   manifest(): Promise<GoldenManifest>;
   /** The bytes of one case's safetensors file. */
   caseBytes(name: string): Promise<Uint8Array>;
+  /** The architectures beyond DeepLens (tools/golden/variants.py), from the sibling `golden-variants/` folder. */
+  variants?: GoldenFixtures;
 }
 
 export interface GoldenManifest {
@@ -48,7 +50,7 @@ export function parseGoldenCase(name: string, bytes: Uint8Array, file = `${name}
 }
 
 /** The fixtures over HTTP (browsers, workers): `baseUrl` is the folder holding manifest.json. */
-export function fetchGoldenFixtures(baseUrl: string | URL): GoldenFixtures {
+export function fetchGoldenFixtures(baseUrl: string | URL, withVariants = true): GoldenFixtures {
   const here = (globalThis as { location?: { href: string } }).location?.href;
   const base = new URL(String(baseUrl).endsWith('/') ? String(baseUrl) : `${String(baseUrl)}/`, here);
   const get = async (file: string) => {
@@ -59,5 +61,6 @@ export function fetchGoldenFixtures(baseUrl: string | URL): GoldenFixtures {
   return {
     manifest: async () => (await (await get('manifest.json')).json()) as GoldenManifest,
     caseBytes: async (name) => new Uint8Array(await (await get(`${name}.safetensors`)).arrayBuffer()),
+    ...(withVariants ? { variants: fetchGoldenFixtures(new URL('../golden-variants/', base), false) } : {}),
   };
 }
