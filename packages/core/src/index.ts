@@ -52,7 +52,14 @@ export {
   resolveSaeConfig, SAE_CONFIG_DEFAULTS, SAE_CONFIG_KEYS, saeConfigFromSnakeCase, saeConfigIssues, saeConfigToSnakeCase, withSaeConfigDefaults,
 } from './sae/sae-config.js';
 export type { ConfigRuleIssue, SaeConfig, SaeConfigInput } from './sae/sae-config.js';
-export { isBiasOrNorm, saeParamShapes } from './sae/sae-params.js';
+export { isBiasOrNorm, saeBufferShapes, saeParamShapes } from './sae/sae-params.js';
+export {
+  B_DEC_INITS, DECODER_INITS, isBatchTopKStyle, isTopKStyle, SAE_ARCHITECTURES, saeArchitecture, usesVariantGraph,
+} from './sae/architecture.js';
+export type { BDecInit, DecoderInit, SaeArchitecture } from './sae/architecture.js';
+export { B_DEC_INIT_SAMPLE_ROWS, bDecInitValue } from './sae/b-dec-init.js';
+export { BATCH_THRESHOLD_RATE, updateBatchThreshold } from './sae/batch-threshold.js';
+export { auxKK } from './sae/aux-k.js';
 export { checkTrainingMemory, describeMemoryEstimate, estimateTrainingMemory, formatBytes } from './sae/memory-estimate.js';
 export type { MemoryLimits, TrainingMemoryEstimate, TrainingMemoryOptions } from './sae/memory-estimate.js';
 export type { SaeParamName } from './sae/sae-params.js';

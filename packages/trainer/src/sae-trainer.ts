@@ -1,5 +1,5 @@
 import {
-  Adam, encodeModelFile, MODEL_CONFIG_FILE, modelConfigJson, normStatsToJson, saeConfigToSnakeCase, type Batch, type DeviceLosses, type MatmulPrecision, type Optimizer, type SparseAutoencoder, type Tensor,
+  Adam, B_DEC_INIT_SAMPLE_ROWS, bDecInitValue, PACKED_LOSS_SUMS, encodeModelFile, MODEL_CONFIG_FILE, modelConfigJson, normStatsToJson, saeConfigToSnakeCase, type Batch, type DeviceLosses, type MatmulPrecision, type Optimizer, type SparseAutoencoder, type Tensor,
 } from '@deeplens/core';
 import { MemoryRunStorage } from './checkpoint/memory-run-storage.js';
 import { BEST_MODEL_FILE, epochModelFile, stepModelFile } from './checkpoint/run-names.js';
@@ -15,6 +15,8 @@ import type { CheckpointInfo, EvalMetrics, StepMetrics, TrainerControl, TrainerS
 import { loggerHooks, type TrainerLogger } from './hooks/trainer-logger.js';
 import { evaluate } from './metrics/evaluate.js';
 import { FeatureActivity } from './metrics/feature-activity.js';
+import { DeadLatentMask } from './metrics/dead-latent-mask.js';
+import { removeParallelGrad } from './gradients/remove-parallel-grad.js';
 import { buildSchedule } from './schedules/build-schedule.js';
 import { plateauInit, plateauUpdate, type PlateauState } from './schedules/plateau.js';
 import { uploadBatch } from './upload-batch.js';
@@ -47,6 +49,8 @@ export class SAETrainer {
   #s = { globalStep: 0, epoch: 0, batchInEpoch: 0, bestEvalLoss: Infinity, lr: 0, elapsedBefore: 0 };
   #plateau: PlateauState | null = null;
   #activity: FeatureActivity;
+  /** AuxK's dead-latent mask on the device (aux_k_coef > 0 only). */
+  #dead: DeadLatentMask | undefined;
   #runDir: string | undefined;
   #stop: { reason: string; interrupted: boolean } | undefined;
   #wantCheckpoint = false;
@@ -73,7 +77,8 @@ export class SAETrainer {
     this.storage = options.storage ?? new MemoryRunStorage();
     this.#model = options.model;
     this.#optimizer = options.optim ?? new Adam(options.model);
-    this.#activity = new FeatureActivity(options.model.config.nFeatures, options.deadWindowTokens);
+    this.#activity = new FeatureActivity(options.model.config.nFeatures, this.options.deadWindowTokens);
+    if (options.model.config.auxKCoef > 0) this.#dead = new DeadLatentMask(options.model.config.nFeatures, this.options.deadWindowTokens);
     this.#baseLr = this.#optimizer.learningRate;
   }
 
@@ -102,13 +107,21 @@ export class SAETrainer {
     // Recorded with the training state, and compared on resume; a run that saves nothing needs none.
     if (o.saveCheckpoints || trainOptions.resumeFrom) this.#dataPrints = await this.#fingerprintData();
     if (trainOptions.resumeFrom) await this.#resume(trainOptions.resumeFrom, trainOptions.forceResume ?? false);
-    else if (o.saveCheckpoints) this.#runDir = await this.storage.createRun(o.outputDir, o.modelName);
+    else if (!trainOptions.initFrom) await this.#initBDec();
+    if (trainOptions.resumeFrom) {
+      // (after resume) AuxK's mask from the restored activity record
+      this.#dead?.restore(this.#model.backend, this.#activity.lastFired, this.#activity.tokensSeen);
+    } else if (o.saveCheckpoints) this.#runDir = await this.storage.createRun(o.outputDir, o.modelName);
     this.#lastStateSave = { at: performance.now(), step: this.#s.globalStep };
     this.#runConfig = this.#buildRunConfig();
     const precision = this.#precision();
     const schedule = buildSchedule({ lrsType: o.lrsType, lr: this.#baseLr, totalSteps: this.totalSteps, warmupFraction: o.warmupFraction });
     this.#plateau ??= o.lrsType === 'plateau' ? plateauInit(this.#baseLr) : null;
-    const transform = chainTransforms(...(o.gradClipNorm !== null ? [clipByGlobalNorm(o.gradClipNorm)] : []), ...(o.gradientTransforms ?? []));
+    const transform = chainTransforms(
+      ...(o.removeParallelGrad ? [removeParallelGrad(() => this.#model.param('W_dec'))] : []),
+      ...(o.gradClipNorm !== null ? [clipByGlobalNorm(o.gradClipNorm)] : []),
+      ...(o.gradientTransforms ?? []),
+    );
     const hooks = this.#hookRunner();
     const control = this.#control();
     // Signals exist only where there is a process (Node); a web page stops a run with requestStop.
@@ -150,6 +163,7 @@ export class SAETrainer {
       removeSignals();
       this.#health.dispose();
       this.#activity.dispose();
+      this.#dead?.dispose();
       await hooks.call('onTrainEnd', this.#state(), result ?? this.#result('failed', started));
     }
   }
@@ -170,11 +184,13 @@ export class SAETrainer {
     let grads: Map<string, Tensor> | undefined;
     let losses: DeviceLosses | undefined;
     let normSq: Tensor | undefined;
+    const deadMask = this.#dead?.mask(backend);
+    const extra = { ...(deadMask ? { deadMask } : {}), penaltyScale: this.#penaltyScale(step) };
     try {
       if (this.options.optimizerInBackward) {
-        ({ losses, normSq } = await this.#stepInBackward(x, precision));
+        ({ losses, normSq } = await this.#stepInBackward(x, precision, extra));
       } else {
-        const out = await this.#model.lossAndGradsOnDevice(x, { precision, firing: true });
+        const out = await this.#model.lossAndGradsOnDevice(x, { precision, firing: true, ...extra });
         ({ grads, losses } = out);
         normSq = globalNormSquared(grads, backend);
         await transform.apply(grads, backend, gradientContext(grads, backend));
@@ -182,8 +198,9 @@ export class SAETrainer {
         this.#optimizer.step(grads);
       }
       this.#health.record(backend, step, [losses.sums.sumSquaredError, losses.sums.sumAbsZ], normSq);
-      this.#model.postStep();
+      this.#model.postStep(losses);
       this.#activity.record(backend, losses.sums.firing!, batch.rows);
+      this.#dead?.record(backend, losses.sums.firing!, batch.rows);
       this.#s.globalStep++;
       this.#s.batchInEpoch++;
       if (hooks.wantsStepEnd(this.#state())) {
@@ -192,6 +209,7 @@ export class SAETrainer {
         await hooks.call('onStepEnd', this.#state(), metrics, control);
       }
     } finally {
+      deadMask?.dispose();
       for (const t of x) t.dispose();
       for (const g of grads?.values() ?? []) g.dispose();
       losses?.dispose();
@@ -203,13 +221,15 @@ export class SAETrainer {
    * optimizerInBackward: each gradient is applied as the backward pass finishes it, then freed; its
    * squared norm is summed on the backend for the divergence check and the reported norm.
    */
-  async #stepInBackward(x: readonly Tensor[], precision: MatmulPrecision): Promise<{ losses: DeviceLosses; normSq: Tensor }> {
+  async #stepInBackward(
+    x: readonly Tensor[], precision: MatmulPrecision, extra: { deadMask?: Tensor; penaltyScale: number },
+  ): Promise<{ losses: DeviceLosses; normSq: Tensor }> {
     const { backend } = this.#model;
     let normSq: Tensor | undefined;
     const update = this.#optimizer.beginStep!();
     try {
       const out = await this.#model.lossAndGradsOnDevice(x, {
-        precision, firing: true,
+        precision, firing: true, ...extra,
         onGradient: (name, g) => {
           try {
             const s = backend.reduce(g, 'sumSquares');
@@ -236,6 +256,31 @@ export class SAETrainer {
     }
   }
 
+  /** l1_warmup_steps: the sparsity penalty's share at this 1-based step (1 without warm-up). */
+  #penaltyScale(step: number): number {
+    const w = this.options.l1WarmupSteps;
+    return w > 0 ? Math.min(1, step / w) : 1;
+  }
+
+  /**
+   * b_dec_init mean / geometric_median: from the first rows of the first epoch's batches (at most
+   * B_DEC_INIT_SAMPLE_ROWS), before the first step of a fresh run.
+   */
+  async #initBDec(): Promise<void> {
+    const kind = this.#model.config.bDecInit;
+    if (kind === 'zeros') return;
+    const d = this.#model.config.inputDims;
+    const sample = new Float32Array(B_DEC_INIT_SAMPLE_ROWS * d);
+    let rows = 0;
+    for await (const batch of this.options.trainDataloader.epoch(0)) {
+      const take = Math.min(batch.rows, B_DEC_INIT_SAMPLE_ROWS - rows);
+      sample.set(batch.data.subarray(0, take * d), rows * d);
+      rows += take;
+      if (rows >= B_DEC_INIT_SAMPLE_ROWS) break;
+    }
+    this.#model.setArrays(new Map([['b_dec', bDecInitValue(kind, sample, rows, d)]]));
+  }
+
   /** Reads this step's loss terms, gradient norm and the divergence record in one read. */
   async #readStepMetrics(losses: DeviceLosses, normSq: Tensor, lr: number, rows: number): Promise<StepMetrics> {
     const { backend } = this.#model;
@@ -249,10 +294,12 @@ export class SAETrainer {
       all.dispose();
       packed.dispose();
     }
-    if (this.#health.pending) this.#throwIfDiverged(values.subarray(4, 6));
+    const n = PACKED_LOSS_SUMS.length;
+    if (this.#health.pending) this.#throwIfDiverged(values.subarray(n + 1, n + 3));
     const terms = losses.termsFrom(values);
-    const m: StepMetrics = { loss: terms.total, mse: terms.mse, nonZeroFrac: terms.nonZeroFrac, lr, gradNorm: Math.sqrt(values[3]!), tokensPerSec: 0, rows };
-    if (this.#model.config.k === null) m.l1 = terms.l1;
+    const m: StepMetrics = { loss: terms.total, mse: terms.mse, nonZeroFrac: terms.nonZeroFrac, lr, gradNorm: Math.sqrt(values[n]!), tokensPerSec: 0, rows };
+    if (this.#model.config.k === null && this.#model.config.betaL1 !== null) m.l1 = terms.l1;
+    if (terms.aux !== undefined) m.auxLoss = terms.aux;
     return m;
   }
 
@@ -353,11 +400,11 @@ export class SAETrainer {
   async #resume(runDir: string, force: boolean): Promise<void> {
     await this.storage.prepareResume(runDir);
     const snap = await readTrainingState(this.storage, runDir, { force, warn: (m) => this.#warn(m) });
-    const names = new Set(this.#model.paramNames);
+    const own = new Map([...this.#model.params, ...this.#model.buffers]);
     const config = 'resume with the run\'s own model config (its config.json lists it)';
     for (const [n, shape] of snap.paramShapes) {
-      if (!names.has(n as never)) throw new ResumeError(`${runDir}: the saved state has parameter '${n}' that this model lacks; ${config}`);
-      const mine = this.#model.params.get(n as never)!.shape;
+      if (!own.has(n as never)) throw new ResumeError(`${runDir}: the saved state has parameter '${n}' that this model lacks; ${config}`);
+      const mine = own.get(n as never)!.shape;
       if (mine.length !== shape.length || mine.some((d, i) => d !== shape[i])) {
         throw new ResumeError(
           `${runDir}: the run's ${n} is [${shape.join(', ')}], this model's is [${mine.join(', ')}] (input_dims ${this.#model.config.inputDims}, n_features ${this.#model.config.nFeatures})`,

@@ -53,8 +53,15 @@ export interface SAETrainerOptions {
   registry?: BackendRegistry;
   /** Finish the step, save and return on SIGINT/SIGTERM (default true). */
   handleSignals?: boolean;
-  /** Training tokens after which a silent latent counts as dead (default 10M). */
+  /** Training tokens after which a silent latent counts as dead (default 10M); AuxK revives these. */
   deadWindowTokens?: number;
+  /**
+   * Remove from W_dec's gradient its component along each (unit-norm) feature direction before the
+   * optimiser step (default false), so the step changes directions, not lengths.
+   */
+  removeParallelGrad?: boolean;
+  /** Ramp the sparsity penalty (beta_l1, l0_coefficient) linearly from 0 over this many steps (default 0: off). */
+  l1WarmupSteps?: number;
   /** Extra gradient transforms, applied after clipping. */
   gradientTransforms?: readonly GradientTransform[];
   /**
@@ -110,6 +117,9 @@ export const TRAINER_DEFAULTS = {
   microBatchSize: null,
   checkpointEverySteps: null,
   checkpointEveryMinutes: 10,
+  deadWindowTokens: 10_000_000,
+  removeParallelGrad: false,
+  l1WarmupSteps: 0,
 } as const;
 
 export type ResolvedTrainerOptions = Omit<SAETrainerOptions, keyof typeof TRAINER_DEFAULTS> & {
@@ -117,12 +127,13 @@ export type ResolvedTrainerOptions = Omit<SAETrainerOptions, keyof typeof TRAINE
   gradClipNorm: number | null; lrsType: LrsType; evalSteps: number; warmupFraction: number; saveBestOnly: boolean;
   logToWandb: boolean; logEverySteps: number; outputDir: string; handleSignals: boolean; optimizerInBackward: boolean;
   microBatchSize: number | null; checkpointEverySteps: number | null; checkpointEveryMinutes: number | null;
+  deadWindowTokens: number; removeParallelGrad: boolean; l1WarmupSteps: number;
 };
 
 /** The trainer options' value rules (one place: the library API, YAML configs and the CLI all report these). */
 export type TrainerRuleInput = Pick<ResolvedTrainerOptions,
   'epochs' | 'evalSteps' | 'warmupFraction' | 'lrsType' | 'gradClipNorm' | 'microBatchSize' | 'checkpointEverySteps' |
-  'checkpointEveryMinutes' | 'optimizerInBackward' | 'modelName' | 'logEverySteps'>;
+  'checkpointEveryMinutes' | 'optimizerInBackward' | 'modelName' | 'logEverySteps' | 'deadWindowTokens' | 'removeParallelGrad' | 'l1WarmupSteps'>;
 
 export function trainerOptionIssues(r: TrainerRuleInput): ConfigRuleIssue[] {
   const issues: ConfigRuleIssue[] = [];
@@ -139,6 +150,12 @@ export function trainerOptionIssues(r: TrainerRuleInput): ConfigRuleIssue[] {
   if (r.checkpointEveryMinutes !== null && !(r.checkpointEveryMinutes > 0)) bad('checkpoint_every_minutes', `must be a positive number or null, got ${r.checkpointEveryMinutes}`);
   if (r.optimizerInBackward && r.gradClipNorm !== null) {
     bad('optimizer_in_backward', `cannot be combined with grad_clip_norm (clipping by the global norm), ${IN_BACKWARD_WHY}`);
+  }
+  if (!positiveInt(r.deadWindowTokens)) bad('dead_window_tokens', `must be a positive integer (training tokens), got ${r.deadWindowTokens}`);
+  if (!(Number.isInteger(r.l1WarmupSteps) && r.l1WarmupSteps >= 0)) bad('l1_warmup_steps', `must be a non-negative integer, got ${r.l1WarmupSteps}`);
+  if (typeof r.removeParallelGrad !== 'boolean') bad('remove_parallel_grad', `must be true or false, got ${String(r.removeParallelGrad)}`);
+  if (r.optimizerInBackward && r.removeParallelGrad) {
+    bad('optimizer_in_backward', `cannot be combined with remove_parallel_grad (a gradient transform), ${IN_BACKWARD_WHY}`);
   }
   if (typeof r.modelName !== 'string' || !/^[\w.-]+$/.test(r.modelName)) bad('model_name', `may only hold letters, digits, '_', '-' and '.', got '${r.modelName}'`);
   return issues;
@@ -163,6 +180,7 @@ export function resolveTrainerOptions(o: SAETrainerOptions): ResolvedTrainerOpti
     }
     if (r.optim && typeof r.optim.beginStep !== 'function') bad('optimizer_in_backward', `needs an optimiser that takes gradients one at a time (beginStep); '${r.optim.type}' does not`);
   }
+  if (r.removeParallelGrad && o.model?.config.tieWeights) bad('remove_parallel_grad', 'needs a decoder of its own (tie_weights: false); the tied decoder is the encoder');
   if (o.trainDataloader && o.trainDataloader.cols !== o.model?.config.inputDims) {
     bad('train_dataloader', `yields rows of width ${o.trainDataloader.cols}, the model's input_dims is ${o.model?.config.inputDims}`);
   }
@@ -177,5 +195,9 @@ export function describeOptions(r: ResolvedTrainerOptions): Record<string, unkno
     warmup_fraction: r.warmupFraction, save_best_only: r.saveBestOnly, log_to_wandb: r.logToWandb,
     optimizer_in_backward: r.optimizerInBackward, micro_batch_size: r.microBatchSize,
     checkpoint_every_steps: r.checkpointEverySteps, checkpoint_every_minutes: r.checkpointEveryMinutes,
+    // Beyond DeepLens: recorded only when used, so DeepLens runs keep DeepLens's config.json.
+    ...(r.removeParallelGrad ? { remove_parallel_grad: true } : {}),
+    ...(r.l1WarmupSteps > 0 ? { l1_warmup_steps: r.l1WarmupSteps } : {}),
+    ...(r.deadWindowTokens !== TRAINER_DEFAULTS.deadWindowTokens ? { dead_window_tokens: r.deadWindowTokens } : {}),
   };
 }

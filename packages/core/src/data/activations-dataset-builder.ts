@@ -2,6 +2,7 @@ import { DatasetSplitError, DataShapeError, InvalidArgumentError, NonFiniteDataE
 import { Rng } from '../random/rng.js';
 import type { ActivationSource, OpenActivationsOptions } from './activation-source.js';
 import { ActivationLoader, type DataLoader } from './data-loader.js';
+import { expectedNormStats } from './expected-norm.js';
 import { checkNormStats, NormStatsAccumulator, type NormStats } from './norm-stats.js';
 import { planSplits, removeRows, resolveSplitSizes, segmentRows, type Segment } from './split-plan.js';
 
@@ -16,6 +17,11 @@ export interface ActivationsDatasetOptions extends OpenActivationsOptions {
   norm?: boolean;
   /** Use these statistics instead of computing them (e.g. a checkpoint's, for evaluation). */
   normStats?: NormStats;
+  /**
+   * 'expected_norm': also scale rows so that E‖x‖ = √d (measured on the train split; kept in the
+   * normalisation statistics, see expected-norm.ts). Default 'none'. Ignored with `normStats`.
+   */
+  normalizeActivations?: 'none' | 'expected_norm';
   /** Reshuffle the train split every epoch (default true). The eval split is never shuffled. */
   shuffle?: boolean;
   /** Seeds the split and the shuffles (default 42). */
@@ -41,6 +47,8 @@ export interface DatasetInfo {
   /** Rows left out for NaN/Inf (nonFinite: 'skip'). */
   skippedRows: number;
   normStats: NormStats | undefined;
+  /** normalize_activations: expected_norm — the factor applied after z-scoring. */
+  expectedNormScale?: number;
 }
 
 export interface DataLoaders {
@@ -119,7 +127,11 @@ export class ActivationsDatasetBuilder {
     parts.forEach((p, i) => {
       if (segmentRows(p) === 0) throw new DatasetSplitError(`the ${names[i]} split is empty after leaving out ${badRows.length} rows with NaN/Inf`);
     });
-    const normStats = (o.norm ?? true) ? (o.normStats ?? stats) : undefined;
+    let normStats = (o.norm ?? true) ? (o.normStats ?? stats) : undefined;
+    let expectedNormScale: number | undefined;
+    if (o.normalizeActivations === 'expected_norm' && !o.normStats) {
+      ({ stats: normStats, scale: expectedNormScale } = await expectedNormStats(source, parts[0]!, normStats));
+    }
     if (normStats) checkNormStats(normStats, source.cols);
 
     const loader = (segments: Segment[], shuffle: boolean) =>
@@ -136,6 +148,7 @@ export class ActivationsDatasetBuilder {
       evalRows: parts[1] ? segmentRows(parts[1]) : 0,
       skippedRows: badRows.length,
       normStats,
+      ...(expectedNormScale !== undefined ? { expectedNormScale } : {}),
     };
     this.#info = info;
     return { train: loader(parts[0]!, o.shuffle ?? true), eval: parts[1] ? loader(parts[1], false) : undefined, info };

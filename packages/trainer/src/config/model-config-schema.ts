@@ -1,4 +1,4 @@
-import { SAE_CONFIG_KEYS, saeConfigIssues, withSaeConfigDefaults, type SaeConfigInput } from '@deeplens/core';
+import { SAE_CONFIG_DEFAULTS, SAE_CONFIG_KEYS, saeConfigIssues, withSaeConfigDefaults, type SaeConfigInput } from '@deeplens/core';
 import { z } from 'zod';
 import { toIssue, type ConfigIssue } from './config-issues.js';
 
@@ -17,6 +17,17 @@ export const modelConfigSchema = z
     beta_l1: z.number().nullable().default(null),
     tie_weights: z.boolean().default(false),
     unit_norm_decoder: z.boolean().default(true),
+    // Beyond DeepLens (docs: architectures); the defaults give DeepLens's model.
+    architecture: z.string().nullable().default(null),
+    aux_k_coef: z.number().default(0),
+    aux_k: z.number().nullable().default(null),
+    b_dec_init: z.string().default('zeros'),
+    decoder_init: z.string().default('xavier'),
+    l0_coefficient: z.number().nullable().default(null),
+    jumprelu_bandwidth: z.number().default(0.001),
+    jumprelu_init_threshold: z.number().default(0.001),
+    target_l0: z.number().nullable().default(null),
+    matryoshka_prefixes: z.array(z.number()).nullable().default(null),
   })
   .strict();
 
@@ -33,7 +44,7 @@ export type ModelConfigYaml = z.infer<typeof modelConfigSchema>;
 export const MODEL_CONFIG_KEYS = Object.keys(modelConfigSchema.shape) as readonly string[];
 
 export function modelConfigToInput(c: ModelConfigYaml): SaeConfigInput {
-  return {
+  const input: SaeConfigInput = {
     inputDims: c.input_dims,
     nFeatures: c.n_features,
     activation: c.activation,
@@ -43,4 +54,22 @@ export function modelConfigToInput(c: ModelConfigYaml): SaeConfigInput {
     tieWeights: c.tie_weights,
     unitNormDecoder: c.unit_norm_decoder,
   };
+  // The options beyond DeepLens appear only when set, so the tutorial's config reads as DeepLens's.
+  const extended: Partial<SaeConfigInput> = {
+    architecture: c.architecture as SaeConfigInput['architecture'],
+    auxKCoef: c.aux_k_coef,
+    auxK: c.aux_k,
+    bDecInit: c.b_dec_init as SaeConfigInput['bDecInit'],
+    decoderInit: c.decoder_init as SaeConfigInput['decoderInit'],
+    l0Coefficient: c.l0_coefficient,
+    jumpreluBandwidth: c.jumprelu_bandwidth,
+    jumpreluInitThreshold: c.jumprelu_init_threshold,
+    targetL0: c.target_l0,
+    matryoshkaPrefixes: c.matryoshka_prefixes,
+  };
+  const defaults = SAE_CONFIG_DEFAULTS as Partial<Record<string, unknown>>;
+  for (const [key, value] of Object.entries(extended)) {
+    if (JSON.stringify(value) !== JSON.stringify(defaults[key])) (input as unknown as Record<string, unknown>)[key] = value;
+  }
+  return input;
 }

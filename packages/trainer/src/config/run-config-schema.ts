@@ -23,6 +23,8 @@ export const dataSectionSchema = z
     key: z.string().nullable().default(null),
     flatten: z.boolean().default(false),
     skip_non_finite: z.boolean().default(false),
+    /** expected_norm: also scale rows so that E‖x‖ = √d (kept with the normalisation statistics). */
+    normalize_activations: z.enum(['none', 'expected_norm']).default('none'),
   })
   .strict();
 
@@ -83,6 +85,12 @@ export const trainerSectionSchema = z
     checkpoint_every_steps: z.number().nullable().default(null),
     /** Also save the training state when this many minutes passed since the last save (null: only at epoch ends and stops). */
     checkpoint_every_minutes: z.number().nullable().default(10),
+    /** Training tokens after which a silent latent counts as dead (AuxK revives these). */
+    dead_window_tokens: z.number().default(TRAINER_DEFAULTS.deadWindowTokens),
+    /** Remove W_dec's gradient component along each unit-norm feature direction before the step. */
+    remove_parallel_grad: z.boolean().default(false),
+    /** Ramp beta_l1 / l0_coefficient linearly from 0 over this many steps. */
+    l1_warmup_steps: z.number().default(0),
   })
   .strict();
 
@@ -90,6 +98,7 @@ const TRAINER_RULE_KEYS = {
   epochs: 'epochs', evalSteps: 'eval_steps', warmupFraction: 'warmup_fraction', lrsType: 'lrs_type', gradClipNorm: 'grad_clip_norm',
   microBatchSize: 'micro_batch_size', checkpointEverySteps: 'checkpoint_every_steps', checkpointEveryMinutes: 'checkpoint_every_minutes',
   optimizerInBackward: 'optimizer_in_backward', modelName: 'model_name', logEverySteps: 'log_every_steps',
+  deadWindowTokens: 'dead_window_tokens', removeParallelGrad: 'remove_parallel_grad', l1WarmupSteps: 'l1_warmup_steps',
 } as const satisfies Record<keyof TrainerRuleInput, string>;
 
 /** The trainer's value rules (`trainerOptionIssues`, as for SAETrainer's options) on a raw trainer: section. */

@@ -12,6 +12,7 @@ export function datasetOptionsFromRunConfig(c: RunConfig): Omit<ActivationsDatas
   return {
     batchSize: c.data.batch_size, norm: c.data.norm, seed: c.data.seed ?? c.trainer.random_seed, inputDims: c.model.inputDims,
     nonFinite: c.data.skip_non_finite ? 'skip' : 'error', flatten: c.data.flatten, shuffle: c.data.shuffle, splits: c.data.splits,
+    normalizeActivations: c.data.normalize_activations,
     ...(c.data.key ? { key: c.data.key } : {}),
   };
 }
@@ -37,5 +38,6 @@ export function trainerOptionsFromRunConfig(c: RunConfig): Omit<SAETrainerOption
     saveBestOnly: t.save_best_only, logToWandb: t.log_to_wandb, outputDir: t.output_dir, logEverySteps: t.log_every_steps,
     optimizerInBackward: t.optimizer_in_backward, microBatchSize: t.micro_batch_size,
     checkpointEverySteps: t.checkpoint_every_steps, checkpointEveryMinutes: t.checkpoint_every_minutes,
+    deadWindowTokens: t.dead_window_tokens, removeParallelGrad: t.remove_parallel_grad, l1WarmupSteps: t.l1_warmup_steps,
   };
 }

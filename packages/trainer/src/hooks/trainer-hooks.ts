@@ -66,11 +66,13 @@ export interface TrainerControl {
 }
 
 export interface StepMetrics {
-  /** Total loss (mse + betaL1·l1 in L1 mode). */
+  /** Total loss: mse (+ betaL1·l1 in L1 mode; + the L0 penalty, prefix losses and AuxK of the other architectures). */
   loss: number;
   mse: number;
   /** Mean |z| (L1 mode only). */
   l1?: number;
+  /** The AuxK term of the loss (aux_k_coef > 0). */
+  auxLoss?: number;
   nonZeroFrac: number;
   lr: number;
   /** Global gradient norm before clipping. */
