@@ -1,6 +1,24 @@
-import { CpuBackend, SparseAutoencoder, type LoadedModelFile } from '@deeplens/core';
+import { CpuBackend, resolveSaeConfig, SparseAutoencoder, type LoadedModelFile } from '@deeplens/core';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { encodeSafetensors, parseSafetensors, readSafetensorsFloat32, type SafetensorsInput } from '@deeplens/core';
+import { openNpy } from '@deeplens/core/node';
 import { describe, expect, it } from 'vitest';
 import { toSaeLens } from './saelens-export.js';
+import { FIXTURE_DIMS, SAELENS_FIXTURE_CASES, saeLensFixtureModel } from './saelens-fixture-models.test-helper.js';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/saelens-export/', import.meta.url));
+
+async function readNpy(path: string): Promise<Float32Array> {
+  const src = await openNpy(path);
+  try {
+    const out = new Float32Array(src.rows * src.cols);
+    await src.readRows(0, src.rows, out);
+    return out;
+  } finally {
+    await src.close();
+  }
+}
 
 /** SAELens's forward for standard/topk SAEs on raw x: act((x − b_dec)·W_enc + b_enc) → z·W_dec + b_dec. */
 function saeLensForward(t: Map<string, { data: Float32Array }>, x: Float32Array, rows: number, d: number, f: number, k: number | null) {
@@ -21,6 +39,49 @@ function saeLensForward(t: Map<string, { data: Float32Array }>, x: Float32Array,
   }
   return out;
 }
+
+describe('SAELens export, checked by SAELens\'s forward in PyTorch (tools/golden/saelens_forward.py)', () => {
+  for (const name of Object.keys(SAELENS_FIXTURE_CASES)) {
+    it(`${name}: the export is byte-identical to the files PyTorch read, and PyTorch's reconstruction of raw rows is ours`, async () => {
+      const { backend, sae, normStats, raw } = saeLensFixtureModel(name);
+      const { d, rows } = FIXTURE_DIMS;
+      const params = new Map([...(await sae.toArrays())].map(([n, a]) => [n, a.data]));
+      const { tensors, cfg } = toSaeLens({ modelPath: name, file: { config: sae.config, params, metadata: {}, normStats, recordsNorm: true, run: undefined }, normStats, runConfig: undefined });
+      const dir = `${FIXTURES}${name}/`;
+      const committed = readFileSync(`${dir}sae_weights.safetensors`);
+      expect(Buffer.concat(encodeSafetensors(tensors as Map<string, SafetensorsInput>)).equals(committed)).toBe(true);
+      expect(cfg).toEqual(JSON.parse(readFileSync(`${dir}cfg.json`, 'utf8')));
+      expect(cfg['architecture']).toBe(name === 'topk' ? 'topk' : 'jumprelu');
+      if (name === 'batchtopk' || name === 'matryoshka') {
+        const header = parseSafetensors(committed, 'fixture');
+        expect(new Set(readSafetensorsFloat32(committed, header, 'threshold', 'fixture'))).toEqual(new Set([Math.fround(0.35)]));
+      }
+      expect(Array.from(await readNpy(`${dir}x.npy`))).toEqual(Array.from(raw));
+      // Ours: normalise, the model's inference forward (what deeplens eval runs), un-normalise.
+      const normed = raw.map((v, i) => (v - normStats.mean[i % d]!) / normStats.std[i % d]!);
+      const x = backend.fromArray(normed, [rows, d]);
+      const out = sae.forward(x);
+      const ours = (await backend.read(out.xHat)) as Float32Array;
+      const expected = await readNpy(`${dir}expected_x_hat.npy`);
+      ours.forEach((v, i) => expect(Math.abs(v * normStats.std[i % d]! + normStats.mean[i % d]! - expected[i]!)).toBeLessThan(1e-5 * (1 + Math.abs(expected[i]!))));
+      // The fixture exercises the selection: some positive pre-activations kept, some cut.
+      const z = Array.from(await backend.read(out.z));
+      const pre = Array.from(await backend.read(out.zPre));
+      expect(z.some((v) => v > 0)).toBe(true);
+      expect(pre.some((v, i) => v > 0 && z[i] === 0)).toBe(true);
+      for (const t of [x, out.xHat, out.z, out.zPre]) t.dispose();
+      sae.dispose();
+    });
+  }
+
+  it('an untrained BatchTopK model (threshold not yet estimated) is refused with the reason', async () => {
+    const { sae, normStats } = saeLensFixtureModel('batchtopk');
+    sae.setArrays(new Map([['threshold', Float32Array.of(-1)]]));
+    const params = new Map([...(await sae.toArrays())].map(([n, a]) => [n, a.data]));
+    expect(() => toSaeLens({ modelPath: 'm', file: { config: sae.config, params, metadata: {}, normStats, recordsNorm: true, run: undefined }, normStats, runConfig: undefined }))
+      .toThrow(/inference threshold has not been estimated yet/);
+  });
+});
 
 describe('SAELens export', () => {
   for (const [k, tie] of [[3, false], [null, true]] as const) {
@@ -43,7 +104,7 @@ describe('SAELens export', () => {
 
   it('names the option SAELens cannot represent', () => {
     const base = { modelPath: 'm', normStats: undefined, runConfig: undefined };
-    const cfg = { inputDims: 2, nFeatures: 4, k: 1, betaL1: null, tieWeights: false, unitNormDecoder: true };
+    const cfg = { ...resolveSaeConfig({ inputDims: 2, nFeatures: 4, k: 1 }) };
     expect(() => toSaeLens({ ...base, file: { config: { ...cfg, activation: 'relu', inputNorm: true }, params: new Map(), metadata: {}, normStats: undefined, recordsNorm: false, run: undefined } })).toThrow(/input_norm/);
     expect(() => toSaeLens({ ...base, file: { config: { ...cfg, activation: 'silu', inputNorm: false }, params: new Map(), metadata: {}, normStats: undefined, recordsNorm: false, run: undefined } })).toThrow(/activation/);
   });

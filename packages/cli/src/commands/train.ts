@@ -17,12 +17,17 @@ beta_l1, tie_weights, unit_norm_decoder) and optional data:, optim: and trainer:
 key has a flag that overrides the file (key name with dashes; lists comma-separated):
   model    --input-dims N  --n-features N  --activation relu|silu  --input-norm true|false  --k N
            --beta-l1 X  --tie-weights true|false  --unit-norm-decoder true|false
+  beyond   --architecture topk|l1|batchtopk|jumprelu|matryoshka  --matryoshka-prefixes 128,512,2048
+  DeepLens --l0-coefficient X  --jumprelu-bandwidth X (0.001)  --jumprelu-init-threshold X  --target-l0 X
+           --aux-k-coef X (AuxK, e.g. 0.03125)  --aux-k N (input_dims/2)  --b-dec-init zeros|mean|geometric_median
+           --decoder-init xavier|encoder_transpose
   data     --batch-size N  --splits 0.8,0.2  --no-norm  --no-shuffle  --data-seed N
-           --key NAME (tensor in a .pt dict)  --flatten  --skip-non-finite
+           --key NAME (tensor in a .pt dict)  --flatten  --skip-non-finite  --normalize-activations none|expected_norm
   optim    --optim adam|adamw  --lr X  --betas 0.9,0.999  --eps X  --weight-decay X  --decay-biases true|false
   trainer  --backend auto|cpu|wasm|tfjs|gpujs  --model-name NAME  --epochs N  --eval-steps N  --lrs-type cosine|linear|plateau
            --warmup-fraction X  --grad-clip-norm X  --save-checkpoints true|false  --save-best-only true|false
            --seed N  --out DIR (saved_models)  --log-every-steps N  --bf16  --wandb
+           --dead-window-tokens N (10000000)  --remove-parallel-grad true|false  --l1-warmup-steps N
            --optimizer-in-backward (update each parameter as its gradient is made: less memory, no clipping)
            --micro-batch-size N (run each batch in blocks of N rows, one optimiser step: less memory)
            --threads N (worker threads of the wasm backend; default and maximum: one per core)

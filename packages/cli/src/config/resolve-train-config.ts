@@ -48,6 +48,20 @@ export const FLAG_PATHS: Readonly<Record<string, string>> = {
   key: 'data.key',
   flatten: 'data.flatten',
   'skip-non-finite': 'data.skip_non_finite',
+  'normalize-activations': 'data.normalize_activations',
+  architecture: 'architecture',
+  'aux-k-coef': 'aux_k_coef',
+  'aux-k': 'aux_k',
+  'b-dec-init': 'b_dec_init',
+  'decoder-init': 'decoder_init',
+  'l0-coefficient': 'l0_coefficient',
+  'jumprelu-bandwidth': 'jumprelu_bandwidth',
+  'jumprelu-init-threshold': 'jumprelu_init_threshold',
+  'target-l0': 'target_l0',
+  'matryoshka-prefixes': 'matryoshka_prefixes',
+  'dead-window-tokens': 'trainer.dead_window_tokens',
+  'remove-parallel-grad': 'trainer.remove_parallel_grad',
+  'l1-warmup-steps': 'trainer.l1_warmup_steps',
 };
 
 /** Read config.yaml (the tutorial's model keys, plus optional data/optim/trainer sections). */
@@ -64,8 +78,8 @@ export function readConfigFile(path: string): Record<string, unknown> {
 }
 
 /** Flags whose value is a comma-separated list, and flags whose value is kept as written. */
-const LIST_FLAGS = new Set(['splits', 'betas']);
-const TEXT_FLAGS = new Set(['model-name', 'out', 'key', 'backend', 'activation']);
+const LIST_FLAGS = new Set(['splits', 'betas', 'matryoshka-prefixes']);
+const TEXT_FLAGS = new Set(['model-name', 'out', 'key', 'backend', 'activation', 'architecture', 'b-dec-init', 'decoder-init', 'normalize-activations']);
 
 /** The config key paths that flags set, each with its flag (for blaming a bad value on the flag, not the file). */
 export function flaggedPaths(flags: Record<string, unknown>): Map<string, string> {

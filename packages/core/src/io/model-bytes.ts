@@ -2,7 +2,7 @@ import { shapeToString } from '../backend/tensor.js';
 import { normStatsFromJson, normStatsToJson, type NormStats } from '../data/norm-stats.js';
 import { DeepLensError, ModelFileError } from '../errors.js';
 import { saeConfigFromSnakeCase, saeConfigToSnakeCase, type SaeConfig } from '../sae/sae-config.js';
-import { saeParamShapes } from '../sae/sae-params.js';
+import { saeBufferShapes, saeParamShapes } from '../sae/sae-params.js';
 import type { SparseAutoencoder } from '../sae/sparse-autoencoder.js';
 import { encodeSafetensors, parseSafetensors, readSafetensorsFloat32, type SafetensorsInput } from './safetensors.js';
 
@@ -71,7 +71,7 @@ export function decodeModelFile(bytes: Uint8Array, source: string, external?: { 
   const header = parseSafetensors(bytes, path);
   const config = resolveConfig(path, header.metadata, external);
   const params = new Map<string, Float32Array>();
-  for (const [name, shape] of saeParamShapes(config)) {
+  for (const [name, shape] of [...saeParamShapes(config), ...saeBufferShapes(config)]) {
     const entry = header.tensors.get(name);
     if (!entry) {
       throw new ModelFileError(path, `tensor '${name}' is missing (expected shape ${shapeToString(shape)})`, {

@@ -1,6 +1,7 @@
 import { OutOfMemoryError } from '../errors.js';
 import type { SaeConfig } from './sae-config.js';
-import { saeParamShapes } from './sae-params.js';
+import { saeBufferShapes, saeParamShapes } from './sae-params.js';
+import { saeArchitecture, usesVariantGraph } from './architecture.js';
 
 export interface TrainingMemoryOptions {
   config: SaeConfig;
@@ -33,11 +34,16 @@ const F32 = 4;
 export function estimateTrainingMemory(o: TrainingMemoryOptions): TrainingMemoryEstimate {
   const { config: c } = o;
   const sizes = [...saeParamShapes(c).values()].map((s) => s.reduce((a, b) => a * b, 1) * F32);
-  const parameters = sizes.reduce((a, b) => a + b, 0);
-  const rows = Math.min(o.batchSize, o.microBatchSize ?? o.batchSize);
-  // TopK keeps one [rows, F] block (pre-activations) and k entries per row; L1 keeps the latents and their gradient.
-  const latents = c.k !== null ? rows * c.nFeatures * F32 + 2 * rows * c.k * 2 * F32 : 2 * rows * c.nFeatures * F32;
-  const activations = o.batchSize * c.inputDims * F32 + latents + 4 * rows * c.inputDims * F32;
+  const parameters = sizes.reduce((a, b) => a + b, 0) + [...saeBufferShapes(c).values()].reduce((a, s) => a + s.reduce((x, y) => x * y, 1) * F32, 0);
+  const variant = usesVariantGraph(c);
+  // The variant graph runs the whole batch at once (its selection is over the batch).
+  const rows = variant ? o.batchSize : Math.min(o.batchSize, o.microBatchSize ?? o.batchSize);
+  // TopK keeps one [rows, F] block (pre-activations) and k entries per row; L1 keeps the latents and
+  // their gradient; the variant graph (variant-graph.ts) about eight dense [rows, F] tensors at its peak
+  // (pre, act, mask, z, ∂z and its masked copy, ∂pre, and BatchTopK's flat selection or AuxK's scatter).
+  const latents = variant ? 8 * rows * c.nFeatures * F32 : c.k !== null ? rows * c.nFeatures * F32 + 2 * rows * c.k * 2 * F32 : 2 * rows * c.nFeatures * F32;
+  const prefixes = saeArchitecture(c) === 'matryoshka' ? (c.matryoshkaPrefixes?.length ?? 1) : 1;
+  const activations = o.batchSize * c.inputDims * F32 + latents + (4 + 2 * (prefixes - 1)) * rows * c.inputDims * F32;
   const gradients = o.optimizerInBackward ? Math.max(...sizes) : parameters;
   const optimizer = 2 * parameters;
   return { parameters, optimizer, gradients, activations, total: parameters + optimizer + gradients + activations };
