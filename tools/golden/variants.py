@@ -15,8 +15,8 @@ post-step) on the same batch.
 The definitions follow the papers and the Python libraries (docs: architectures page); this file
 is written from them, independently of the TypeScript:
 - BatchTopK (Bussmann et al. 2024): keep the k*B largest relu(pre) over the flattened batch; at
-  inference relu(pre) > theta, theta moved after each step by rate 0.01 towards the batch's smallest
-  kept activation (SAELens's topk_threshold_lr), starting at the first one.
+  inference relu(pre) > theta; after each step n += 1 and theta += max(1/n, 0.01) * (m - theta), m the
+  batch's smallest kept activation (a running mean, then SAELens's topk_threshold_lr 0.01).
 - JumpReLU (Rajamanoharan et al. 2024): z = pre * H(pre - theta), L0 penalty
   lambda * mean_rows(sum H(pre - theta)) (or lambda * (L0/T - 1)^2), STE with a rectangle kernel.
 - Matryoshka (Bussmann et al. 2025): BatchTopK; loss = mean over prefixes of each prefix's MSE.
@@ -79,6 +79,7 @@ class VariantSAE(torch.nn.Module):
         self.cfg = cfg
         self.p = torch.nn.ParameterDict({n.replace(".", "_"): torch.nn.Parameter(t.clone()) for n, t in params.items()})
         self.theta = None if threshold_buffer is None else threshold_buffer.clone()
+        self.updates = 0 if threshold_buffer is None or threshold_buffer.item() < 0 else 50
 
     def act(self, h):
         return torch.relu(h) if self.cfg["activation"] == "relu" else torch.nn.functional.silu(h)
@@ -150,10 +151,12 @@ class VariantSAE(torch.nn.Module):
         if self.cfg["architecture"] == "jumprelu":
             self.p["threshold"].clamp_(min=0)
         if min_kept is not None and min_kept.item() > 0:
-            if self.theta.item() < 0:
+            self.updates += 1
+            if self.updates == 1:
                 self.theta = min_kept.reshape(1).clone()
             else:
-                self.theta = (1 - THRESHOLD_RATE) * self.theta + THRESHOLD_RATE * min_kept
+                rate = max(1.0 / self.updates, THRESHOLD_RATE)
+                self.theta = self.theta + rate * (min_kept - self.theta)
 
 
 def f32(t):
@@ -246,6 +249,7 @@ def one_case(name, spec, seed):
     out.update({"param." + n: t for n, t in params.items()})
     if theta0 is not None:
         out["buffer.threshold"] = theta0
+        out["buffer.threshold_updates"] = torch.tensor([float(model.updates)], dtype=torch.float64)
     with torch.no_grad():
         inf = model(x, training=False)
     out["out.xHat"] = inf["x_hat"]
@@ -275,6 +279,7 @@ def one_case(name, spec, seed):
                 out["step%d.%s" % (step, names[key])] = prm.detach().clone()
             if model.theta is not None:
                 out["step%d.buffer.threshold" % step] = model.theta.reshape(1).clone()
+                out["step%d.buffer.threshold_updates" % step] = torch.tensor([float(model.updates)], dtype=torch.float64)
     meta = {
         "config": json.dumps(cfg),
         "adam": json.dumps({"lr": ADAM["lr"], "betas": list(ADAM["betas"]), "eps": ADAM["eps"], "weight_decay": ADAM["weight_decay"]}),

@@ -30,7 +30,7 @@ export class ConsoleLogger implements TrainerLogger {
     const trainer = config['trainer'] as Record<string, unknown> | undefined;
     const dataset = config['dataset'] as Record<string, unknown> | undefined;
     if (model) {
-      const sparsity = model['k'] !== null ? `TopK k=${String(model['k'])}` : `L1 beta_l1=${String(model['beta_l1'])}`;
+      const sparsity = describeSparsity(model);
       this.#write(`Model: ${String(model['input_dims'])} → ${String(model['n_features'])} features, ${String(model['activation'])}, ${sparsity}${model['input_norm'] ? ', input LayerNorm' : ''}${model['tie_weights'] ? ', tied' : ''}`);
     }
     if (dataset) this.#write(`Data: ${String(dataset['train_rows'])} train rows, ${String(dataset['eval_rows'])} eval rows, batch ${String(dataset['batch_size'])}`);
@@ -65,4 +65,14 @@ export class ConsoleLogger implements TrainerLogger {
 function defaultWrite(): (line: string) => void {
   const stdout = (globalThis as { process?: { stdout?: { write(s: string): unknown } } }).process?.stdout;
   return stdout ? (line) => void stdout.write(`${line}\n`) : (line) => console.log(line);
+}
+
+/** DeepLens's TopK / L1 wording, and the architectures beyond it with their settings. */
+function describeSparsity(model: Record<string, unknown>): string {
+  const arch = model['architecture'] as string | undefined;
+  const aux = typeof model['aux_k_coef'] === 'number' && model['aux_k_coef'] > 0 ? `, AuxK ${String(model['aux_k_coef'])}` : '';
+  if (arch === 'batchtopk') return `BatchTopK k=${String(model['k'])}${aux}`;
+  if (arch === 'matryoshka') return `Matryoshka BatchTopK k=${String(model['k'])} prefixes ${JSON.stringify(model['matryoshka_prefixes'])}${aux}`;
+  if (arch === 'jumprelu') return `JumpReLU l0_coefficient=${String(model['l0_coefficient'])}${model['target_l0'] != null ? ` target_l0=${String(model['target_l0'])}` : ''}`;
+  return (model['k'] !== null && model['k'] !== undefined ? `TopK k=${String(model['k'])}` : `L1 beta_l1=${String(model['beta_l1'])}`) + aux;
 }

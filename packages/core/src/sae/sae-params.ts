@@ -3,7 +3,7 @@ import { isBatchTopKStyle, saeArchitecture } from './architecture.js';
 import type { SaeConfig } from './sae-config.js';
 
 /** Parameter names, in SAELens orientation: W_enc [d, F], W_dec [F, d]. */
-export type SaeParamName = 'W_enc' | 'b_enc' | 'W_dec' | 'b_dec' | 'ln.weight' | 'ln.bias' | 'threshold';
+export type SaeParamName = 'W_enc' | 'b_enc' | 'W_dec' | 'b_dec' | 'ln.weight' | 'ln.bias' | 'threshold' | 'threshold_updates';
 
 /** The parameters a model of this config has, in a fixed order, with their shapes. */
 export function saeParamShapes(c: SaeConfig): Map<SaeParamName, Shape> {
@@ -26,14 +26,16 @@ export function saeParamShapes(c: SaeConfig): Map<SaeParamName, Shape> {
 
 /**
  * State that is saved with the model but not trained by the optimiser: BatchTopK's and
- * Matryoshka's global inference threshold θ ([1], −1 until the first training step estimates it).
+ * Matryoshka's global inference threshold θ ([1], −1 until the first training step estimates it)
+ * and the number of batches it has seen (batch-threshold.ts).
  */
 export function saeBufferShapes(c: SaeConfig): Map<SaeParamName, Shape> {
-  return isBatchTopKStyle(saeArchitecture(c)) ? new Map<SaeParamName, Shape>([['threshold', [1]]]) : new Map();
+  return isBatchTopKStyle(saeArchitecture(c)) ? new Map<SaeParamName, Shape>([['threshold', [1]], ['threshold_updates', [1]]]) : new Map();
 }
 
-/** The value a buffer starts with. */
+/** The values the buffers start with. */
 export const UNSET_THRESHOLD = -1;
+export const BUFFER_INITIAL_VALUES: Readonly<Partial<Record<SaeParamName, number>>> = { threshold: UNSET_THRESHOLD, threshold_updates: 0 };
 
 /** Biases and LayerNorm parameters: the ones weight decay usually skips. */
 export function isBiasOrNorm(name: string): boolean {

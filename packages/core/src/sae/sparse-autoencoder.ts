@@ -9,7 +9,7 @@ import { resolveSaeConfig, type SaeConfig, type SaeConfigInput } from './sae-con
 import { DeviceLosses, disposeLossSums, type LossSums, type LossTerms } from './device-losses.js';
 import { addBDecInputTerm, firingCounts, saeBackward, saeForward, saeLossTensors, type ForwardCache } from './sae-graph.js';
 import { planSaeStep, type SaeForwardPlan, type SaeStepRequest } from './step-plan.js';
-import { saeBufferShapes, saeParamShapes, UNSET_THRESHOLD, type SaeParamName } from './sae-params.js';
+import { BUFFER_INITIAL_VALUES, saeBufferShapes, saeParamShapes, type SaeParamName } from './sae-params.js';
 import { isBatchTopKStyle, saeArchitecture, usesVariantGraph } from './architecture.js';
 import { variantPass } from './variant-graph.js';
 import { updateBatchThreshold } from './batch-threshold.js';
@@ -103,7 +103,7 @@ export class SparseAutoencoder {
 
   /** The buffers of this config at their starting values (see `saeBufferShapes`). */
   static #initialBuffers(backend: Backend, config: SaeConfig): Map<SaeParamName, Tensor> {
-    return new Map([...saeBufferShapes(config)].map(([name, shape]) => [name, backend.fill(shape, UNSET_THRESHOLD)]));
+    return new Map([...saeBufferShapes(config)].map(([name, shape]) => [name, backend.fill(shape, BUFFER_INITIAL_VALUES[name] ?? 0)]));
   }
 
   static create(options: CreateSaeOptions): SparseAutoencoder {
@@ -356,7 +356,7 @@ export class SparseAutoencoder {
     }
     const minKept = losses?.sums.minKept;
     if (isBatchTopKStyle(arch) && minKept) {
-      updateBatchThreshold(this.backend, this.param('threshold'), minKept);
+      updateBatchThreshold(this.backend, this.param('threshold'), this.param('threshold_updates'), minKept);
       this.#thresholdSet = true;
     }
   }

@@ -34,7 +34,7 @@ async function runVariantCase(b: Backend, gc: GoldenCase, adam: { lr: number; be
   const tol = tolerancesFor(b.capabilities).golden;
   const baseline = b.memory().tensors;
   const arrays = new Map(gc.names('param.').map((n) => [n, gc.get(`param.${n}`)]));
-  if (gc.tensors.has('buffer.threshold')) arrays.set('threshold', gc.get('buffer.threshold'));
+  for (const buffer of ['threshold', 'threshold_updates']) if (gc.tensors.has(`buffer.${buffer}`)) arrays.set(buffer, gc.get(`buffer.${buffer}`));
   const sae = SparseAutoencoder.fromArrays({ backend: b, config: gc.config, params: arrays });
   const x = b.fromArray(gc.get('input.x'), gc.tensors.get('input.x')!.shape);
   const deadMask = b.fromArray(gc.get('input.deadMask'), [gc.config.nFeatures]);
@@ -75,8 +75,9 @@ async function runVariantCase(b: Backend, gc: GoldenCase, adam: { lr: number; be
       }
       if (step === 1 || step === 3) {
         for (const [n, p] of sae.params) assertAllClose(await read(p, false), gc.get(`step${step}.${n}`), tol, `${gc.name} ${n} after step ${step}`);
-        if (gc.tensors.has(`step${step}.buffer.threshold`)) {
-          assertAllClose(await read(sae.buffers.get('threshold')!, false), gc.get(`step${step}.buffer.threshold`), tol, `${gc.name} threshold after step ${step}`);
+        for (const buffer of ['threshold', 'threshold_updates'] as const) {
+          if (!gc.tensors.has(`step${step}.buffer.${buffer}`)) continue;
+          assertAllClose(await read(sae.buffers.get(buffer)!, false), gc.get(`step${step}.buffer.${buffer}`), tol, `${gc.name} ${buffer} after step ${step}`);
         }
       }
     }
