@@ -21,6 +21,7 @@ import { buildSchedule } from './schedules/build-schedule.js';
 import { plateauInit, plateauUpdate, type PlateauState } from './schedules/plateau.js';
 import { uploadBatch } from './upload-batch.js';
 import { yieldToEventLoop } from './yield-to-event-loop.js';
+import type { TrainingSession } from './training-session.js';
 import { describeOptions, resolveTrainerOptions, type ResolvedTrainerOptions, type SAETrainerOptions } from './trainer-options.js';
 
 export interface TrainOptions {
@@ -99,6 +100,31 @@ export class SAETrainer {
   }
 
   async train(trainOptions: TrainOptions = {}): Promise<TrainResult> {
+    const session = await this.open(trainOptions);
+    try {
+      for (; !session.finished; session.nextEpoch()) {
+        for await (const batch of this.options.trainDataloader.epoch(session.epoch, { startBatch: session.batchInEpoch })) {
+          await session.step(batch);
+          if (session.stopping) break;
+          await yieldToEventLoop();
+        }
+        if (session.stopping) break;
+        await session.endEpoch();
+      }
+      return await session.finish();
+    } catch (error) {
+      throw await session.fail(error);
+    }
+  }
+
+  /**
+   * The training loop in pieces, for a caller that owns the loop over the data (a sweep steps many
+   * models on each batch it reads once): set up (device, init or resume, run folder, hooks), then
+   * `step` each batch of `trainDataloader.epoch(epoch)` from `batchInEpoch` on, `endEpoch` and
+   * `nextEpoch` after each epoch, and `finish` — or `fail` with the error that stopped it. `train()`
+   * is exactly this loop.
+   */
+  async open(trainOptions: TrainOptions = {}): Promise<TrainingSession> {
     const o = this.options;
     const started = performance.now();
     this.#started = started;
@@ -106,12 +132,14 @@ export class SAETrainer {
     if (trainOptions.initFrom) await this.#initFrom(trainOptions.initFrom);
     // Recorded with the training state, and compared on resume; a run that saves nothing needs none.
     if (o.saveCheckpoints || trainOptions.resumeFrom) this.#dataPrints = await this.#fingerprintData();
-    if (trainOptions.resumeFrom) await this.#resume(trainOptions.resumeFrom, trainOptions.forceResume ?? false);
-    else if (!trainOptions.initFrom) await this.#initBDec();
     if (trainOptions.resumeFrom) {
-      // (after resume) AuxK's mask from the restored activity record
+      await this.#resume(trainOptions.resumeFrom, trainOptions.forceResume ?? false);
+      // AuxK's mask from the restored activity record.
       this.#dead?.restore(this.#model.backend, this.#activity.lastFired, this.#activity.tokensSeen);
-    } else if (o.saveCheckpoints) this.#runDir = await this.storage.createRun(o.outputDir, o.modelName);
+    } else {
+      if (!trainOptions.initFrom) await this.#initBDec();
+      if (o.saveCheckpoints) this.#runDir = await this.storage.createRun(o.outputDir, o.modelName);
+    }
     this.#lastStateSave = { at: performance.now(), step: this.#s.globalStep };
     this.#runConfig = this.#buildRunConfig();
     const precision = this.#precision();
@@ -131,41 +159,59 @@ export class SAETrainer {
     if (o.logToWandb && !(o.loggers ?? []).flatMap(names).includes('wandb')) {
       this.#warn('logToWandb is set but no W&B logger is attached; use createWandbLogger from @deeplens/loggers/wandb (the deeplens CLI attaches it)');
     }
-    let result: TrainResult | undefined;
-    try {
-      await hooks.call('onTrainStart', this.#state(), control);
-      for (; this.#s.epoch < o.epochs; this.#s.epoch++, this.#s.batchInEpoch = 0) {
-        // tokens/s counts data loading and the step, not evaluations or hooks.
-        this.#stepStarted = performance.now();
-        for await (const batch of o.trainDataloader.epoch(this.#s.epoch, { startBatch: this.#s.batchInEpoch })) {
-          const lr = this.#plateau ? this.#plateau.lr : schedule(this.#s.globalStep);
-          await this.#step(batch, lr, precision, transform, hooks, control);
-          if (this.#s.globalStep % o.evalSteps === 0 || this.#wantEval) {
-            await this.#evaluate(this.#wantEval ? 'request' : 'steps', hooks, control, precision);
-          }
-          if (this.#stop || this.#wantCheckpoint || this.#periodicSaveDue()) await this.#saveState(hooks, control);
-          if (this.#stop) break;
-          await yieldToEventLoop();
-          this.#stepStarted = performance.now();
-        }
-        if (this.#stop) break;
-        await this.#endEpoch(hooks, control, precision);
-      }
-      await this.#checkHealth();
-      if (!this.#stop && !o.evalDataloader && this.#runDir) await this.#saveModel('best', this.storage.path(this.#runDir, BEST_MODEL_FILE), hooks, control);
-      result = this.#result(this.#stop ? (this.#stop.interrupted ? 'interrupted' : 'stopped') : 'completed', started);
-      return result;
-    } catch (error) {
-      await hooks.call('onError', this.#state(), error);
-      result = this.#result('failed', started, (error as Error).message);
-      throw error;
-    } finally {
+    let closed = false;
+    const close = async (result: TrainResult) => {
+      if (closed) return;
+      closed = true;
       removeSignals();
       this.#health.dispose();
       this.#activity.dispose();
       this.#dead?.dispose();
-      await hooks.call('onTrainEnd', this.#state(), result ?? this.#result('failed', started));
+      await hooks.call('onTrainEnd', this.#state(), result);
+    };
+    try {
+      await hooks.call('onTrainStart', this.#state(), control);
+    } catch (error) {
+      await close(this.#result('failed', started, (error as Error).message));
+      throw error;
     }
+    // tokens/s counts data loading and the step, not evaluations or hooks.
+    this.#stepStarted = performance.now();
+    const s = this.#s;
+    const stop = () => this.#stop;
+    return {
+      get epoch() { return s.epoch; },
+      get batchInEpoch() { return s.batchInEpoch; },
+      get globalStep() { return s.globalStep; },
+      get finished() { return s.epoch >= o.epochs; },
+      get stopping() { return stop() !== undefined; },
+      get stopReason() { return stop()?.reason; },
+      step: async (batch: Batch, x?: readonly Tensor[]) => {
+        const lr = this.#plateau ? this.#plateau.lr : schedule(s.globalStep);
+        await this.#step(batch, lr, precision, transform, hooks, control, x);
+        if (s.globalStep % o.evalSteps === 0 || this.#wantEval) await this.#evaluate(this.#wantEval ? 'request' : 'steps', hooks, control, precision);
+        if (this.#stop || this.#wantCheckpoint || this.#periodicSaveDue()) await this.#saveState(hooks, control);
+        this.#stepStarted = performance.now();
+      },
+      endEpoch: () => this.#endEpoch(hooks, control, precision),
+      nextEpoch: () => {
+        s.epoch++;
+        s.batchInEpoch = 0;
+      },
+      requestStop: (reason?: string) => control.requestStop(reason),
+      finish: async () => {
+        await this.#checkHealth();
+        if (!this.#stop && !o.evalDataloader && this.#runDir) await this.#saveModel('best', this.storage.path(this.#runDir, BEST_MODEL_FILE), hooks, control);
+        const result = this.#result(this.#stop ? (this.#stop.interrupted ? 'interrupted' : 'stopped') : 'completed', started);
+        await close(result);
+        return result;
+      },
+      fail: async (error: unknown) => {
+        await hooks.call('onError', this.#state(), error);
+        await close(this.#result('failed', started, (error as Error)?.message ?? String(error)));
+        return error;
+      },
+    };
   }
 
   /**
@@ -175,9 +221,10 @@ export class SAETrainer {
    */
   async #step(
     batch: Batch, lr: number, precision: MatmulPrecision, transform: ReturnType<typeof chainTransforms>, hooks: HookRunner, control: TrainerControl,
+    uploaded?: readonly Tensor[],
   ): Promise<void> {
     const { backend } = this.#model;
-    const x = uploadBatch(backend, batch, this.options.microBatchSize);
+    const x = uploaded ?? uploadBatch(backend, batch, this.options.microBatchSize);
     const step = this.#s.globalStep + 1;
     this.#optimizer.learningRate = lr;
     this.#s.lr = lr;
@@ -210,7 +257,7 @@ export class SAETrainer {
       }
     } finally {
       deadMask?.dispose();
-      for (const t of x) t.dispose();
+      if (!uploaded) for (const t of x) t.dispose();
       for (const g of grads?.values() ?? []) g.dispose();
       losses?.dispose();
       normSq?.dispose();
