@@ -6,6 +6,9 @@
  */
 export { SAETrainer } from './sae-trainer.js';
 export type { TrainOptions } from './sae-trainer.js';
+export { SweepTrainer } from './sweep/sweep-trainer.js';
+export type { SweepProgress, SweepResult, SweepRun, SweepTrainerOptions } from './sweep/sweep-trainer.js';
+export type { TrainingSession } from './training-session.js';
 export { BEST_MODEL_FILE, epochModelFile, runTimestamp, stepModelFile, TRAINING_STATE_FILE } from './checkpoint/run-names.js';
 export type { RunStorage } from './checkpoint/run-storage.js';
 export { MemoryRunStorage } from './checkpoint/memory-run-storage.js';

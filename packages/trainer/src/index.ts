@@ -53,6 +53,11 @@ export { DivergenceMonitor } from './health/divergence-monitor.js';
 export type { Divergence } from './health/divergence-monitor.js';
 
 export { SAETrainer } from './node-sae-trainer.js';
+export { SweepTrainer } from './sweep/sweep-trainer.js';
+export type { SweepProgress, SweepResult, SweepRun, SweepTrainerOptions } from './sweep/sweep-trainer.js';
+export type { TrainingSession } from './training-session.js';
+export { isSweepConfig, resolveSweepConfig, SWEEPABLE_TRAINER_KEYS } from './config/sweep-config.js';
+export type { SweepConfig, SweepMember } from './config/sweep-config.js';
 export type { TrainOptions } from './sae-trainer.js';
 export { BEST_MODEL_FILE, epochModelFile, runTimestamp, stepModelFile, TRAINING_STATE_FILE } from './checkpoint/run-names.js';
 export { createRunDir, runDirFor } from './checkpoint/run-dir.js';

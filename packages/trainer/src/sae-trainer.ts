@@ -113,7 +113,8 @@ export class SAETrainer {
       }
       return await session.finish();
     } catch (error) {
-      throw await session.fail(error);
+      await session.fail(error);
+      throw error;
     }
   }
 
@@ -198,7 +199,10 @@ export class SAETrainer {
         s.epoch++;
         s.batchInEpoch = 0;
       },
-      requestStop: (reason?: string) => control.requestStop(reason),
+      requestStop: (reason?: string, interrupted = false) => {
+        this.#stop ??= { reason: reason ?? 'requested', interrupted };
+        control.requestCheckpoint();
+      },
       finish: async () => {
         await this.#checkHealth();
         if (!this.#stop && !o.evalDataloader && this.#runDir) await this.#saveModel('best', this.storage.path(this.#runDir, BEST_MODEL_FILE), hooks, control);
@@ -208,8 +212,9 @@ export class SAETrainer {
       },
       fail: async (error: unknown) => {
         await hooks.call('onError', this.#state(), error);
-        await close(this.#result('failed', started, (error as Error)?.message ?? String(error)));
-        return error;
+        const result = this.#result('failed', started, (error as Error)?.message ?? String(error));
+        await close(result);
+        return result;
       },
     };
   }

@@ -24,9 +24,10 @@ export interface TrainingSession {
   endEpoch(): Promise<void>;
   /** Move the position to the next epoch's first batch. */
   nextEpoch(): void;
-  requestStop(reason?: string): void;
+  /** Stop after the current step and save the state; `interrupted`: a signal (the result says 'interrupted'). */
+  requestStop(reason?: string, interrupted?: boolean): void;
   /** Final checks and saves; ends the session (hooks' onTrainEnd). */
   finish(): Promise<TrainResult>;
-  /** Ends the session after `error` (hooks' onError, onTrainEnd) and returns the error to rethrow. */
-  fail(error: unknown): Promise<unknown>;
+  /** Ends the session after `error` (hooks' onError, onTrainEnd); the run's result, status 'failed'. */
+  fail(error: unknown): Promise<TrainResult>;
 }

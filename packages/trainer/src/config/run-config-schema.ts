@@ -117,3 +117,7 @@ export const TOP_LEVEL_KEYS = [...MODEL_CONFIG_KEYS, ...Object.keys(SECTION_SCHE
 export type DataSection = z.infer<typeof dataSectionSchema>;
 export type OptimSection = z.infer<typeof optimSectionSchema>;
 export type TrainerSection = z.infer<typeof trainerSectionSchema>;
+
+/** The keys of the optim: and trainer: sections. */
+export const OPTIM_KEYS = Object.keys(optimSectionSchema.shape) as readonly string[];
+export const TRAINER_KEYS = Object.keys(trainerSectionSchema.shape) as readonly string[];
