@@ -60,7 +60,7 @@ export type { BDecInit, DecoderInit, SaeArchitecture } from './sae/architecture.
 export { B_DEC_INIT_SAMPLE_ROWS, bDecInitValue } from './sae/b-dec-init.js';
 export { BATCH_THRESHOLD_RATE, updateBatchThreshold } from './sae/batch-threshold.js';
 export { auxKK } from './sae/aux-k.js';
-export { checkTrainingMemory, describeMemoryEstimate, estimateTrainingMemory, formatBytes } from './sae/memory-estimate.js';
+export { checkTrainingMemory, combineTrainingMemory, describeMemoryEstimate, estimateTrainingMemory, formatBytes } from './sae/memory-estimate.js';
 export type { MemoryLimits, TrainingMemoryEstimate, TrainingMemoryOptions } from './sae/memory-estimate.js';
 export type { SaeParamName } from './sae/sae-params.js';
 export { initSaeParams } from './sae/init-params.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OutOfMemoryError } from '../errors.js';
-import { checkTrainingMemory, estimateTrainingMemory, formatBytes, type TrainingMemoryOptions } from './memory-estimate.js';
+import { checkTrainingMemory, combineTrainingMemory, estimateTrainingMemory, formatBytes, type TrainingMemoryOptions } from './memory-estimate.js';
 import { resolveSaeConfig } from './sae-config.js';
 
 const opts = (over: Partial<TrainingMemoryOptions> & { d?: number; f?: number; k?: number | null } = {}): TrainingMemoryOptions => {
@@ -49,5 +49,19 @@ describe('checkTrainingMemory', () => {
     expect(() => checkTrainingMemory(estimateTrainingMemory(big), { machineBytes: 2 * 2 ** 30 }, big)).toThrow(/hint: try micro_batch_size \(--micro-batch-size 128\)/);
     const small = opts({ d: 172, f: 688, k: 16, batchSize: 32 });
     expect(() => checkTrainingMemory(estimateTrainingMemory(small), { backend: { name: 'wasm', bytes: 2 ** 32 }, machineBytes: 2 ** 30 }, small)).not.toThrow();
+  });
+});
+
+describe('combineTrainingMemory (a sweep)', () => {
+  it('adds the models and keeps one batch: the largest step\'s intermediates', () => {
+    const a = estimateTrainingMemory({ config: resolveSaeConfig({ inputDims: 64, nFeatures: 256, k: 8 }), batchSize: 32 });
+    const b = estimateTrainingMemory({ config: resolveSaeConfig({ inputDims: 64, nFeatures: 1024, architecture: 'batchtopk', k: 8 }), batchSize: 32 });
+    const c = combineTrainingMemory([a, b]);
+    expect(c.parameters).toBe(a.parameters + b.parameters);
+    expect(c.optimizer).toBe(a.optimizer + b.optimizer);
+    expect(c.activations).toBe(Math.max(a.activations, b.activations));
+    expect(c.total).toBe(c.parameters + c.optimizer + c.gradients + c.activations);
+    // BatchTopK's buffers (θ and its count) are part of its parameters' bytes.
+    expect(b.parameters).toBe((64 * 1024 * 2 + 1024 + 64 + 2) * 4);
   });
 });

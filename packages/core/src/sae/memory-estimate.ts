@@ -49,6 +49,20 @@ export function estimateTrainingMemory(o: TrainingMemoryOptions): TrainingMemory
   return { parameters, optimizer, gradients, activations, total: parameters + optimizer + gradients + activations };
 }
 
+/**
+ * Several SAEs trained in one pass (a sweep): every model's parameters, moments and gradients are
+ * alive together, while the steps run one after another, so only one batch and the largest step's
+ * intermediates are.
+ */
+export function combineTrainingMemory(estimates: readonly TrainingMemoryEstimate[]): TrainingMemoryEstimate {
+  const sum = (k: 'parameters' | 'optimizer' | 'gradients') => estimates.reduce((a, e) => a + e[k], 0);
+  const parameters = sum('parameters');
+  const optimizer = sum('optimizer');
+  const gradients = sum('gradients');
+  const activations = Math.max(0, ...estimates.map((e) => e.activations));
+  return { parameters, optimizer, gradients, activations, total: parameters + optimizer + gradients + activations };
+}
+
 export function formatBytes(bytes: number): string {
   if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
   if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;

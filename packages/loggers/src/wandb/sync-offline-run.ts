@@ -24,7 +24,7 @@ export async function syncOfflineRun(
   const viewer = await client.graphql<{ viewer: { entity: string } | null }>(VIEWER_QUERY);
   const entity = settings.entity ?? viewer.viewer?.entity;
   if (!entity) throw new WandbError('W&B did not recognise the API key');
-  await client.graphql(UPSERT_BUCKET, { name: info.runId, project: settings.project, entity, displayName: info.runName, config: toWandbConfig(info.config), jobType: 'train' });
+  await client.graphql(UPSERT_BUCKET, { name: info.runId, project: settings.project, entity, displayName: info.runName, config: toWandbConfig(info.config), jobType: 'train', ...(info.group ? { groupName: info.group } : {}) });
   const historyPath = join(dir, OFFLINE_HISTORY_FILE);
   const lines = existsSync(historyPath) ? readFileSync(historyPath, 'utf8').split('\n').filter(Boolean) : [];
   const chunk = options.chunkLines ?? 1000;

@@ -68,8 +68,8 @@ export class WandbClient {
 
 export const VIEWER_QUERY = 'query Viewer { viewer { id entity username } }';
 
-export const UPSERT_BUCKET = `mutation UpsertBucket($id: String, $name: String, $project: String, $entity: String, $displayName: String, $config: JSONString, $summaryMetrics: JSONString, $state: String, $jobType: String, $tags: [String!]) {
-  upsertBucket(input: {id: $id, name: $name, modelName: $project, entityName: $entity, displayName: $displayName, config: $config, summaryMetrics: $summaryMetrics, state: $state, jobType: $jobType, tags: $tags}) {
+export const UPSERT_BUCKET = `mutation UpsertBucket($id: String, $name: String, $project: String, $entity: String, $groupName: String, $displayName: String, $config: JSONString, $summaryMetrics: JSONString, $state: String, $jobType: String, $tags: [String!]) {
+  upsertBucket(input: {id: $id, name: $name, modelName: $project, entityName: $entity, groupName: $groupName, displayName: $displayName, config: $config, summaryMetrics: $summaryMetrics, state: $state, jobType: $jobType, tags: $tags}) {
     bucket { id name displayName project { id name entity { id name } } }
     inserted
   }

@@ -23,6 +23,19 @@ const graphql = (srv: { requests: Recorded[] }, has: string) =>
   srv.requests.filter((r) => r.path === '/graphql' && String(r.body['query']).includes(has));
 
 describe('W&B logger against a loopback W&B server', () => {
+  it('puts the SAEs of a sweep in one W&B group', async () => {
+    const srv = await startFakeWandb();
+    try {
+      const log = await createWandbLogger({ modelName: '03-k64', group: 'sae-sweep/run_20261206_120000', env: env(srv.url), report: () => {}, ...steady });
+      await log.close('completed');
+      const [create] = graphql(srv, 'upsertBucket');
+      expect(create!.body['variables']).toMatchObject({ groupName: 'sae-sweep/run_20261206_120000', name: log.runId });
+      expect(String(create!.body['query'])).toContain('groupName: $groupName');
+    } finally {
+      await srv.close();
+    }
+  });
+
   it('creates the run, sends config, history in order and the summary, and finishes it', async () => {
     const srv = await startFakeWandb();
     try {

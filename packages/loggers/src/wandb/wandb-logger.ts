@@ -11,6 +11,8 @@ export interface WandbLoggerOptions extends Partial<WandbSettings> {
   modelName: string;
   /** Overrides the run name. */
   runName?: string;
+  /** W&B run group: the SAEs of one sweep share one, so the UI shows them together. */
+  group?: string;
   /** Where offline runs and metrics that could not be sent go when there is no run folder (default ./wandb). */
   dir?: string;
   /** Longest wait in ms between sends of queued metrics (default 2000). */
@@ -52,7 +54,7 @@ export async function createWandbLogger(options: WandbLoggerOptions): Promise<Wa
   const viewer = await client.graphql<{ viewer: { entity: string } | null }>(VIEWER_QUERY);
   if (!viewer.viewer) throw new WandbError(`W&B at ${settings.baseUrl} did not recognise the API key`, { hint: 'check WANDB_API_KEY' });
   const entity = settings.entity ?? viewer.viewer.entity;
-  await client.graphql(UPSERT_BUCKET, { name: runId, project: settings.project, entity, displayName: runName, jobType: 'train' });
+  await client.graphql(UPSERT_BUCKET, { name: runId, project: settings.project, entity, displayName: runName, jobType: 'train', ...(options.group ? { groupName: options.group } : {}) });
   return new OnlineWandbLogger(client, entity, runId, runName, options);
 }
 
@@ -174,6 +176,8 @@ export interface OfflineRunInfo {
   runId: string;
   runName: string;
   project: string;
+  /** The run's W&B group, if any. */
+  group?: string;
   entity: string | null;
   config: Record<string, unknown>;
   status: TrainResult['status'] | 'running';
@@ -193,7 +197,7 @@ class OfflineWandbLogger implements WandbRunLogger {
 
   constructor(settings: WandbSettings, readonly runId: string, readonly runName: string, readonly options: WandbLoggerOptions) {
     this.#dir = join(options.dir ?? 'wandb', `offline-run-${wandbTimestamp()}-${runId}`);
-    this.#info = { runId, runName, project: settings.project, entity: settings.entity ?? null, config: {}, status: 'running' };
+    this.#info = { runId, runName, project: settings.project, entity: settings.entity ?? null, config: {}, status: 'running', ...(options.group ? { group: options.group } : {}) };
   }
 
   get localDir(): string {
