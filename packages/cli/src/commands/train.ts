@@ -5,6 +5,8 @@ import { applyFlags, FLAG_PATHS, flaggedPaths, readConfigFile, resolveTrainConfi
 import { EXIT, UsageError } from '../errors.js';
 import { checkMemory, configNotes } from '../preflight.js';
 import { runTraining } from '../run-training.js';
+import { isSweepConfig, resolveSweepConfig } from '@deeplens/trainer';
+import { runSweep, sweepMemory } from '../sweep/run-sweep.js';
 
 const BOOLEAN_FLAGS = new Set(['no-shuffle', 'no-norm', 'flatten', 'skip-non-finite', 'optimizer-in-backward', 'bf16', 'wandb']);
 
@@ -34,6 +36,11 @@ key has a flag that overrides the file (key name with dashes; lists comma-separa
            --tfjs-engine auto|tensorflow|webgpu|webgl|wasm|cpu (the tfjs backend's engine; implies --backend tfjs)
            --checkpoint-every-steps N  --checkpoint-every-minutes X (default 10: save the training state
            that often, so a killed run loses at most that much; resume with --resume)
+Sweeps:    a sweep: section trains a grid of SAEs in one pass over the data, e.g.
+             sweep: { k: [16, 32, 64], architecture: [topk, batchtopk], lr: [1e-4, 3e-4] }
+           (model keys, lr / optim.<key>, and trainer keys that do not change the data pass). Each SAE
+           gets a run folder under saved_models/<model_name>-sweep/run_<timestamp>/; the sweep ends with
+           summary.md and pareto.svg there. --resume SWEEP_FOLDER continues it; --dry-run lists the grid.
 Runs:      --eval-activations FILE  --init-from MODEL|RUN_FOLDER  --resume RUN_FOLDER
            --force-resume (resume although the data differ from the run's or the state fails its checksum)
            --quiet  --dry-run (print the resolved configuration and the memory estimate, and exit)
@@ -55,7 +62,9 @@ a second one exits at once, keeping the state saved last.`,
     if (typeof v['config'] !== 'string') throw new UsageError('train needs --config <config.yaml>', 'the config holds at least input_dims, n_features and k or beta_l1');
     const activations = v['activations'] as string[] | undefined;
     if (!activations?.length) throw new UsageError('train needs --activations <file|folder|glob>', 'e.g. --activations saved_features/features_layer_3_100000.pt');
-    const config = resolveTrainConfig(applyFlags(readConfigFile(v['config']), v), v['config'], flaggedPaths(v));
+    const raw = applyFlags(readConfigFile(v['config']), v);
+    if (isSweepConfig(raw)) return trainSweep(raw, v, activations, io);
+    const config = resolveTrainConfig(raw, v['config'], flaggedPaths(v));
     if (v['dry-run']) {
       io.out(yaml.dump({ ...config.modelYaml, data: config.data, optim: config.optim, trainer: config.trainer, activations, eval_activations: v['eval-activations'] ?? null, init_from: v['init-from'] ?? null, resume: v['resume'] ?? null }, { lineWidth: 120 }).trimEnd());
       for (const note of configNotes(config)) io.err(`warning: ${note}`);
@@ -85,5 +94,40 @@ a second one exits at once, keeping the state saved last.`,
     return EXIT.ok;
   },
 };
+
+/** `deeplens train` on a config with a sweep: section. */
+async function trainSweep(raw: Record<string, unknown>, v: Record<string, unknown>, activations: string[], io: Parameters<CommandModule['run']>[2]): Promise<number> {
+  const sweep = resolveSweepConfig(raw, String(v['config']), flaggedPaths(v));
+  if (typeof v['init-from'] === 'string') throw new UsageError('--init-from starts one model from another; a sweep trains its SAEs from their own initialisation', 'train the SAEs without --init-from, or start single runs from the model');
+  const warn = (m: string) => io.err(`warning: ${m}`);
+  const note = (m: string) => io.err(`note: ${m}`);
+  if (v['dry-run']) {
+    const base = sweep.members[0]!.config;
+    io.out(yaml.dump({ sweep: Object.fromEntries(sweep.grid.map((g) => [g.path, g.values])), saes: sweep.members.map((m) => ({ name: m.name, ...m.overrides })), data: base.data, trainer: base.trainer, activations }, { lineWidth: 120 }).trimEnd());
+    const backend = await createBackend(base.trainer.device, { threads: base.trainer.threads, tfjsEngine: base.trainer.tfjs_engine }, warn, note);
+    try {
+      io.out(`# memory estimate on backend '${backend.name}': ${sweepMemory(sweep, backend)}`);
+    } finally {
+      backend.dispose();
+    }
+    return EXIT.ok;
+  }
+  const { dir, result, members } = await runSweep({
+    sweep, activations,
+    ...(typeof v['eval-activations'] === 'string' ? { evalActivations: v['eval-activations'] } : {}),
+    ...(typeof v['resume'] === 'string' ? { resume: v['resume'], forceResume: v['force-resume'] === true } : {}),
+    quiet: v['quiet'] === true, write: io.out, warn, note,
+  });
+  if (result.status !== 'completed') {
+    io.err(`Training states saved; continue the sweep with: deeplens train --config ${String(v['config'])} --activations ${activations.join(' ')} --resume ${dir}`);
+    return EXIT.interrupted;
+  }
+  const failed = members.filter((m) => m.status === 'failed');
+  if (failed.length) {
+    io.err(`${failed.length} of ${members.length} SAEs failed (${failed.map((m) => m.name).join(', ')}); the others finished. Reasons in ${dir}/summary.md`);
+    return EXIT.user;
+  }
+  return EXIT.ok;
+}
 
 export default command;

@@ -139,7 +139,6 @@ export class SweepTrainer {
       removeSignals();
       for (const [name, s] of active) await end(name, await s.fail(new Error('the sweep ended early')));
     }
-    this.#progress(active, batches, rows, started, failed);
     const elapsedSeconds = (performance.now() - started) / 1000;
     const order = new Map(this.#o.runs.map((r, i) => [r.name, i]));
     results.sort((a, b) => order.get(a.name)! - order.get(b.name)!);

@@ -1,0 +1,24 @@
+import type { SweepMemberState } from './sweep-state.js';
+
+const COLUMNS = ['SAE', 'architecture', 'status', 'steps', 'FVU', 'expl. var', 'L0', 'dead'] as const;
+
+function row(m: SweepMemberState): string[] {
+  const e = m.eval;
+  const num = (v: number | undefined, digits: number) => (v === undefined ? '—' : v.toFixed(digits));
+  return [m.name, m.architecture, m.status, String(m.globalStep ?? 0), num(e?.fvu, 4), num(e?.explainedVariance, 4), num(e?.l0, 1), e ? `${(e.deadFraction * 100).toFixed(1)}%` : '—'];
+}
+
+/** The sweep's results as aligned text columns, for the terminal. */
+export function summaryText(members: readonly SweepMemberState[]): string {
+  const rows = [[...COLUMNS], ...members.map(row)];
+  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()).join('\n');
+}
+
+/** The same table in Markdown (summary.md), with the failures' reasons under it. */
+export function summaryMarkdown(members: readonly SweepMemberState[]): string {
+  const lines = [`| ${COLUMNS.join(' | ')} |`, `|${COLUMNS.map((_, i) => (i < 3 ? ' --- ' : ' ---: ')).join('|')}|`, ...members.map((m) => `| ${row(m).join(' | ')} |`)];
+  const failed = members.filter((m) => m.status === 'failed');
+  if (failed.length) lines.push('', ...failed.map((m) => `- ${m.name} failed: ${(m.reason ?? 'unknown reason').split('\n')[0]}`));
+  return `${lines.join('\n')}\n`;
+}
