@@ -188,6 +188,8 @@ export class SAETrainer {
       get stopping() { return stop() !== undefined; },
       get stopReason() { return stop()?.reason; },
       step: async (batch: Batch, x?: readonly Tensor[]) => {
+        // With a shared batch (a sweep), other models step between this one's: time this step alone.
+        if (x) this.#stepStarted = performance.now();
         const lr = this.#plateau ? this.#plateau.lr : schedule(s.globalStep);
         await this.#step(batch, lr, precision, transform, hooks, control, x);
         if (s.globalStep % o.evalSteps === 0 || this.#wantEval) await this.#evaluate(this.#wantEval ? 'request' : 'steps', hooks, control, precision);

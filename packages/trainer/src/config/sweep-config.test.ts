@@ -29,6 +29,15 @@ describe('sweep: section', () => {
     expect(s.members[11]!.name).toBe('11-matryoshka_prefixes128x256-weight_decay0.1');
   });
 
+  it('a mapping value sets several keys at once, e.g. an architecture with its own settings', () => {
+    const s = resolveSweepConfig({ ...base, sweep: { k: [8, 16], architecture: ['topk', { architecture: 'matryoshka', matryoshka_prefixes: [64, 256] }, { architecture: 'jumprelu', k: null, l0_coefficient: 0.01, lr: 1e-4 }] } }, 's');
+    expect(s.members.map((m) => m.name)).toEqual(['0-k8-topk', '1-k8-matryoshka', '2-k8-jumprelu', '3-k16-topk', '4-k16-matryoshka', '5-k16-jumprelu']);
+    expect(s.members[4]!.config.model).toMatchObject({ architecture: 'matryoshka', k: 16, matryoshkaPrefixes: [64, 256] });
+    expect(s.members[5]!.config.model).toMatchObject({ architecture: 'jumprelu', k: null, l0Coefficient: 0.01 });
+    expect(s.members[5]!.config.optim.lr).toBe(1e-4);
+    expect(() => resolveSweepConfig({ ...base, sweep: { architecture: [{ architecture: 'topk', 'data.norm': false }] } }, 's')).toThrow(/sweep\.architecture\[\]\.data\.norm: is shared by every SAE/);
+  });
+
   it('reports every bad key and every invalid combination at once, each naming its SAE', () => {
     const attempt = (sweep: unknown) => {
       try {

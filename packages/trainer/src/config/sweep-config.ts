@@ -14,6 +14,11 @@ import { OPTIM_KEYS, TRAINER_KEYS } from './run-config-schema.js';
  *     k: [16, 32, 64]
  *     architecture: [topk, batchtopk]
  *     lr: [1e-4, 3e-4]
+ *
+ * A value may be a mapping that sets several keys at once (applied after the plain values before
+ * it), for settings that belong together:
+ *
+ *     architecture: [topk, { architecture: matryoshka, matryoshka_prefixes: [384, 1536, 6144] }]
  */
 export interface SweepMember {
   /** Unique, usable as a folder name: index and the varied values, e.g. `03-k64-batchtopk-lr0.0003`. */
@@ -73,7 +78,15 @@ function sweepGrid(sweep: unknown, source: string): SweepConfig['grid'] {
     const why = unsweepable(path);
     if (why) issues.push({ path: `sweep.${key}`, ...why });
     else if (!Array.isArray(values) || values.length === 0) issues.push({ path: `sweep.${key}`, message: 'must be a non-empty list of values', hint: `e.g. ${key}: [${JSON.stringify(values)}]` });
-    else grid.push({ path, values });
+    else {
+      for (const v of values.filter(isMapping)) {
+        for (const inner of Object.keys(v)) {
+          const bad = unsweepable(SHORTHANDS[inner] ?? inner);
+          if (bad) issues.push({ path: `sweep.${key}[].${inner}`, ...bad });
+        }
+      }
+      grid.push({ path, values });
+    }
   }
   if (issues.length) throw new ConfigValidationError(source, issues);
   return grid;
@@ -94,9 +107,15 @@ function unsweepable(path: string): { message: string; hint?: string } | undefin
   return { message: 'is not a key of the config', hint: 'sweep model keys, lr, optim.<key> or trainer.<key>' };
 }
 
+function isMapping(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
 function applyOverrides(base: Record<string, unknown>, overrides: Record<string, unknown>): Record<string, unknown> {
   const out = structuredClone(base);
-  for (const [path, value] of Object.entries(overrides)) {
+  const flat = Object.entries(overrides).flatMap(([path, value]) =>
+    isMapping(value) ? Object.entries(value).map(([k, v]) => [SHORTHANDS[k] ?? k, v] as const) : [[path, value] as const]);
+  for (const [path, value] of flat) {
     const [section, key] = path.split('.');
     if (key === undefined) out[section!] = value;
     else out[section!] = { ...((out[section!] as Record<string, unknown> | undefined) ?? {}), [key]: value };
@@ -108,6 +127,7 @@ function applyOverrides(base: Record<string, unknown>, overrides: Record<string,
 function memberName(i: number, width: number, overrides: Record<string, unknown>): string {
   const parts = Object.entries(overrides).map(([path, v]) => {
     const key = path.split('.').pop()!;
+    if (isMapping(v)) return typeof v['architecture'] === 'string' ? v['architecture'] : Object.entries(v).map(([k, x]) => `${k}${String(x)}`).join('-');
     if (typeof v === 'string') return v;
     if (Array.isArray(v)) return `${key}${v.join('x')}`;
     return `${key}${String(v)}`;
