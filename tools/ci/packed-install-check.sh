@@ -96,6 +96,14 @@ for doc in README.md apps/docs/pages/getting-started.md; do
 done
 grep -q "Exported " "$work/my-sae-project/README/sh.log" || { echo "README: export did not run"; exit 1; }
 
+# The README's sweep config, as written, with the packed CLI: every SAE of the grid trains in one
+# pass and the sweep folder gets its summary and Pareto plot.
+cd "$work/my-sae-project/README" && cp "$work/blocks-README/sweep.yaml" .
+npx --no-install deeplens train --config sweep.yaml --activations saved_features/features_layer_3_100000.pt --epochs 1 --eval-steps 1000 > sweep.log 2>&1 || { echo "README: sweep failed:"; cat sweep.log; exit 1; }
+sweep_dir=$(sed -n 's/^Sweep folder: //p' sweep.log)
+[ -f "$sweep_dir/pareto.svg" ] && [ "$(grep -c '| completed |' "$sweep_dir/summary.md")" = 6 ] || { echo "README: the sweep left no summary of 6 SAEs:"; cat sweep.log; exit 1; }
+echo "README.md: sweep.yaml trained 6 SAEs in one pass with the packed CLI ($sweep_dir)"
+
 # The core package's example, copied into a user's project as its header says.
 mkdir -p "$work/examples-ts/core-example" && cd "$work/examples-ts/core-example"
 cp "$root/packages/core/examples/train-small-sae.ts" . && npx --no-install tsx train-small-sae.ts > ts.log 2>&1 || { echo "core example failed:"; cat ts.log; exit 1; }

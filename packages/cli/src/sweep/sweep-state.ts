@@ -1,8 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ResumeError } from '@deeplens/trainer';
 import { writeFileAtomic } from '@deeplens/core/node';
-import type { EvalMetrics, SweepConfig, TrainResult } from '@deeplens/trainer';
+import { ResumeError, type EvalMetrics, type SweepConfig, type TrainResult } from '@deeplens/trainer';
 
 export const SWEEP_STATE_FILE = 'sweep.json';
 export const SWEEP_STATE_VERSION = 1;
