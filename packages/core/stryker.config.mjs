@@ -9,8 +9,16 @@ export default {
   testRunner: 'vitest',
   plugins: [fromRoot.resolve('@stryker-mutator/vitest-runner')],
   vitest: { configFile: 'vitest.mutation.config.ts' },
-  mutate: [
+  // CORE_MUTATE=a.ts,b.ts mutates only those files (e.g. the ones a change touched).
+  mutate: process.env.CORE_MUTATE ? process.env.CORE_MUTATE.split(',') : [
     'src/sae/sae-graph.ts',
+    'src/sae/variant-graph.ts',
+    'src/sae/variant-backward.ts',
+    'src/sae/latent-selection.ts',
+    'src/sae/aux-k.ts',
+    'src/sae/batch-threshold.ts',
+    'src/sae/b-dec-init.ts',
+    'src/sae/architecture-rules.ts',
     'src/sae/device-losses.ts',
     'src/sae/step-plan.ts',
     'src/optim/adam.ts',
