@@ -119,7 +119,7 @@ export class SweepTrainer {
           batches++;
           rows += batch.rows;
           index++;
-          if (batches % (this.#o.progressEverySteps ?? 100) === 0) this.#progress(active, batches, rows, started, failed);
+          if (batches % (this.#o.progressEverySteps ?? 100) === 0) this.#progress(active, batches, rows, started, failed, results);
           if (here.every(([name, s]) => !active.has(name) || s.stopping)) break;
           await yieldToEventLoop();
         }
@@ -139,6 +139,8 @@ export class SweepTrainer {
       removeSignals();
       for (const [name, s] of active) await end(name, await s.fail(new Error('the sweep ended early')));
     }
+    // The final tally, unless the last batch already reported it.
+    if (batches % (this.#o.progressEverySteps ?? 100) !== 0) this.#progress(active, batches, rows, started, failed, results);
     const elapsedSeconds = (performance.now() - started) / 1000;
     const order = new Map(this.#o.runs.map((r, i) => [r.name, i]));
     results.sort((a, b) => order.get(a.name)! - order.get(b.name)!);
@@ -167,15 +169,18 @@ export class SweepTrainer {
     return uploadBatch(backend, batch, trainers[0]!.options.microBatchSize);
   }
 
-  #progress(active: Map<string, TrainingSession>, batches: number, rows: number, started: number, failed: number): void {
+  #progress(
+    active: Map<string, TrainingSession>, batches: number, rows: number, started: number, failed: number, ended: readonly { result: TrainResult }[],
+  ): void {
     if (!this.#o.onProgress) return;
     const sessions = [...active.values()];
     const first = this.#o.runs[0]!.trainer;
     this.#o.onProgress({
       batches,
-      step: Math.max(0, ...sessions.map((s) => s.globalStep)),
+      step: Math.max(0, ...sessions.map((s) => s.globalStep), ...ended.map((e) => e.result.globalStep)),
       totalSteps: first.totalSteps,
-      epoch: Math.min(first.options.epochs, ...sessions.map((s) => s.epoch)),
+      // With every SAE finished, the pass is past its last epoch: report the last one.
+      epoch: Math.min(first.options.epochs - 1, ...sessions.map((s) => s.epoch)),
       running: sessions.length,
       failed,
       tokensPerSec: rows / Math.max((performance.now() - started) / 1000, 1e-9),
