@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CpuBackend } from '../cpu/cpu-backend.js';
 import { Rng } from '../random/rng.js';
 import { usesVariantGraph } from './architecture.js';
+import { auxKK } from './aux-k.js';
 import { initSaeParams } from './init-params.js';
 import { resolveSaeConfig, saeConfigFromSnakeCase, saeConfigIssues, saeConfigToSnakeCase, withSaeConfigDefaults, type SaeConfigInput } from './sae-config.js';
 import { SparseAutoencoder } from './sparse-autoencoder.js';
@@ -87,6 +88,30 @@ describe('architectures on the cpu backend', () => {
     losses.dispose();
     sae.dispose();
     expect(backend.memory().tensors).toBe(0);
+  });
+
+  it('batchtopk: a batch with no positive activation keeps θ as it was (the smallest kept is reported as −1)', async () => {
+    const backend = new CpuBackend();
+    const sae = SparseAutoencoder.create({ backend, config: { inputDims: 4, nFeatures: 8, architecture: 'batchtopk', k: 2 }, seed: 1 });
+    // b_enc far below zero: every pre-activation is negative, relu keeps nothing.
+    sae.setArrays(new Map([['b_enc', new Float32Array(8).fill(-100)], ['threshold', Float32Array.of(0.25)], ['threshold_updates', Float32Array.of(7)]]));
+    const x = backend.fromArray(data(4), [rows, 4]);
+    const { losses, grads } = await sae.lossAndGradsOnDevice(x);
+    expect(Array.from(await backend.read(losses.sums.minKept!))).toEqual([-1]);
+    sae.postStep(losses);
+    expect(Array.from(await backend.read(sae.buffers.get('threshold')!))).toEqual([0.25]);
+    expect(Array.from(await backend.read(sae.buffers.get('threshold_updates')!))).toEqual([7]);
+    for (const t of [...grads.values(), x]) t.dispose();
+    losses.dispose();
+    sae.dispose();
+  });
+
+  it('AuxK decodes input_dims / 2 dead latents per row by default, at least 1 and at most n_features', () => {
+    expect(auxKK(resolveSaeConfig({ inputDims: 768, nFeatures: 6144, k: 32 }))).toBe(384);
+    expect(auxKK(resolveSaeConfig({ inputDims: 9, nFeatures: 6144, k: 32 }))).toBe(4);
+    expect(auxKK(resolveSaeConfig({ inputDims: 1, nFeatures: 6144, k: 32 }))).toBe(1);
+    expect(auxKK(resolveSaeConfig({ inputDims: 768, nFeatures: 100, k: 32 }))).toBe(100);
+    expect(auxKK(resolveSaeConfig({ inputDims: 768, nFeatures: 6144, k: 32, auxK: 50 }))).toBe(50);
   });
 
   it('topk with AuxK and no dead latent: the variant graph gives DeepLens\'s fused graph\'s loss and gradients', async () => {
