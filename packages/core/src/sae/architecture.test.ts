@@ -106,6 +106,28 @@ describe('architectures on the cpu backend', () => {
     sae.dispose();
   });
 
+  for (const targetL0 of [null, 6]) {
+    it(`jumprelu${targetL0 ? ' with target_l0' : ''}: penaltyScale s (the L1/L0 warm-up) gives the loss and gradients of l0_coefficient · s`, async () => {
+      const backend = new CpuBackend();
+      const base = { inputDims: 8, nFeatures: 32, architecture: 'jumprelu', jumpreluBandwidth: 0.5, jumpreluInitThreshold: 0.3, targetL0 } as const;
+      const scaled = SparseAutoencoder.create({ backend, config: { ...base, l0Coefficient: 0.2 }, seed: 6 });
+      const direct = SparseAutoencoder.create({ backend, config: { ...base, l0Coefficient: 0.05 }, seed: 6 });
+      const x = backend.fromArray(data(8, 4), [rows, 8]);
+      const a = await scaled.lossAndGrads(x, { penaltyScale: 0.25 });
+      const b = await direct.lossAndGrads(x);
+      expect(a.losses.total).toBeCloseTo(b.losses.total, 6);
+      expect(a.losses.total).not.toBeCloseTo(a.losses.mse, 3);
+      for (const [name, g] of b.grads) {
+        const mine = Array.from(await backend.read(a.grads.get(name)!));
+        Array.from(await backend.read(g)).forEach((v, i) => expect(mine[i], `${name}[${i}]`).toBeCloseTo(v, 6));
+      }
+      expect(Array.from(await backend.read(b.grads.get('threshold')!)).some((v) => Math.abs(v) > 1e-4)).toBe(true);
+      for (const t of [...a.grads.values(), ...b.grads.values(), x]) t.dispose();
+      scaled.dispose();
+      direct.dispose();
+    });
+  }
+
   it('AuxK decodes input_dims / 2 dead latents per row by default, at least 1 and at most n_features', () => {
     expect(auxKK(resolveSaeConfig({ inputDims: 768, nFeatures: 6144, k: 32 }))).toBe(384);
     expect(auxKK(resolveSaeConfig({ inputDims: 9, nFeatures: 6144, k: 32 }))).toBe(4);
