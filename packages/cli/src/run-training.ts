@@ -1,10 +1,10 @@
 import { SparseAutoencoder } from '@deeplens/core';
-import { ActivationsDatasetBuilder } from '@deeplens/core/node';
 import { ConsoleLogger, FanOutLogger, MetricsFileLogger, progressBarHooks } from '@deeplens/loggers';
 import {
-  datasetOptionsFromRunConfig, optimizerFromRunConfig, SAETrainer, trainerOptionsFromRunConfig, type TrainerLogger, type TrainResult,
+  optimizerFromRunConfig, SAETrainer, trainerOptionsFromRunConfig, type TrainerLogger, type TrainResult,
 } from '@deeplens/trainer';
 import { createBackend } from './backends.js';
+import { openRunData, type RunData } from './run-data.js';
 import { modelPathOf } from './checkpoint.js';
 import { checkMemory, checkOutputDir, configNotes } from './preflight.js';
 import type { TrainConfig } from './config/resolve-train-config.js';
@@ -42,17 +42,10 @@ export async function runTraining(run: TrainingRun): Promise<TrainResult> {
     throw error;
   }
   const seed = c.trainer.random_seed;
-  const { shuffle, splits, ...common } = datasetOptionsFromRunConfig(c);
-  const trainBuilder = new ActivationsDatasetBuilder({ ...common, activations: run.activations, shuffle, splits: run.evalActivations ? [1] : splits });
-  const builders = [trainBuilder];
+  let data: RunData | undefined;
   try {
-    const { train, eval: splitEval, info } = await trainBuilder.getDataloaders();
-    let evalLoader = splitEval;
-    if (run.evalActivations) {
-      const evalBuilder = new ActivationsDatasetBuilder({ ...common, activations: run.evalActivations, splits: [1], shuffle: false, ...(info.normStats ? { normStats: info.normStats } : {}) });
-      builders.push(evalBuilder);
-      evalLoader = (await evalBuilder.getDataloaders()).train;
-    }
+    data = await openRunData(c, run.activations, run.evalActivations);
+    const { train, eval: evalLoader, info } = data;
     const model = SparseAutoencoder.create({ backend, config: c.model, seed });
     const optim = optimizerFromRunConfig(model, c);
     const loggers: TrainerLogger[] = [new ConsoleLogger({ quiet: run.quiet ?? false, ...(run.write ? { write: run.write } : {}) }), new MetricsFileLogger()];
@@ -74,7 +67,7 @@ export async function runTraining(run: TrainingRun): Promise<TrainResult> {
       ...(run.initFrom ? { initFrom: modelPathOf(run.initFrom) } : {}),
     });
   } finally {
-    await Promise.all(builders.map((b) => b.close()));
+    await data?.close();
     backend.dispose();
   }
 }

@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import {
   checkTrainingMemory, combineTrainingMemory, describeMemoryEstimate, estimateTrainingMemory, resolveSaeConfig, saeArchitecture, SparseAutoencoder, type Backend, type DataLoader,
 } from '@deeplens/core';
-import { ActivationsDatasetBuilder, writeFileAtomic } from '@deeplens/core/node';
+import { writeFileAtomic } from '@deeplens/core/node';
 import { FanOutLogger, MetricsFileLogger } from '@deeplens/loggers';
 import {
-  createRunDir, datasetOptionsFromRunConfig, optimizerFromRunConfig, SAETrainer, SweepTrainer, trainerOptionsFromRunConfig, TRAINING_STATE_FILE,
+  createRunDir, optimizerFromRunConfig, SAETrainer, SweepTrainer, trainerOptionsFromRunConfig, TRAINING_STATE_FILE,
   type SweepConfig, type SweepMember, type SweepResult, type TrainerLogger,
 } from '@deeplens/trainer';
 import { createBackend } from '../backends.js';
+import { openRunData, type RunData } from '../run-data.js';
 import { paretoSvg } from './pareto-plot.js';
 import { summaryMarkdown, summaryText } from './summary-table.js';
 import { memberResult, readSweepState, writeSweepState, type SweepMemberState, type SweepState } from './sweep-state.js';
@@ -64,20 +65,13 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepOutcome> {
   for (const n of notes) warn(n);
   if (!o.resume && base.trainer.save_checkpoints) await checkOutputDir(base.trainer.output_dir);
   const backend = await createBackend(base.trainer.device, { threads: base.trainer.threads, tfjsEngine: base.trainer.tfjs_engine }, warn, note);
-  const builders: ActivationsDatasetBuilder[] = [];
   const models: SparseAutoencoder[] = [];
+  let data: RunData | undefined;
   try {
     const memory = sweepMemory(sweep, backend);
-    const { shuffle, splits, ...common } = datasetOptionsFromRunConfig(base);
-    const trainBuilder = new ActivationsDatasetBuilder({ ...common, activations: o.activations, shuffle, splits: o.evalActivations ? [1] : splits });
-    builders.push(trainBuilder);
-    const { train, eval: splitEval, info } = await trainBuilder.getDataloaders();
-    let evalLoader = splitEval;
-    if (o.evalActivations) {
-      const evalBuilder = new ActivationsDatasetBuilder({ ...common, activations: o.evalActivations, splits: [1], shuffle: false, ...(info.normStats ? { normStats: info.normStats } : {}) });
-      builders.push(evalBuilder);
-      evalLoader = (await evalBuilder.getDataloaders()).train;
-    }
+    data = await openRunData(base, o.activations, o.evalActivations);
+    const { train, eval: evalLoader, info } = data;
+    if (info.skippedRows > 0) write(`Skipped ${info.skippedRows} rows with NaN/Inf.`);
     const dir = o.resume ?? (await createRunDir(base.trainer.output_dir, `${base.trainer.model_name}-sweep`));
     const state: SweepState = o.resume ? readSweepState(dir, sweep) : {
       version: 1, grid: sweep.grid, activations: o.activations, evalActivations: o.evalActivations ?? null,
@@ -122,7 +116,7 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepOutcome> {
     return { dir, result, members: state.members };
   } finally {
     for (const m of models) m.dispose();
-    await Promise.all(builders.map((b) => b.close()));
+    await data?.close();
     backend.dispose();
   }
 }

@@ -324,7 +324,7 @@ export function saeBackward(
 }
 
 /** W_enc·∂b_enc → [d]: what b_dec's gradient loses through the encoder input x − b_dec. */
-function bDecInputTerm(backend: Backend, p: ParamLookup, dbEnc: Tensor): Tensor {
+export function bDecInputTerm(backend: Backend, p: ParamLookup, dbEnc: Tensor): Tensor {
   const w = p('W_enc');
   const col = backend.reshape(dbEnc, [w.shape[1]!, 1]);
   try {

@@ -4,7 +4,7 @@ import { DisposeBag } from '../backend/dispose-bag.js';
 import { sampledMatmul, sparseTransposeMatmul } from '../backend/sparse-ops.js';
 import type { Tensor } from '../backend/tensor.js';
 import { saeArchitecture } from './architecture.js';
-import type { ParamLookup } from './sae-graph.js';
+import { bDecInputTerm, type ParamLookup } from './sae-graph.js';
 import type { SaeConfig } from './sae-config.js';
 import type { SaeParamName } from './sae-params.js';
 import type { VariantCache } from './variant-graph.js';
@@ -81,9 +81,7 @@ export function variantBackward(backend: Backend, c: SaeConfig, p: ParamLookup, 
       grads.set('b_dec', bag.take(dbDecOut!));
     } else {
       // b_dec also enters through xin = x − b_dec: minus W_enc·∂b_enc.
-      const col = bag.add(backend.reshape(dbEnc, [c.nFeatures, 1]));
-      const through = bag.add(backend.reshape(bag.add(backend.matmul(p('W_enc'), col)), [c.inputDims]));
-      grads.set('b_dec', backend.sub(dbDecOut!, through));
+      grads.set('b_dec', backend.sub(dbDecOut!, bag.add(bDecInputTerm(backend, p, dbEnc))));
     }
     return grads;
   } catch (error) {
