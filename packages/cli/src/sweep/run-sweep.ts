@@ -12,22 +12,16 @@ import {
 } from '@deeplens/trainer';
 import { createBackend } from '../backends.js';
 import { openRunData, type RunData } from '../run-data.js';
+import type { TrainingRun } from '../run-training.js';
 import { paretoSvg } from './pareto-plot.js';
 import { summaryMarkdown, summaryText } from './summary-table.js';
 import { memberResult, readSweepState, writeSweepState, type SweepMemberState, type SweepState } from './sweep-state.js';
 import { checkOutputDir, configNotes } from '../preflight.js';
 
-export interface SweepRunOptions {
+/** A single run's options (run-training.ts), for a sweep: no `initFrom`, and `resume` is the sweep folder. */
+export interface SweepRunOptions extends Omit<TrainingRun, 'config' | 'initFrom' | 'activations'> {
   sweep: SweepConfig;
   activations: string[];
-  evalActivations?: string;
-  /** Continue the sweep in this folder. */
-  resume?: string;
-  forceResume?: boolean;
-  quiet?: boolean;
-  write?: (line: string) => void;
-  warn?: (message: string) => void;
-  note?: (message: string) => void;
 }
 
 export interface SweepOutcome {
