@@ -21,10 +21,11 @@ export default tseslint.config(
             { sourceTag: 'layer:core', onlyDependOnLibsWithTags: ['layer:core'] },
             { sourceTag: 'layer:backend', onlyDependOnLibsWithTags: ['layer:core'] },
             { sourceTag: 'layer:trainer', onlyDependOnLibsWithTags: ['layer:core'] },
+            { sourceTag: 'layer:extract', onlyDependOnLibsWithTags: ['layer:core'] },
             { sourceTag: 'layer:logger', onlyDependOnLibsWithTags: ['layer:core', 'layer:trainer'] },
             {
               sourceTag: 'layer:app',
-              onlyDependOnLibsWithTags: ['layer:core', 'layer:backend', 'layer:trainer', 'layer:logger'],
+              onlyDependOnLibsWithTags: ['layer:core', 'layer:backend', 'layer:trainer', 'layer:logger', 'layer:extract'],
             },
           ],
         },

@@ -1,0 +1,14 @@
+export type { LanguageModelAdapter, ModelAdapter, RunOptions, RunOutput, SiteHook } from './model-adapter.js';
+export { isLanguageModel } from './model-adapter.js';
+export { checkSite, siteKey, TRANSFORMER_SITES } from './sites.js';
+export type { SiteName, SiteRef, TransformerSite } from './sites.js';
+export { parseLlama2cCheckpoint } from './llama2c/llama2c-checkpoint.js';
+export type { Llama2cConfig, Llama2cLayerWeights, Llama2cWeights } from './llama2c/llama2c-checkpoint.js';
+export { Llama2cTokenizer } from './llama2c/llama2c-tokenizer.js';
+export { Llama2cModel } from './llama2c/llama2c-model.js';
+export type { BlockHooks, KvCache } from './llama2c/llama2c-model.js';
+export { Llama2cAdapter } from './llama2c/llama2c-adapter.js';
+export type { SampleOptions } from './llama2c/llama2c-adapter.js';
+export { evaluateInModel } from './in-model-eval.js';
+export type { InModelEvalOptions, InModelEvalResult, Reconstruct, SaeSpliceResult, SpliceResult } from './in-model-eval.js';
+export { saeReconstruct } from './sae-reconstruct.js';
