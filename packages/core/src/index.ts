@@ -87,7 +87,7 @@ export {
   safetensorsHeaderLength, tensorBytesToFloat32,
 } from './io/safetensors.js';
 export type { SafetensorsDType, SafetensorsEntry, SafetensorsHeader, SafetensorsInput } from './io/safetensors.js';
-export { bfloat16ToNumber, decodeHalf, float16ToNumber } from './io/half-float.js';
+export { bfloat16ToNumber, decodeHalf, encodeFloat16, float16ToNumber, numberToFloat16 } from './io/half-float.js';
 
 export { meanMaxCosineSimilarity, SyntheticFeatures } from './data/synthetic-features.js';
 export type { SyntheticFeaturesOptions } from './data/synthetic-features.js';

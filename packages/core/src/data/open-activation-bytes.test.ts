@@ -2,6 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { encodeFloat16 } from '../io/half-float.js';
+import { encodeSafetensors, parseSafetensors, type SafetensorsInput } from '../io/safetensors.js';
 import { bytesReader } from './byte-reader.js';
 import { openActivationBytes } from './open-activation-bytes.js';
 import { openActivationFile } from './open-activations.js';
@@ -58,6 +60,19 @@ describe('activations from bytes in memory (the browser path)', () => {
     await expect(openActivationBytes('dict.pt', new Uint8Array(await readFile(join(FIXTURES, 'dict.pt'))), { key: 'hidden' })).rejects.toMatchObject({ message: expect.stringContaining("no tensor under key 'hidden'") });
   });
 
+  it("an extract shard's 'activations' tensor is read without a key; F16 and I32 tensors encode as safetensors stores them", async () => {
+    const acts = encodeFloat16([0.5, -1, 2, 65504]);
+    const bytes = concat(encodeSafetensors(new Map<string, SafetensorsInput>([
+      ['activations', { shape: [2, 2], data: acts }], ['tokens', { shape: [2], data: Int32Array.of(7, 9) }], ['pos', { shape: [2], data: Int32Array.of(1, 2) }],
+    ])));
+    const header = parseSafetensors(bytes, 'shard');
+    expect(header.tensors.get('tokens')).toMatchObject({ dtype: 'I32', shape: [2] });
+    expect(header.tensors.get('activations')).toMatchObject({ dtype: 'F16', shape: [2, 2] });
+    expect(await readAllBytes('shard.safetensors', bytes)).toEqual({ shape: [2, 2], values: [0.5, -1, 2, 65504] });
+    const two = concat(encodeSafetensors(new Map<string, SafetensorsInput>([['a', { shape: [1, 1], data: Float32Array.of(1) }], ['b', { shape: [1, 1], data: Float32Array.of(2) }]])));
+    await expect(openActivationBytes('two.safetensors', two)).rejects.toMatchObject({ message: expect.stringContaining('say which one') });
+  });
+
   it('bytesReader refuses reads past the end instead of returning short data', async () => {
     const r = bytesReader('five.bin', new Uint8Array([1, 2, 3, 4, 5]));
     expect(Array.from(await r.read(1, 3))).toEqual([2, 3, 4]);
@@ -65,3 +80,13 @@ describe('activations from bytes in memory (the browser path)', () => {
     await expect(r.read(-1, 2)).rejects.toMatchObject({ code: 'DEEPLENS_INVALID_ARGUMENT' });
   });
 });
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

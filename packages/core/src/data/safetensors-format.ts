@@ -7,7 +7,10 @@ import { StridedFileMatrix } from './strided-file-matrix.js';
 
 const FLOAT_DTYPES: Partial<Record<SafetensorsDType, StoredFloatDType>> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16', F64: 'float64' };
 
-/** Read a safetensors header and map the rows of one tensor (the only one, or the one named by `key`). */
+/**
+ * Read a safetensors header and map the rows of one tensor: the one named by `key`, else the only
+ * one, else the one named `activations` (as `deeplens extract` writes beside tokens, doc and pos).
+ */
 export async function parseSafetensorsActivations(reader: ByteReader, options: OpenActivationsOptions = {}): Promise<StridedFileMatrix> {
   const { name: file, size } = reader;
   const first8 = await reader.read(0, Math.min(8, size));
@@ -15,7 +18,7 @@ export async function parseSafetensorsActivations(reader: ByteReader, options: O
   const json = await reader.read(8, n);
   const header = parseSafetensorsHeader(json, file, size - 8 - n);
   const names = [...header.tensors.keys()];
-  const name = options.key ?? (names.length === 1 ? names[0] : undefined);
+  const name = options.key ?? (names.length === 1 ? names[0] : names.includes('activations') ? 'activations' : undefined);
   if (name === undefined) {
     throw new FileFormatError(file, `holds ${names.length} tensors (${names.join(', ')}); say which one holds the activations`, {
       hint: 'pass key: "<name>" (CLI: --key <name>)',

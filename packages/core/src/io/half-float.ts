@@ -24,3 +24,37 @@ export function decodeHalf(bytes: Uint8Array, kind: 'float16' | 'bfloat16', out:
   for (let i = 0; i < out.length; i++) out[i] = f(dv.getUint16(2 * i, true));
   return out;
 }
+
+const f16Scratch = new Float32Array(1);
+const f16Bits = new Uint32Array(f16Scratch.buffer);
+
+/** number → IEEE 754 binary16 bits, rounding to nearest even (via float32, as numpy's astype does). */
+export function numberToFloat16(x: number): number {
+  f16Scratch[0] = x;
+  const bits = f16Bits[0]!;
+  const sign = (bits >>> 16) & 0x8000;
+  const exp = (bits >>> 23) & 0xff;
+  let mant = bits & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    const kept = mant >>> shift;
+    const rest = mant & ((1 << shift) - 1);
+    const half = 1 << (shift - 1);
+    return sign | (rest > half || (rest === half && kept & 1) ? kept + 1 : kept);
+  }
+  const r = (e << 10) | (mant >>> 13);
+  const rest = mant & 0x1fff;
+  // A carry out of the mantissa correctly bumps the exponent (up to infinity).
+  return sign | (rest > 0x1000 || (rest === 0x1000 && r & 1) ? r + 1 : r);
+}
+
+/** Encode numbers as float16 bits (the data of an F16 safetensors tensor or a '<f2' .npy). */
+export function encodeFloat16(values: ArrayLike<number>, out = new Uint16Array(values.length)): Uint16Array {
+  for (let i = 0; i < values.length; i++) out[i] = numberToFloat16(values[i]!);
+  return out;
+}

@@ -114,8 +114,15 @@ export function readSafetensorsFloat32(bytes: Uint8Array, header: SafetensorsHea
 
 export interface SafetensorsInput {
   shape: readonly number[];
-  /** Written as F32 or F64. */
-  data: Float32Array | Float64Array;
+  /** Written as F32, F64 or I32; a Uint16Array holds float16 bits and is written as F16. */
+  data: Float32Array | Float64Array | Int32Array | Uint16Array;
+}
+
+function dtypeOf(data: SafetensorsInput['data']): SafetensorsDType {
+  if (data instanceof Float64Array) return 'F64';
+  if (data instanceof Int32Array) return 'I32';
+  if (data instanceof Uint16Array) return 'F16';
+  return 'F32';
 }
 
 /** Serialise tensors (names sorted, as the reference writer does). */
@@ -127,7 +134,7 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, SafetensorsInput>
   for (const name of names) {
     const t = tensors.get(name)!;
     const bytes = t.data.byteLength;
-    header[name] = { dtype: t.data instanceof Float64Array ? 'F64' : 'F32', shape: [...t.shape], data_offsets: [offset, offset + bytes] };
+    header[name] = { dtype: dtypeOf(t.data), shape: [...t.shape], data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
   const encoder = new TextEncoder();

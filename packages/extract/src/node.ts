@@ -1,0 +1,11 @@
+export { extractActivations } from './extraction/extract-activations.js';
+export type { ExtractOptions, ExtractProgress, ExtractResult } from './extraction/extract-activations.js';
+export type { DocumentSource, ExtractDocument } from './extraction/document-source.js';
+export { MANIFEST_FILE, readManifest } from './extraction/extract-manifest.js';
+export type { ExtractManifest } from './extraction/extract-manifest.js';
+export { shardFileName } from './extraction/shard-writer.js';
+export type { ShardDType } from './extraction/shard-writer.js';
+export { textDocuments } from './extraction/text-documents.js';
+export { sampledDocuments } from './extraction/sampled-documents.js';
+export type { Sampler } from './extraction/sampled-documents.js';
+export { loadLlama2c } from './llama2c/load-llama2c.js';
