@@ -11,6 +11,7 @@ export type CommandTable = Readonly<Record<string, { description: string; load: 
 
 export const COMMANDS: CommandTable = {
   train: { description: 'train a sparse autoencoder on activation files', load: () => import('./commands/train.js') },
+  extract: { description: "extract a model's activations at one site into shards for training", load: () => import('./commands/extract.js') },
   eval: { description: 'evaluate a trained SAE on activations', load: () => import('./commands/eval.js') },
   info: { description: 'show what an activation file, model file or run folder holds', load: () => import('./commands/info.js') },
   export: { description: "export a trained SAE to SAELens's layout", load: () => import('./commands/export.js') },

@@ -69,25 +69,29 @@ export async function evaluateInModel(options: InModelEvalOptions): Promise<InMo
   const ce = new Map(variants.map((v) => [v.key, 0]));
   const kl = new Map(variants.map((v) => [v.key, 0]));
   let tokens = 0;
-  const logpClean = new Float64Array(vocab);
   const logp = new Float64Array(vocab);
   for (let s = 0; s < sequences.length; s++) {
     const seq = sequences[s]!;
     if (seq.length < 2) continue;
-    let clean: Float32Array | null = null;
+    const predictions = seq.length - 1;
+    // The clean model's log-probabilities of this sequence, kept for the KL of every splice.
+    const clean = new Float64Array(predictions * vocab);
     for (const v of variants) {
       const out = await adapter.run([seq], { logits: true, ...(v.hook ? { hooks: [{ site, hook: v.hook }] } : {}) });
       const logits = out.logits![0]!;
-      if (!clean) clean = logits;
       let ceSum = 0;
       let klSum = 0;
-      for (let t = 0; t < seq.length - 1; t++) {
+      for (let t = 0; t < predictions; t++) {
+        if (v.key === 'clean') {
+          const row = clean.subarray(t * vocab, (t + 1) * vocab);
+          logSoftmax(logits, t * vocab, vocab, row);
+          ceSum -= row[seq[t + 1]!]!;
+          continue;
+        }
         logSoftmax(logits, t * vocab, vocab, logp);
         ceSum -= logp[seq[t + 1]!]!;
-        if (v.key !== 'clean') {
-          logSoftmax(clean, t * vocab, vocab, logpClean);
-          for (let i = 0; i < vocab; i++) klSum += Math.exp(logpClean[i]!) * (logpClean[i]! - logp[i]!);
-        }
+        const o = t * vocab;
+        for (let i = 0; i < vocab; i++) klSum += Math.exp(clean[o + i]!) * (clean[o + i]! - logp[i]!);
       }
       ce.set(v.key, ce.get(v.key)! + ceSum);
       kl.set(v.key, kl.get(v.key)! + klSum);

@@ -5,16 +5,34 @@ import { createBackend, threadsFlag } from '../backends.js';
 import { loadCheckpoint } from '../checkpoint.js';
 import type { CommandModule } from '../command.js';
 import { EXIT, UsageError } from '../errors.js';
+import { runInModelEval } from '../eval/in-model-eval.js';
 
 const command: CommandModule = {
   description: 'evaluate a trained SAE on activations',
   usage: `deeplens eval --checkpoint <run-folder|model.safetensors> --activations <file> [--json] [--batch-size N] [--key NAME] [--backend NAME] [--threads N] [--tfjs-engine E]
+deeplens eval --checkpoint <run|model|sweep folder>... --model <checkpoint.bin> --tokenizer <tok.bin> --site SITE --layer N (--text PATH | --sample N) [--max-documents N] [--context-size N] [--json]
 
-Reports MSE, FVU (fraction of variance unexplained), explained variance, L0 (active latents per row),
-the fraction of dead latents (never active on these rows) and nz_frac. Activations are normalised
-with the statistics saved with the run, as during training.`,
+With --activations: MSE, FVU (fraction of variance unexplained), explained variance, L0 (active
+latents per row), the fraction of dead latents (never active on these rows) and nz_frac. Activations
+are normalised with the statistics saved with the run, as during training.
+
+With --model: each SAE's reconstruction replaces the site inside the language model on held-out text
+(one line per document, or stories the model samples with a seed apart from extraction's); reports
+the clean next-token cross-entropy, CE with the SAE spliced in, delta loss (CE_sae − CE_clean), CE
+loss recovered = (CE_zero − CE_sae) / (CE_zero − CE_clean) against zero-ablation (and against
+mean-ablation), and the KL divergence to the clean model. --checkpoint may repeat; a sweep folder
+stands for every SAE in it (one table).`,
   options: {
-    checkpoint: { type: 'string' },
+    checkpoint: { type: 'string', multiple: true },
+    model: { type: 'string' },
+    tokenizer: { type: 'string' },
+    site: { type: 'string' },
+    layer: { type: 'string' },
+    text: { type: 'string' },
+    sample: { type: 'string' },
+    seed: { type: 'string' },
+    'max-documents': { type: 'string' },
+    'context-size': { type: 'string' },
     activations: { type: 'string', short: 'a', multiple: true },
     json: { type: 'boolean' },
     'batch-size': { type: 'string' },
@@ -25,13 +43,16 @@ with the statistics saved with the run, as during training.`,
     'tfjs-engine': { type: 'string' },
   },
   async run(v, _p, io) {
-    if (typeof v['checkpoint'] !== 'string') throw new UsageError('eval needs --checkpoint <run-folder|model file>');
+    const checkpoints = v['checkpoint'] as string[] | undefined;
+    if (!checkpoints?.length) throw new UsageError('eval needs --checkpoint <run-folder|model file>');
+    if (typeof v['model'] === 'string') return runInModelEval(v, io);
+    if (checkpoints.length > 1) throw new UsageError('--checkpoint may repeat only with --model (in-model evaluation)');
     const acts = v['activations'] as string[] | undefined;
     if (!acts?.length) throw new UsageError('eval needs --activations <file>');
     const batchSize = v['batch-size'] ? Number(v['batch-size']) : 256;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`--batch-size must be a positive integer, got ${String(v['batch-size'])}`);
     const threads = threadsFlag(v['threads']);
-    const ckpt = await loadCheckpoint(v['checkpoint'], (m) => io.err(`warning: ${m}`));
+    const ckpt = await loadCheckpoint(checkpoints[0]!, (m) => io.err(`warning: ${m}`));
     for (const [name, data] of ckpt.file.params) {
       const bad = data.reduce((n, x) => (Number.isFinite(x) ? n : n + 1), 0);
       if (bad > 0) {

@@ -98,17 +98,43 @@ export class Llama2cModel {
     return matmulRows(xn, this.weights.classifier, n, dim, vocabSize);
   }
 
+  /** cos and sin of pos · 10000^(−2j/head) for pair j of a head, per position (filled as positions are first used). */
+  #ropeCos = new Float64Array(0);
+  #ropeSin = new Float64Array(0);
+
+  #ropeTable(upTo: number): void {
+    const half = this.headSize / 2;
+    const have = this.#ropeCos.length / half;
+    if (upTo <= have) return;
+    const cos = new Float64Array(upTo * half);
+    const sin = new Float64Array(upTo * half);
+    cos.set(this.#ropeCos);
+    sin.set(this.#ropeSin);
+    for (let pos = have; pos < upTo; pos++) {
+      for (let j = 0; j < half; j++) {
+        const angle = pos / ROPE_THETA ** ((2 * j) / this.headSize);
+        cos[pos * half + j] = Math.cos(angle);
+        sin[pos * half + j] = Math.sin(angle);
+      }
+    }
+    this.#ropeCos = cos;
+    this.#ropeSin = sin;
+  }
+
   /** Rotate interleaved pairs (i, i+1) of each head by pos · 10000^(−(i mod head)/head). */
   #rope(v: Float32Array, width: number, start: number, n: number): void {
     const hs = this.headSize;
+    const half = hs / 2;
+    this.#ropeTable(start + n);
+    const cosT = this.#ropeCos;
+    const sinT = this.#ropeSin;
     for (let r = 0; r < n; r++) {
-      const pos = start + r;
       const o = r * width;
+      const t = (start + r) * half;
       for (let i = 0; i < width; i += 2) {
-        const freq = 1 / ROPE_THETA ** ((i % hs) / hs);
-        const angle = pos * freq;
-        const c = Math.cos(angle);
-        const s = Math.sin(angle);
+        const j = t + ((i % hs) >> 1);
+        const c = cosT[j]!;
+        const s = sinT[j]!;
         const a = v[o + i]!;
         const b = v[o + i + 1]!;
         v[o + i] = a * c - b * s;
@@ -125,6 +151,7 @@ export class Llama2cModel {
     const group = nHeads / nKvHeads;
     const out = new Float32Array(n * dim);
     const scores = new Float64Array(start + n);
+    const acc = new Float64Array(hs);
     const scale = 1 / Math.sqrt(hs);
     for (let r = 0; r < n; r++) {
       const t = start + r;
@@ -133,21 +160,25 @@ export class Llama2cModel {
         const ko = Math.floor(h / group) * hs;
         let max = -Infinity;
         for (let s = 0; s <= t; s++) {
+          const kOff = s * kvDim + ko;
           let dot = 0;
-          for (let i = 0; i < hs; i++) dot += q[qo + i]! * keys[s * kvDim + ko + i]!;
-          scores[s] = dot * scale;
-          if (scores[s]! > max) max = scores[s]!;
+          for (let i = 0; i < hs; i++) dot += q[qo + i]! * keys[kOff + i]!;
+          const score = dot * scale;
+          scores[s] = score;
+          if (score > max) max = score;
         }
         let sum = 0;
         for (let s = 0; s <= t; s++) {
           scores[s] = Math.exp(scores[s]! - max);
           sum += scores[s]!;
         }
-        for (let i = 0; i < hs; i++) {
-          let acc = 0;
-          for (let s = 0; s <= t; s++) acc += scores[s]! * values[s * kvDim + ko + i]!;
-          out[qo + i] = acc / sum;
+        acc.fill(0);
+        for (let s = 0; s <= t; s++) {
+          const w = scores[s]!;
+          const vo = s * kvDim + ko;
+          for (let i = 0; i < hs; i++) acc[i]! += w * values[vo + i]!;
         }
+        for (let i = 0; i < hs; i++) out[qo + i] = acc[i]! / sum;
       }
     }
     return out;
