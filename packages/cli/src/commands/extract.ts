@@ -105,7 +105,7 @@ command again continues where it stopped. A folder that holds a different extrac
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
     const tty = process.stderr.isTTY === true;
-    let lastLine = 0;
+    let lastLine = -Infinity;
     try {
       const r = await extractActivations({
         adapter, site, documents, out, model: identity, dtype, signal: stop.signal, includeBos: v['include-bos'] === true,

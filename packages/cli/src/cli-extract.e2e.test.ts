@@ -1,0 +1,101 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseSafetensors } from '@deeplens/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/** The interpretability loop through the built CLI: extract from stories260K, train on the shards, evaluate inside the model. */
+const BIN = fileURLToPath(new URL('../dist/deeplens.mjs', import.meta.url));
+const MODEL = fileURLToPath(new URL('../../extract/fixtures/stories260K.bin', import.meta.url));
+const TOK = fileURLToPath(new URL('../../extract/fixtures/tok512.bin', import.meta.url));
+
+let cwd: string;
+beforeAll(async () => {
+  if (!existsSync(BIN)) throw new Error(`build the CLI first (pnpm --filter @deeplens/cli build): ${BIN} is missing`);
+  cwd = await mkdtemp(join(tmpdir(), 'deeplens-extract-'));
+});
+afterAll(async () => rm(cwd, { recursive: true, force: true }));
+
+function deeplens(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 170_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const extractArgs = (out: string) => ['extract', '--model', MODEL, '--tokenizer', TOK, '--layer', '3', '--site', 'mlp_hidden', '--sample', '10', '--batch-size', '2', '--shard-tokens', '600', '--out', out];
+
+/** Every shard's bytes of each tensor, concatenated in shard order. */
+async function tensors(dir: string): Promise<Record<string, Buffer>> {
+  const all: Record<string, Buffer[]> = {};
+  for (const name of (await readdir(dir)).filter((n) => n.endsWith('.safetensors')).sort()) {
+    const bytes = await readFile(join(dir, name));
+    const h = parseSafetensors(bytes, name);
+    for (const [key, e] of h.tensors) (all[key] ??= []).push(bytes.subarray(h.dataStart + e.begin, h.dataStart + e.end));
+  }
+  return Object.fromEntries(Object.entries(all).map(([k, v]) => [k, Buffer.concat(v)]));
+}
+
+describe('deeplens extract → train → eval --model (stories260K)', () => {
+  it('SIGINT writes the finished documents and exits 130; the same command resumes to what an uninterrupted run writes', async () => {
+    const whole = deeplens(...extractArgs('whole'));
+    expect(whole.code, whole.err).toBe(0);
+    expect(whole.out).toMatch(/Extracted [\d,]+ tokens \(172 wide, float32\) from 10 documents into \d+ shards in whole/);
+    const child = spawn(process.execPath, [BIN, ...extractArgs('cut')], { cwd, env: { ...process.env, CI: '1' } });
+    let err = '';
+    let out = '';
+    child.stdout.on('data', (d) => void (out += d));
+    child.stderr.on('data', (d) => {
+      err += d;
+      if (/extract [\d,]+ tokens/.test(err) && !child.killed) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(code, err).toBe(130);
+    expect(err).toMatch(/SIGINT received: finishing the current batch/);
+    expect(out).toMatch(/Interrupted after [\d,]+ tokens[\s\S]*Run the same command again to continue/);
+    const again = deeplens(...extractArgs('cut'));
+    expect(again.code, again.err).toBe(0);
+    expect(again.out).toMatch(/Resumed at [\d,]+ tokens/);
+    const [a, b] = [await tensors(join(cwd, 'whole')), await tensors(join(cwd, 'cut'))];
+    expect(Object.keys(b).sort()).toEqual(['activations', 'doc', 'pos', 'tokens']);
+    for (const key of Object.keys(a)) expect(b[key]!.equals(a[key]!), key).toBe(true);
+    expect(deeplens(...extractArgs('cut')).out).toMatch(/already holds this extraction, complete/);
+  });
+
+  it('trains on the extraction folder and evaluates the SAE inside the model', async () => {
+    await writeFile(join(cwd, 'sae.yaml'), 'input_dims: 172\nn_features: 344\nk: 8\n');
+    const train = deeplens('train', '--config', 'sae.yaml', '--activations', 'whole', '--epochs', '2', '--out', 'runs', '--quiet');
+    expect(train.code, train.err).toBe(0);
+    const run = /Run folder: (\S+)/.exec(train.out)![1]!;
+    const evalArgs = ['eval', '--checkpoint', run, '--model', MODEL, '--tokenizer', TOK, '--site', 'mlp_hidden', '--layer', '3', '--sample', '3'];
+    const table = deeplens(...evalArgs);
+    expect(table.code, table.err).toBe(0);
+    expect(table.out).toMatch(/In-model evaluation: llama2c:stories260K, mlp_hidden of layer 3, [\d,]+ next-token predictions in 3 documents/);
+    expect(table.out).toMatch(/SAE\s+CE\s+delta loss\s+CE loss recovered\s+vs mean-ablation\s+KL/);
+    const json = deeplens(...evalArgs, '--json');
+    const r = JSON.parse(json.out) as { ce_clean: number; zero_ablation: { ce: number }; saes: Array<{ ce: number; ce_loss_recovered: number; kl: number }> };
+    expect(r.ce_clean).toBeLessThan(r.zero_ablation.ce);
+    expect(r.saes).toHaveLength(1);
+    const s = r.saes[0]!;
+    expect(s.ce_loss_recovered).toBeCloseTo((r.zero_ablation.ce - s.ce) / (r.zero_ablation.ce - r.ce_clean), 12);
+    expect(s.kl).toBeGreaterThan(0);
+    const wrong = deeplens('eval', '--checkpoint', run, '--model', MODEL, '--tokenizer', TOK, '--site', 'mlp_out', '--layer', '3', '--sample', '1');
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toMatch(/takes 172-wide activations; llama2c:stories260K's mlp_out at layer 3 is 64 wide[\s\S]*hint: pass the --site and --layer the SAE was trained on/);
+  });
+
+  it('bad sites, layers and sources are user errors that say what exists', () => {
+    const site = deeplens('extract', '--model', MODEL, '--tokenizer', TOK, '--layer', '0', '--site', 'mlp_gate', '--sample', '1', '--out', 'x');
+    expect(site.code).toBe(1);
+    expect(site.err).toMatch(/--site mlp_gate is not a site[\s\S]*resid_pre, attn_out, mlp_hidden, mlp_out, resid_post/);
+    const layer = deeplens('extract', '--model', MODEL, '--tokenizer', TOK, '--layer', '5', '--site', 'mlp_hidden', '--sample', '1', '--out', 'x');
+    expect(layer.code).toBe(1);
+    expect(layer.err).toMatch(/has layers 0\.\.4; --layer 5 is not one of them/);
+    const both = deeplens('extract', '--model', MODEL, '--tokenizer', TOK, '--layer', '0', '--site', 'mlp_hidden', '--out', 'x');
+    expect(both.err).toMatch(/exactly one of --text PATH and --sample N/);
+    const tok = deeplens('extract', '--model', MODEL, '--tokenizer', MODEL, '--layer', '0', '--site', 'mlp_hidden', '--sample', '1', '--out', 'x');
+    expect(tok.code).toBe(1);
+    expect(`${site.err}${layer.err}${tok.err}`).not.toMatch(/\n\s+at /);
+  });
+});
