@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSafetensors } from '@deeplens/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,5 +97,30 @@ describe('deeplens extract → train → eval --model (stories260K)', () => {
     const tok = deeplens('extract', '--model', MODEL, '--tokenizer', MODEL, '--layer', '0', '--site', 'mlp_hidden', '--sample', '1', '--out', 'x');
     expect(tok.code).toBe(1);
     expect(`${site.err}${layer.err}${tok.err}`).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('deeplens report and deeplens demo --full', () => {
+  it('demo --full extracts, trains, evaluates inside the model and writes a report that deeplens report can rewrite', async () => {
+    const r = deeplens('demo', '--full', '--tokens', '3000', '--epochs', '2', '--out', 'full', '--quiet');
+    expect(r.code, r.err).toBe(0);
+    for (const step of ['[1/4] Extracting 3,000 tokens', '[2/4] Training a BatchTopK SAE', '[3/4] Evaluating the SAE inside the model', '[4/4] Writing the feature report']) expect(r.out).toContain(step);
+    expect(r.out).toMatch(/CE loss recovered/);
+    const report = resolve(cwd, /report: (\S+index\.html)/.exec(r.out)![1]!);
+    expect(existsSync(report)).toBe(true);
+    const data = await readFile(join(report, '..', 'data', 'report.js'), 'utf8');
+    const parsed = JSON.parse(data.replace(/^window\.DEEPLENS_REPORT = /, '').replace(/;\n$/, '')) as { summary: unknown[]; vocab: string[]; overview: { inModel: { saes: Array<{ ce_loss_recovered: number }> }; curves: unknown[] } };
+    expect(parsed.summary).toHaveLength(688);
+    expect(parsed.vocab).toHaveLength(512);
+    expect(parsed.overview.curves.length).toBeGreaterThan(0);
+    expect(Number.isFinite(parsed.overview.inModel.saes[0]!.ce_loss_recovered)).toBe(true);
+    // deeplens report finds the model from the extraction's manifest.
+    const run = /SAE: (\S+)/.exec(r.out)![1]!;
+    const again = deeplens('report', '--checkpoint', run, '--activations', join('full', 'activations'), '--out', 'report2', '--top-k', '5');
+    expect(again.code, again.err).toBe(0);
+    expect(again.out).toMatch(/Report: report2\/index\.html/);
+    expect(again.err).not.toMatch(/the model is not known/);
+    const notExtract = deeplens('report', '--checkpoint', run, '--activations', join(cwd, 'sae.yaml'));
+    expect(notExtract.code).toBe(1);
   });
 });

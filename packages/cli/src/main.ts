@@ -13,6 +13,7 @@ export const COMMANDS: CommandTable = {
   train: { description: 'train a sparse autoencoder on activation files', load: () => import('./commands/train.js') },
   extract: { description: "extract a model's activations at one site into shards for training", load: () => import('./commands/extract.js') },
   eval: { description: 'evaluate a trained SAE on activations', load: () => import('./commands/eval.js') },
+  report: { description: 'write an HTML feature report for a trained SAE (or each SAE of a sweep)', load: () => import('./commands/report.js') },
   info: { description: 'show what an activation file, model file or run folder holds', load: () => import('./commands/info.js') },
   export: { description: "export a trained SAE to SAELens's layout", load: () => import('./commands/export.js') },
   backends: { description: 'list compute backends and whether they work here', load: () => import('./commands/backends.js') },

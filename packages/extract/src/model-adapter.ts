@@ -47,6 +47,13 @@ export interface ModelAdapter {
 /** A model with an unembedding: next-token logits, so the SAE can be judged by the model's loss. */
 export interface LanguageModelAdapter extends ModelAdapter {
   readonly kind: 'language-model';
+  /**
+   * The direct effect on the next-token logits [vocab] of adding `direction` (in the site's own
+   * units) at the site: the path to the unembedding through what follows linearly (for an MLP's
+   * hidden site, its down projection), the final norm's weights and the unembedding; the norm's
+   * scale and later blocks are left out, as in feature dashboards' logit tables.
+   */
+  logitEffect(site: SiteRef, direction: Float32Array): Float32Array;
 }
 
 export const isLanguageModel = (m: ModelAdapter): m is LanguageModelAdapter => (m as Partial<LanguageModelAdapter>).kind === 'language-model';

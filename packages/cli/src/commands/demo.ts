@@ -6,6 +6,7 @@ import type { CommandModule } from '../command.js';
 import { resolveTrainConfig } from '../config/resolve-train-config.js';
 import { EXIT } from '../errors.js';
 import { runTraining } from '../run-training.js';
+import { runFullDemo } from '../demo/full-demo.js';
 
 export const DEMO_DATA = 'stories260K-layer3-mlp-hidden-2048.npy';
 
@@ -13,11 +14,17 @@ export const DEMO_DATA = 'stories260K-layer3-mlp-hidden-2048.npy';
 const command: CommandModule = {
   description: 'train a small SAE on the bundled demo activations',
   usage: `deeplens demo [--out DIR] [--backend NAME] [--threads N] [--tfjs-engine E] [--epochs N] [--quiet]
+deeplens demo --full [--out DIR (deeplens-demo)] [--tokens N (30000)] [--backend NAME] [--threads N]
 
 Trains a 4× TopK SAE (172 → 688 latents, k = 16) on 2,048 real MLP activations of the stories260K
-language model bundled with DeepLens TS, then prints where the model and metrics were saved.`,
-  options: { out: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, 'tfjs-engine': { type: 'string' }, epochs: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } },
+language model bundled with DeepLens TS, then prints where the model and metrics were saved.
+
+--full runs the whole loop on the bundled stories260K model: extracts its layer-3 MLP activations from
+stories it samples itself, trains a BatchTopK SAE on them, measures CE loss recovered with the SAE
+inside the model on other stories, and writes the HTML feature report (a few minutes on 2 cores).`,
+  options: { full: { type: 'boolean' }, tokens: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, 'tfjs-engine': { type: 'string' }, epochs: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } },
   async run(v, _p, io) {
+    if (v['full'] === true) return runFullDemo(v, io);
     const data = fileURLToPath(new URL(`./data/demo/${DEMO_DATA}`, import.meta.url));
     if (!existsSync(data)) throw new DataFileNotFoundError(`the demo activations are missing (${data})`, { hint: 'reinstall @deeplens/cli; in the repository run pnpm build' });
     const config = resolveTrainConfig({

@@ -75,7 +75,7 @@ command again continues where it stopped. A folder that holds a different extrac
     const shardTokens = positiveInt(v['shard-tokens'], '--shard-tokens');
     const sampleCount = positiveInt(v['sample'], '--sample');
 
-    const { adapter, identity } = await openModel(v['model'] as string, v['tokenizer'] as string | undefined);
+    const { adapter, identity, paths } = await openModel(v['model'] as string, v['tokenizer'] as string | undefined);
     const site = { site: siteName, layer };
     adapter.siteWidth(site);
     let documents: DocumentSource;
@@ -108,7 +108,7 @@ command again continues where it stopped. A folder that holds a different extrac
     let lastLine = -Infinity;
     try {
       const r = await extractActivations({
-        adapter, site, documents, out, model: identity, dtype, signal: stop.signal, includeBos: v['include-bos'] === true,
+        adapter, site, documents, out, model: identity, modelPaths: paths, dtype, signal: stop.signal, includeBos: v['include-bos'] === true,
         ...(maxTokens !== undefined ? { maxTokens } : {}), ...(contextSize !== undefined ? { contextSize } : {}),
         ...(batchSize !== undefined ? { batchSize } : {}), ...(shardTokens !== undefined ? { shardTokens } : {}),
         onProgress: (p) => {

@@ -22,7 +22,7 @@ export function expandCheckpoints(paths: readonly string[]): Array<{ name: strin
 }
 
 /** `deeplens eval --model ...`: every SAE spliced into the language model at its site, one table. */
-export async function runInModelEval(v: OptionValues, io: CommandIO): Promise<number> {
+export async function runInModelEval(v: OptionValues, io: CommandIO, onResult?: (json: Record<string, unknown>) => void): Promise<number> {
   const checkpoints = expandCheckpoints(v['checkpoint'] as string[]);
   const site = String(v['site'] ?? '');
   if (!(TRANSFORMER_SITES as readonly string[]).includes(site)) throw new UsageError(`in-model evaluation needs --site (one of ${TRANSFORMER_SITES.join(', ')})`);
@@ -62,8 +62,10 @@ export async function runInModelEval(v: OptionValues, io: CommandIO): Promise<nu
     const quiet = v['json'] === true;
     if (!quiet) io.err(`Evaluating ${saes.length} SAE${saes.length === 1 ? '' : 's'} inside ${adapter.name} at ${site} of layer ${layer} on ${sequences.length} documents from ${source.description}`);
     const r = await evaluateInModel({ adapter, site: siteRef, sequences, saes: saes.map((s) => ({ name: s.name, reconstruct: s.reconstruct })) });
-    if (quiet) io.out(JSON.stringify(toJson(r, adapter.name)));
+    const json = toJson(r, adapter.name);
+    if (quiet) io.out(JSON.stringify(json));
     else for (const line of inModelTable(r, adapter.name)) io.out(line);
+    onResult?.(json);
     return EXIT.ok;
   } finally {
     for (const s of saes) s.model.dispose();

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { basename, extname } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import { DataFileNotFoundError } from '@deeplens/core';
 import type { ModelAdapter } from '@deeplens/extract';
 import { loadLlama2c } from '@deeplens/extract/node';
@@ -10,6 +10,8 @@ export interface OpenedModel {
   adapter: ModelAdapter;
   /** Name and file hashes, recorded in manifests and checked on resume. */
   identity: { name: string; files: Record<string, string> };
+  /** The files, absolute. */
+  paths: Record<string, string>;
 }
 
 async function sha256(path: string): Promise<string> {
@@ -27,5 +29,5 @@ export async function openModel(model: string, tokenizer: string | undefined): P
   if (!tokenizer) throw new UsageError('a llama2.c model needs --tokenizer <file>', 'tok512.bin for stories260K, tokenizer.bin for stories15M/42M/110M');
   const adapter = await loadLlama2c(model, tokenizer);
   const files = { checkpoint: `${basename(model)} sha256:${await sha256(model)}`, tokenizer: `${basename(tokenizer)} sha256:${await sha256(tokenizer)}` };
-  return { adapter, identity: { name: adapter.name, files } };
+  return { adapter, identity: { name: adapter.name, files }, paths: { checkpoint: resolve(model), tokenizer: resolve(tokenizer) } };
 }

@@ -24,6 +24,8 @@ export interface ExtractOptions {
   out: string;
   /** What the manifest records about the model (and checks on resume): name and file hashes. */
   model: { name: string; files: Record<string, string> };
+  /** The model's files (absolute paths), recorded for later steps. */
+  modelPaths?: Record<string, string>;
   /** Stop after this many rows (tokens). */
   maxTokens?: number;
   /** Tokens per forward pass (BOS included); documents longer than this are split into windows. Default: the model's. */
@@ -71,7 +73,7 @@ export async function extractActivations(options: ExtractOptions): Promise<Extra
   await mkdir(out, { recursive: true });
   await removeStaleTempFiles(out);
   const wanted: ExtractManifest = {
-    format: 'deeplens-extract', version: 1, model: options.model, site: site.site, layer: site.layer, width, dtype, context_size: contextSize,
+    format: 'deeplens-extract', version: 1, model: options.model, ...(options.modelPaths ? { model_paths: options.modelPaths } : {}), site: site.site, layer: site.layer, width, dtype, context_size: contextSize,
     include_bos: options.includeBos ?? false, source: { ...options.documents.identity }, max_tokens: maxTokens, shards: [], documents_done: 0, tokens: 0, complete: false, updated: '',
   };
   const found = await readManifest(out);

@@ -13,6 +13,8 @@ export interface ExtractManifest {
   format: typeof MANIFEST_FORMAT;
   version: 1;
   model: { name: string; files: Record<string, string> };
+  /** Where the model's files were (absolute paths), so later steps (report, eval) can find them; not checked on resume. */
+  model_paths?: Record<string, string>;
   site: string;
   layer: number;
   width: number;

@@ -53,6 +53,24 @@ describe('llama2.c adapter on stories260K (README golden values)', () => {
     expect(out.logits).toBeUndefined();
   });
 
+  it("a direction's logit effect is the unembedding of its path to the residual stream", () => {
+    const { dim, hiddenDim } = model.model.config;
+    const w = model.model.weights;
+    const e = new Float32Array(hiddenDim);
+    e[7] = 2;
+    const got = model.logitEffect({ site: 'mlp_hidden', layer: 2 }, e);
+    // Column 7 of w2 (times 2), scaled by the final norm's weights, through the tied unembedding.
+    for (const t of [0, 17, 403]) {
+      let want = 0;
+      for (let j = 0; j < dim; j++) want += w.classifier[t * dim + j]! * w.rmsFinal[j]! * 2 * w.layers[2]!.w2[j * hiddenDim + 7]!;
+      expect(got[t]!).toBeCloseTo(want, 5);
+    }
+    const r = new Float32Array(dim);
+    r[3] = 1;
+    expect(model.logitEffect({ site: 'resid_post', layer: 4 }, r)[9]!).toBeCloseTo(w.classifier[9 * dim + 3]! * w.rmsFinal[3]!, 6);
+    expect(() => model.logitEffect({ site: 'mlp_out', layer: 0 }, e)).toThrow(/has 64 values, got 172/);
+  });
+
   it('refuses a site or layer it does not have, naming what it has', async () => {
     await expect(model.run([model.tokenize(prompt)], { hooks: [{ site: { site: 'mlp_gate', layer: 0 }, hook: () => {} }] })).rejects.toThrow(/no site 'mlp_gate'.*\n.*resid_pre, attn_out, mlp_hidden, mlp_out, resid_post/);
     expect(() => model.siteWidth({ site: 'mlp_hidden', layer: 5 })).toThrow(/layers 0\.\.4/);

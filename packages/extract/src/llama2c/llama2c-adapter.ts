@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Rng } from '@deeplens/core';
 import type { LanguageModelAdapter, RunOptions, RunOutput } from '../model-adapter.js';
 import { checkSite, TRANSFORMER_SITES, type SiteRef, type TransformerSite } from '../sites.js';
-import { logSoftmax } from './dense-math.js';
+import { logSoftmax, matmulRows } from './dense-math.js';
 import { parseLlama2cCheckpoint } from './llama2c-checkpoint.js';
 import { Llama2cModel } from './llama2c-model.js';
 import { BOS, Llama2cTokenizer } from './llama2c-tokenizer.js';
@@ -94,6 +94,16 @@ export class Llama2cAdapter implements LanguageModelAdapter {
       if (out) logits.push(out);
     }
     return options.logits ? { logits } : {};
+  }
+
+  logitEffect(site: SiteRef, direction: Float32Array): Float32Array {
+    const width = this.siteWidth(site);
+    if (direction.length !== width) throw new InvalidArgumentError(`a direction at ${site.site} of layer ${site.layer} has ${width} values, got ${direction.length}`);
+    const { dim, hiddenDim, vocabSize } = this.model.config;
+    const w = this.model.weights;
+    const resid = site.site === 'mlp_hidden' ? matmulRows(direction, w.layers[site.layer]!.w2, 1, hiddenDim, dim) : Float32Array.from(direction);
+    for (let j = 0; j < dim; j++) resid[j] = resid[j]! * w.rmsFinal[j]!;
+    return matmulRows(resid, w.classifier, 1, dim, vocabSize);
   }
 
   /** Sample a story as llama2.c's `generate` does: BOS, the prompt, then one token at a time until BOS or `steps`. */
