@@ -34,12 +34,12 @@ SITE_LAYER = 3
 SITES = ["resid_pre", "attn_out", "mlp_hidden", "mlp_out", "resid_post"]
 
 
-def load_model(path):
+def load_model(path, dtype=torch.float64):
     raw = open(path, "rb").read()
     dim, hidden, n_layers, n_heads, n_kv, vocab, seq_len = struct.unpack("<7i", raw[:28])
     shared = vocab > 0
     vocab = abs(vocab)
-    f = np.frombuffer(raw[28:], dtype="<f4").astype(np.float64)
+    f = np.frombuffer(raw[28:], dtype="<f4").astype(np.float64 if dtype == torch.float64 else np.float32)
     kv_dim = dim * n_kv // n_heads
     o = 0
 
@@ -107,7 +107,7 @@ def rope(x, n_heads, hs):
     # x [T, n_heads*hs]: rotate pairs (2i, 2i+1) of each head by pos * theta^(-2i/hs), as complex numbers.
     t = x.shape[0]
     freqs = 1.0 / (10000.0 ** (torch.arange(0, hs, 2, dtype=torch.float64) / hs))
-    ang = torch.outer(torch.arange(t, dtype=torch.float64), freqs)
+    ang = torch.outer(torch.arange(t, dtype=torch.float64), freqs).to(x.dtype)
     xc = torch.view_as_complex(x.reshape(t, n_heads, hs // 2, 2).contiguous())
     rot = xc * torch.polar(torch.ones_like(ang), ang)[:, None, :]
     return torch.view_as_real(rot).reshape(t, n_heads * hs)
@@ -119,7 +119,7 @@ def run(cfg, w, ids, hook=None):
     hs = dim // nh
     t = len(ids)
     x = w["emb"][torch.tensor(ids)]
-    mask = torch.full((t, t), float("-inf"), dtype=torch.float64).triu(1)
+    mask = torch.full((t, t), float("-inf"), dtype=x.dtype).triu(1)
 
     def site(name, layer, v):
         if hook is None:
