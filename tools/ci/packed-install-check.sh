@@ -35,6 +35,12 @@ echo "$out" | grep -q "on backend 'wasm'" || { echo "packed CLI demo did not tra
 echo "$out" | grep -q "Best model: " || { echo "packed CLI demo failed:"; echo "$out"; exit 1; }
 npx --no-install deeplens backends | grep -q '^wasm .*← auto$'
 echo "packed CLI: deeplens demo trained on wasm; $(echo "$out" | grep -o 'fvu: [0-9.]*' | tail -1)"
+# The whole loop from the tarball: the bundled stories260K model, the extraction, the in-model
+# evaluation and the report's page assets (Vega, Vega-Lite) all ship inside it.
+out=$(npx --no-install deeplens demo --full --tokens 2000 --epochs 1 --out full-demo 2>&1)
+report=$(echo "$out" | grep -o 'report: [^ ]*index.html' | sed 's/^report: //')
+echo "$out" | grep -q "CE loss recovered" && [ -f "$report" ] && [ -f "$(dirname "$report")/assets/vega.min.js" ] || { echo "packed CLI demo --full failed:"; echo "$out"; exit 1; }
+echo "packed CLI: deeplens demo --full extracted, trained, evaluated inside the model and wrote $report"
 
 # The tfjs backend installed beside the bundled CLI as the README says (with the core it plugs into):
 # the CLI finds it by name; without a GPU engine auto still takes wasm; --backend tfjs trains on it;
