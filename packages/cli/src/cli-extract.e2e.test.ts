@@ -85,6 +85,21 @@ describe('deeplens extract → train → eval --model (stories260K)', () => {
     expect(wrong.err).toMatch(/takes 172-wide activations; llama2c:stories260K's mlp_out at layer 3 is 64 wide[\s\S]*hint: pass the --site and --layer the SAE was trained on/);
   });
 
+  it('extracts USE-lite (a TensorFlow.js graph model) from the bundled corpus through @deeplens/extract-tfjs', async () => {
+    const corpus = fileURLToPath(new URL('../../extract-tfjs/fixtures/stories-corpus.txt', import.meta.url));
+    const r = deeplens('extract', '--model', 'use-lite', '--layer', '1', '--site', 'mlp_hidden', '--text', corpus, '--max-tokens', '1500', '--batch-size', '16', '--tfjs-engine', 'wasm', '--out', 'use');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/Extracted 1,500 tokens \(1536 wide, float32\)/);
+    const manifest = JSON.parse(await readFile(join(cwd, 'use', 'manifest.json'), 'utf8')) as { model: { name: string }; width: number };
+    expect(manifest).toMatchObject({ model: { name: 'tfjs:use-lite' }, width: 1536 });
+    const t = await tensors(join(cwd, 'use'));
+    const acts = new Float32Array(t['activations']!.buffer.slice(t['activations']!.byteOffset, t['activations']!.byteOffset + t['activations']!.byteLength));
+    const active = acts.filter((v) => v > 0).length / acts.length;
+    expect(Math.min(...acts.slice(0, 100_000))).toBe(0);
+    expect(active).toBeGreaterThan(0.02); // sparse ReLU activations (about 7 % of units)
+    expect(active).toBeLessThan(0.2);
+  });
+
   it('bad sites, layers and sources are user errors that say what exists', () => {
     const site = deeplens('extract', '--model', MODEL, '--tokenizer', TOK, '--layer', '0', '--site', 'mlp_gate', '--sample', '1', '--out', 'x');
     expect(site.code).toBe(1);

@@ -16,8 +16,11 @@ const positiveInt = (v: unknown, flag: string): number | undefined => {
 const command: CommandModule = {
   description: "extract a model's activations at one site into shards for training",
   usage: `deeplens extract --model <checkpoint.bin> --tokenizer <tok.bin> --layer N --site SITE (--text FILE|DIR|JSONL | --sample N) --out DIR [options]
+deeplens extract --model use-lite --layer 0|1 --site mlp_hidden|resid_mid|resid_post --text FILE --out DIR [--tfjs-engine E]
 
-Runs a llama2.c checkpoint (stories260K, stories15M/42M/110M, ...) over documents and writes the
+Runs a llama2.c checkpoint (stories260K, stories15M/42M/110M, ...) or USE-lite (the Universal
+Sentence Encoder lite TensorFlow.js graph model; needs @deeplens/extract-tfjs and
+@deeplens/backend-tfjs beside the CLI) over documents and writes the
 activations of one site as safetensors shards in DIR (tensors activations [n, width], tokens, doc and
 pos [n], one row per token; BOS rows left out unless --include-bos) with a manifest.json. The shards
 are the input of deeplens train --activations DIR.
@@ -51,6 +54,7 @@ command again continues where it stopped. A folder that holds a different extrac
     dtype: { type: 'string' },
     'shard-tokens': { type: 'string' },
     'include-bos': { type: 'boolean' },
+    'tfjs-engine': { type: 'string' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean' },
   },
@@ -59,7 +63,8 @@ command again continues where it stopped. A folder that holds a different extrac
       if (typeof v[flag] !== 'string') throw new UsageError(`extract needs --${flag}`, 'deeplens extract --help shows an example');
     }
     const siteName = v['site'] as string;
-    if (!(TRANSFORMER_SITES as readonly string[]).includes(siteName)) throw new UsageError(`--site ${siteName} is not a site`, `sites: ${TRANSFORMER_SITES.join(', ')}`);
+    const knownSites = [...TRANSFORMER_SITES, 'resid_mid'];
+    if (!knownSites.includes(siteName)) throw new UsageError(`--site ${siteName} is not a site`, `sites: ${knownSites.join(', ')}`);
     const layer = Number(v['layer']);
     if (!Number.isInteger(layer) || layer < 0) throw new UsageError(`--layer must be a block index (0, 1, ...), got ${String(v['layer'])}`);
     if ((v['text'] === undefined) === (v['sample'] === undefined)) throw new UsageError('extract needs exactly one of --text PATH and --sample N');
@@ -75,7 +80,7 @@ command again continues where it stopped. A folder that holds a different extrac
     const shardTokens = positiveInt(v['shard-tokens'], '--shard-tokens');
     const sampleCount = positiveInt(v['sample'], '--sample');
 
-    const { adapter, identity, paths } = await openModel(v['model'] as string, v['tokenizer'] as string | undefined);
+    const { adapter, identity, paths } = await openModel(v['model'] as string, v['tokenizer'] as string | undefined, typeof v['tfjs-engine'] === 'string' ? { tfjsEngine: v['tfjs-engine'] } : {});
     const site = { site: siteName, layer };
     adapter.siteWidth(site);
     let documents: DocumentSource;
