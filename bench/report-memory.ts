@@ -45,7 +45,8 @@ const stats = await scanFeatures(source, encode, { features: F, onProgress: (p) 
 const seconds = (performance.now() - t) / 1000;
 clearInterval(timer);
 peak = Math.max(peak, process.memoryUsage().rss);
-const kept = stats.top.reduce((n, t2) => n + t2.length, 0) + stats.quantiles.reduce((n, q) => n + q.reduce((m, b) => m + b.examples.length, 0), 0);
+let kept = 0;
+for (let f = 0; f < F; f++) kept += stats.top(f).length + stats.quantiles(f).reduce((m, b) => m + b.examples.length, 0);
 const md = [
   '# Feature report: memory of the streaming passes',
   '',

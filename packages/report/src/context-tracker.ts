@@ -1,3 +1,5 @@
+import type { ExamplePool } from './example-pool.js';
+
 /** One example of a feature firing: the row, its value, and ±C tokens of context with the feature's value on each. */
 export interface FeatureExample {
   value: number;
@@ -8,6 +10,15 @@ export interface FeatureExample {
   tokens: Int32Array;
   /** The feature's activation at each of those tokens. */
   acts: Float32Array;
+}
+
+/** An example still waiting for the rows to its right. */
+interface Pending {
+  slot: number;
+  gen: number;
+  f: number;
+  row: number;
+  doc: number;
 }
 
 interface RowCode {
@@ -25,39 +36,39 @@ const valueOf = (code: RowCode, f: number): number => {
 };
 
 /**
- * Streams rows (in order) and fills examples' ±C context: the left side from a ring of the last C
- * rows' sparse codes, the right side as the next C rows arrive. Memory: C rows of codes plus the
- * examples still waiting for their right side.
+ * Streams rows (in order) and fills examples' ±C context into an ExamplePool: the left side from a
+ * ring of the last C rows' sparse codes, the right side as the next C rows arrive. Memory: C rows
+ * of codes plus the examples still waiting for their right side.
  */
 export class ContextTracker {
   readonly #ring: Array<RowCode | undefined>;
-  #pending: Array<{ ex: FeatureExample; f: number }> = [];
+  #pending: Pending[] = [];
+  #current = -1;
 
-  constructor(readonly context: number) {
-    this.#ring = new Array<RowCode | undefined>(context + 1);
+  constructor(
+    readonly pool: ExamplePool,
+  ) {
+    this.#ring = new Array<RowCode | undefined>(pool.context + 1);
   }
 
-  /** A new example of feature `f` at the current row (call after `beginRow` for that row). */
-  example(f: number, value: number): FeatureExample {
-    const C = this.context;
+  #slot(row: number): number {
+    return row % (this.pool.context + 1);
+  }
+
+  /** Record a new example of feature `f` at the current row into pool slot `slot` (replacing what was there). */
+  example(slot: number, f: number, value: number): void {
+    const C = this.pool.context;
+    const p = this.pool;
     const cur = this.#ring[this.#slot(this.#current)]!;
-    const tokens = new Int32Array(2 * C + 1).fill(-1);
-    const acts = new Float32Array(2 * C + 1);
+    const gen = p.reset(slot, value, cur.row, cur.doc);
+    const o = slot * p.width;
     for (let j = 0; j <= C; j++) {
       const code = this.#current - j >= 0 ? this.#ring[this.#slot(this.#current - j)] : undefined;
       if (!code || code.doc !== cur.doc || code.row !== this.#current - j) break;
-      tokens[C - j] = code.token;
-      acts[C - j] = valueOf(code, f);
+      p.tokens[o + C - j] = code.token;
+      p.acts[o + C - j] = valueOf(code, f);
     }
-    const ex = { value, row: cur.row, doc: cur.doc, tokens, acts };
-    if (C > 0) this.#pending.push({ ex, f });
-    return ex;
-  }
-
-  #current = -1;
-
-  #slot(row: number): number {
-    return row % (this.context + 1);
+    if (C > 0) this.#pending.push({ slot, gen, f, row: cur.row, doc: cur.doc });
   }
 
   /** Register row `row` (consecutive from 0) with its active features; fills waiting right contexts. */
@@ -66,16 +77,18 @@ export class ContextTracker {
     this.#current = row;
     this.#ring[this.#slot(row)] = code;
     if (this.#pending.length === 0) return;
-    const C = this.context;
-    const still: Array<{ ex: FeatureExample; f: number }> = [];
-    for (const p of this.#pending) {
-      const off = row - p.ex.row;
-      if (off > C) continue;
-      if (p.ex.doc === doc && p.ex.tokens[C + off - 1] !== -1) {
-        p.ex.tokens[C + off] = token;
-        p.ex.acts[C + off] = valueOf(code, p.f);
+    const C = this.pool.context;
+    const p = this.pool;
+    const still: Pending[] = [];
+    for (const e of this.#pending) {
+      const off = row - e.row;
+      if (off > C || p.gen[e.slot] !== e.gen) continue;
+      const o = e.slot * p.width;
+      if (e.doc === doc && p.tokens[o + C + off - 1] !== -1) {
+        p.tokens[o + C + off] = token;
+        p.acts[o + C + off] = valueOf(code, e.f);
       }
-      if (off < C) still.push(p);
+      if (off < C) still.push(e);
     }
     this.#pending = still;
   }

@@ -1,7 +1,6 @@
 import { Rng } from '@deeplens/core';
 import { describe, expect, it } from 'vitest';
 import { HIST_BINS, scanFeatures, type ActivationBatch } from './feature-scan.js';
-import { TopKHeap } from './top-k-heap.js';
 
 /** A dataset where the "SAE" is the identity: z = the row, so every statistic has a brute-force answer. */
 function dataset(rows: number, features: number, seed: number) {
@@ -45,8 +44,8 @@ describe('scanFeatures', () => {
     const s = await scanFeatures(source, async (a) => a, { features: F, topK: 5, context: C });
     for (let f = 0; f < F; f++) {
       const want = Array.from({ length: R }, (_, r) => ({ r, v: at(r, f) })).filter((x) => x.v !== 0).sort((a, b) => b.v - a.v || a.r - b.r).slice(0, 5);
-      expect(s.top[f]!.map((e) => e.value)).toEqual(want.map((w) => w.v));
-      for (const e of s.top[f]!) {
+      expect(s.top(f).map((e) => e.value)).toEqual(want.map((w) => w.v));
+      for (const e of s.top(f)) {
         for (let o = -C; o <= C; o++) {
           const r = e.row + o;
           const inside = r >= 0 && r < R && doc[r] === doc[e.row];
@@ -60,9 +59,9 @@ describe('scanFeatures', () => {
   it('samples examples from every occupied activation interval, each inside its interval', async () => {
     const s = await scanFeatures(source, async (a) => a, { features: F, quantileBins: 4, samplesPerBin: 2, context: 1 });
     for (let f = 0; f < F; f++) {
-      const total = s.quantiles[f]!.reduce((n, q) => n + q.count, 0);
+      const total = s.quantiles(f).reduce((n, q) => n + q.count, 0);
       expect(total).toBe(s.count[f]);
-      for (const q of s.quantiles[f]!) {
+      for (const q of s.quantiles(f)) {
         expect(q.examples.length).toBe(Math.min(2, q.count));
         for (const e of q.examples) {
           expect(e.value).toBeGreaterThanOrEqual(q.lo);
@@ -74,11 +73,18 @@ describe('scanFeatures', () => {
   });
 });
 
-describe('TopKHeap', () => {
-  it('keeps the k largest', () => {
-    const h = new TopKHeap<{ value: number }>(3);
-    for (const v of [5, 1, 9, 3, 7, 2, 8]) h.push({ value: v });
-    expect(h.sorted().map((x) => x.value)).toEqual([9, 8, 7]);
-    expect(h.threshold).toBe(7);
+describe('scanFeatures slot reuse', () => {
+  it('an example replaced before its right context arrived never receives the old one\'s context', async () => {
+    // One feature, rising for 6 rows then falling: with topK 1 each rising row evicts the previous
+    // while that one still waits for its right side.
+    const vals = [1, 2, 3, 4, 5, 6, 0.5, 0.4, 0.3, 0.2];
+    const source = async function* (): AsyncIterable<ActivationBatch> {
+      yield { acts: Float32Array.from(vals), rows: vals.length, tokens: Int32Array.from(vals, (_, i) => 10 + i), doc: new Int32Array(vals.length) };
+    };
+    const s = await scanFeatures(source, async (a) => a, { features: 1, topK: 1, context: 3, quantileBins: 1, samplesPerBin: 1 });
+    const [top] = s.top(0);
+    expect(top!.value).toBe(6);
+    expect(Array.from(top!.tokens)).toEqual([12, 13, 14, 15, 16, 17, 18]);
+    expect(Array.from(top!.acts)).toEqual([3, 4, 5, 6, 0.5, 0.4, 0.3].map(Math.fround));
   });
 });

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Rng } from '@deeplens/core';
 import { ContextTracker, type FeatureExample } from './context-tracker.js';
-import { TopKHeap } from './top-k-heap.js';
+import { ExamplePool } from './example-pool.js';
 
 /** Rows of activations in dataset order, with the token each row belongs to and its document. */
 export interface ActivationBatch {
@@ -49,8 +49,10 @@ export interface FeatureStats {
   hist: Uint32Array;
   /** Rows with each L0 (index = active features in the row). */
   l0Hist: number[];
-  top: FeatureExample[][];
-  quantiles: QuantileBin[][];
+  /** A feature's top examples, largest first (views into the shared example store). */
+  top(f: number): FeatureExample[];
+  /** A feature's equal-width activation intervals with their sampled examples. */
+  quantiles(f: number): QuantileBin[];
 }
 
 /**
@@ -70,12 +72,36 @@ export async function scanFeatures(source: () => AsyncIterable<ActivationBatch>,
   const max = new Float32Array(F);
   const hist = new Uint32Array(F * HIST_BINS);
   const l0Hist: number[] = [];
-  const heaps = Array.from({ length: F }, () => new TopKHeap<FeatureExample>(topK));
   const [lo, hi] = HIST_LOG10_RANGE;
+  // Every feature's top examples live in slots f·topK … f·topK + topK − 1 of one pool, ordered as a
+  // min-heap (by value) in heap[]; a full heap reuses its root's slot for the example that beats it.
+  const topPool = new ExamplePool(F * topK, C);
+  const heap = new Int32Array(F * topK);
+  const heapSize = new Int32Array(F);
+  const less = (a: number, b: number) => topPool.value[a]! < topPool.value[b]!;
+  const siftUp = (base: number, i: number) => {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(heap[base + i]!, heap[base + p]!)) break;
+      [heap[base + i], heap[base + p]] = [heap[base + p]!, heap[base + i]!];
+      i = p;
+    }
+  };
+  const siftDown = (base: number, n: number) => {
+    for (let i = 0; ;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < n && less(heap[base + l]!, heap[base + m]!)) m = l;
+      if (r < n && less(heap[base + r]!, heap[base + m]!)) m = r;
+      if (m === i) return;
+      [heap[base + i], heap[base + m]] = [heap[base + m]!, heap[base + i]!];
+      i = m;
+    }
+  };
   let rows = 0;
 
-  const pass = async (which: 1 | 2, onActive: (f: number, v: number, tracker: ContextTracker) => void) => {
-    const tracker = new ContextTracker(C);
+  const pass = async (which: 1 | 2, tracker: ContextTracker, onActive: (f: number, v: number) => void) => {
     let row = 0;
     for await (const b of source()) {
       const z = await encode(b.acts, b.rows);
@@ -96,36 +122,59 @@ export async function scanFeatures(source: () => AsyncIterable<ActivationBatch>,
         }
         tracker.beginRow(row, b.doc[r]!, b.tokens[r]!, idx, val);
         if (which === 1) l0Hist[n] = (l0Hist[n] ?? 0) + 1;
-        for (let i = 0; i < n; i++) onActive(idx[i]!, val[i]!, tracker);
+        for (let i = 0; i < n; i++) onActive(idx[i]!, val[i]!);
       }
       options.onProgress?.(which, row);
     }
     return row;
   };
 
-  rows = await pass(1, (f, v, tracker) => {
+  const topTracker = new ContextTracker(topPool);
+  rows = await pass(1, topTracker, (f, v) => {
     count[f]! += 1;
     sum[f]! += v;
     if (v > max[f]!) max[f] = v;
     const bin = Math.min(HIST_BINS - 1, Math.max(0, Math.floor(((Math.log10(Math.abs(v)) - lo) / (hi - lo)) * HIST_BINS)));
     hist[f * HIST_BINS + bin]! += 1;
-    if (v > heaps[f]!.threshold) heaps[f]!.push(tracker.example(f, v));
+    if (topK === 0) return;
+    const base = f * topK;
+    const size = heapSize[f]!;
+    if (size < topK) {
+      heap[base + size] = base + size;
+      topTracker.example(base + size, f, v);
+      heapSize[f] = size + 1;
+      siftUp(base, size);
+    } else if (v > topPool.value[heap[base]!]!) {
+      topTracker.example(heap[base]!, f, v);
+      siftDown(base, topK);
+    }
   });
   for (let i = 0; i < l0Hist.length; i++) l0Hist[i] ??= 0;
 
+  // Interval samples: slot ((f·bins + b)·per + j); reservoir sampling within each interval.
   const rng = new Rng(options.seed ?? 0);
-  const quantiles: QuantileBin[][] = Array.from({ length: F }, (_, f) =>
-    Array.from({ length: bins }, (_, b) => ({ lo: (max[f]! * b) / bins, hi: (max[f]! * (b + 1)) / bins, count: 0, examples: [] })),
-  );
-  await pass(2, (f, v, tracker) => {
-    if (!(max[f]! > 0) || v <= 0) return;
-    const q = quantiles[f]![Math.min(bins - 1, Math.floor((v / max[f]!) * bins))]!;
-    q.count++;
-    if (q.examples.length < per) q.examples.push(tracker.example(f, v));
+  const qPool = new ExamplePool(F * bins * per, C);
+  const qCount = new Float64Array(F * bins);
+  const qTracker = new ContextTracker(qPool);
+  await pass(2, qTracker, (f, v) => {
+    if (!(max[f]! > 0) || v <= 0 || per === 0) return;
+    const cell = f * bins + Math.min(bins - 1, Math.floor((v / max[f]!) * bins));
+    const seen = ++qCount[cell]!;
+    if (seen <= per) qTracker.example(cell * per + seen - 1, f, v);
     else {
-      const j = rng.int(q.count);
-      if (j < per) q.examples[j] = tracker.example(f, v);
+      const j = rng.int(seen);
+      if (j < per) qTracker.example(cell * per + j, f, v);
     }
   });
-  return { features: F, rows, count, sum, max, hist, l0Hist, top: heaps.map((h) => h.sorted()), quantiles };
+  return {
+    features: F, rows, count, sum, max, hist, l0Hist,
+    top: (f) => Array.from({ length: heapSize[f]! }, (_, i) => topPool.example(heap[f * topK + i]!)).sort((a, b) => b.value - a.value || a.row - b.row),
+    quantiles: (f) => Array.from({ length: bins }, (_, b) => {
+      const cell = f * bins + b;
+      return {
+        lo: (max[f]! * b) / bins, hi: (max[f]! * (b + 1)) / bins, count: qCount[cell]!,
+        examples: Array.from({ length: Math.min(per, qCount[cell]!) }, (_, j) => qPool.example(cell * per + j)),
+      };
+    }),
+  };
 }

@@ -24,8 +24,8 @@ export function featureData(s: FeatureStats, f: number, logits?: Float32Array) {
   const count = s.count[f]!;
   return {
     id: f, count, density: count / s.rows, max: r4(s.max[f]!), mean: count > 0 ? r4(s.sum[f]! / count) : 0, hist,
-    top: s.top[f]!.map(example),
-    quant: s.quantiles[f]!.map((q) => ({ lo: r4(q.lo), hi: r4(q.hi), n: q.count, ex: q.examples.map(example) })),
+    top: s.top(f).map(example),
+    quant: s.quantiles(f).map((q) => ({ lo: r4(q.lo), hi: r4(q.hi), n: q.count, ex: q.examples.map(example) })),
     ...(logits && count > 0 ? { logits: extremes(logits, 10) } : {}),
   };
 }
