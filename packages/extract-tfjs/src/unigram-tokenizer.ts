@@ -6,6 +6,11 @@ export const WORD_BOUNDARY = '\u2581';
 const RESERVED = 6;
 export const UNK = 0;
 
+interface TrieNode {
+  next: Map<string, TrieNode>;
+  id: number;
+}
+
 /**
  * The unigram (sentencepiece-style) tokenizer of the Universal Sentence Encoder, over its
  * vocab.json of [piece, log-probability] pairs: NFKC-normalise, mark word starts with ▁, then pick
@@ -16,19 +21,21 @@ export const UNK = 0;
 export class UnigramTokenizer {
   readonly #pieces: string[];
   readonly #scores: Float64Array;
-  /** Pieces by their first character, longest first. */
-  readonly #byFirst = new Map<string, number[]>();
+  /** A trie of the pieces by character: each node's children, and the piece ending there (or −1). */
+  readonly #root: TrieNode = { next: new Map(), id: -1 };
 
   constructor(vocabulary: ReadonlyArray<readonly [string, number]>) {
     if (vocabulary.length <= RESERVED) throw new InvalidArgumentError(`a unigram vocabulary needs more than ${RESERVED} entries, got ${vocabulary.length}`);
     this.#pieces = vocabulary.map((v) => v[0]);
     this.#scores = Float64Array.from(vocabulary, (v) => v[1]);
     for (let i = RESERVED; i < vocabulary.length; i++) {
-      const first = [...this.#pieces[i]!][0];
-      if (first === undefined) continue;
-      const list = this.#byFirst.get(first) ?? [];
-      list.push(i);
-      this.#byFirst.set(first, list);
+      let node = this.#root;
+      for (const ch of this.#pieces[i]!) {
+        let child = node.next.get(ch);
+        if (!child) node.next.set(ch, (child = { next: new Map(), id: -1 }));
+        node = child;
+      }
+      if (node !== this.#root && node.id < 0) node.id = i;
     }
   }
 
@@ -53,16 +60,17 @@ export class UnigramTokenizer {
     for (let i = 0; i < n; i++) {
       if (best[i] === -Infinity) continue;
       let matched = false;
-      for (const id of this.#byFirst.get(symbols[i]!) ?? []) {
-        const p = [...this.#pieces[id]!];
-        if (i + p.length > n || !p.every((c, j) => symbols[i + j] === c)) continue;
+      let node: TrieNode | undefined = this.#root;
+      for (let end = i + 1; end <= n; end++) {
+        node = node.next.get(symbols[end - 1]!);
+        if (!node) break;
+        if (node.id < 0) continue;
         matched = true;
-        const end = i + p.length;
-        const score = best[i]! + this.#scores[id]!;
+        const score = best[i]! + this.#scores[node.id]!;
         if (score >= best[end]!) {
           best[end] = score;
-          choice[end] = id;
-          length[end] = p.length;
+          choice[end] = node.id;
+          length[end] = end - i;
         }
       }
       if (!matched && best[i]! > best[i + 1]!) {
