@@ -85,6 +85,23 @@ describe('deeplens extract → train → eval --model (stories260K)', () => {
     expect(wrong.err).toMatch(/takes 172-wide activations; llama2c:stories260K's mlp_out at layer 3 is 64 wide[\s\S]*hint: pass the --site and --layer the SAE was trained on/);
   });
 
+  it('a sweep trained on the extraction is evaluated in one table and reported SAE by SAE', async () => {
+    await writeFile(join(cwd, 'sweep.yaml'), 'input_dims: 172\nn_features: 344\nk: 8\nsweep:\n  architecture: [topk, batchtopk]\n');
+    const train = deeplens('train', '--config', 'sweep.yaml', '--activations', 'whole', '--epochs', '2', '--out', 'sweeps');
+    expect(train.code, train.err).toBe(0);
+    const sweep = /Sweep folder: (\S+)/.exec(train.out + train.err)![1]!;
+    const table = deeplens('eval', '--checkpoint', sweep, '--model', MODEL, '--tokenizer', TOK, '--site', 'mlp_hidden', '--layer', '3', '--sample', '2', '--json');
+    expect(table.code, table.err).toBe(0);
+    const names = (JSON.parse(table.out) as { saes: Array<{ name: string; ce_loss_recovered: number }> }).saes.map((s) => s.name);
+    expect(names).toEqual(['0-topk', '1-batchtopk']);
+    const report = deeplens('report', '--checkpoint', sweep, '--activations', 'whole', '--top-k', '5', '--max-rows', '1500');
+    expect(report.code, report.err).toBe(0);
+    const index = await readFile(resolve(cwd, sweep, 'report', 'index.html'), 'utf8');
+    expect(index).toContain('href="0-topk/index.html"');
+    expect(index).toContain('href="1-batchtopk/index.html"');
+    expect(existsSync(resolve(cwd, sweep, 'report', '1-batchtopk', 'data', 'features-0002.js'))).toBe(true);
+  });
+
   it('extracts USE-lite (a TensorFlow.js graph model) from the bundled corpus through @deeplens/extract-tfjs', async () => {
     const corpus = fileURLToPath(new URL('../../extract-tfjs/fixtures/stories-corpus.txt', import.meta.url));
     const r = deeplens('extract', '--model', 'use-lite', '--layer', '1', '--site', 'mlp_hidden', '--text', corpus, '--max-tokens', '1500', '--batch-size', '16', '--tfjs-engine', 'wasm', '--out', 'use');
