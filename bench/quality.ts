@@ -4,6 +4,11 @@
  * separate runs. Writes bench/quality.md (+ .json, and a Pareto plot per dataset).
  *
  *   tsx bench/quality.ts [--datasets use-lite,stories260k] [--l0 16,32,64] [--epochs 6] [--batch 128] [--timing-epochs 2] [--no-timing]
+ *                        [--variants 'topk (DeepLens),topk+practices+auxk'] [--out bench/quality]
+ *
+ * Dataset `use-lite-corpus` is USE-lite's layer-1 FFN ReLU extracted (deeplens extract's code,
+ * @deeplens/extract-tfjs) from the bundled 300-story corpus at the start: about 18× the rows of the
+ * bundled 2,048-row file.
  *
  * Every SAE of one dataset trains in one pass (SweepTrainer): the same batches in the same order,
  * so the comparison is exact in tokens. FVU, L0 and dead fraction are the trainer's evaluation on
@@ -33,15 +38,30 @@ const { values } = parseArgs({
     'timing-epochs': { type: 'string', default: '2' },
     'no-timing': { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/quality' },
+    variants: { type: 'string' },
   },
 });
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const DATASETS = {
+const DATASETS: Record<string, { title: string; file: string; d: number }> = {
   'use-lite': { title: 'USE-lite layer-1 FFN ReLU (1536 wide, 2,048 rows)', file: join(root, 'data/demo/use-lite-layer1-ffn-relu-2048.npy'), d: 1536 },
   stories260k: { title: 'stories260K layer-3 MLP hidden (172 wide, 2,048 rows)', file: join(root, 'data/demo/stories260K-layer3-mlp-hidden-2048.npy'), d: 172 },
-} as const;
-type DatasetId = keyof typeof DATASETS;
+};
+type DatasetId = string;
+
+/** USE-lite's layer-1 FFN ReLU over the bundled corpus, extracted into a temporary folder. */
+async function extractUseLiteCorpus(): Promise<{ dir: string; rows: number }> {
+  const { loadUseLite } = await import('@deeplens/extract-tfjs');
+  const { extractActivations, textDocuments } = await import('@deeplens/extract/node');
+  const use = await loadUseLite({ engine: 'wasm' });
+  const dir = mkdtempSync(join(tmpdir(), 'deeplens-quality-corpus-'));
+  const r = await extractActivations({
+    adapter: use.adapter, site: { site: 'mlp_hidden', layer: 1 }, out: dir, model: { name: use.adapter.name, files: {} }, batchSize: 16,
+    documents: await textDocuments(join(root, 'packages/extract-tfjs/fixtures/stories-corpus.txt')),
+  });
+  return { dir, rows: r.manifest.tokens };
+}
+const variantFilter = values.variants?.split(',').map((v) => v.trim());
 
 const epochs = Number(values.epochs);
 const batchSize = Number(values.batch);
@@ -53,7 +73,7 @@ function variants(d: number, l0: number, deadWindowTokens: number): { name: stri
   const practices = { bDecInit: 'geometric_median', decoderInit: 'encoder_transpose' } as const;
   const trainer = { removeParallelGrad: true, deadWindowTokens };
   const auxK = { auxKCoef: 1 / 32 };
-  return [
+  const all = [
     { name: `topk (DeepLens) L0 ${l0}`, config: { k: l0 }, trainer: { deadWindowTokens }, lr: 1e-3 },
     { name: `topk+practices+auxk L0 ${l0}`, config: { architecture: 'topk', k: l0, ...practices, ...auxK }, trainer, lr: 1e-3 },
     { name: `batchtopk+practices L0 ${l0}`, config: { architecture: 'batchtopk', k: l0, ...practices }, trainer, lr: 1e-3 },
@@ -63,7 +83,8 @@ function variants(d: number, l0: number, deadWindowTokens: number): { name: stri
     // where L0 is right: on z-scored data with W_enc = W_decᵀ the pre-activations are close to
     // N(0, 1), so θ starts at the normal quantile that keeps L0 of F latents.
     { name: `jumprelu+practices L0 ${l0}`, config: { architecture: 'jumprelu', l0Coefficient: 0.3, targetL0: l0, jumpreluBandwidth: 0.05, jumpreluInitThreshold: normalQuantile(1 - l0 / f), ...practices }, trainer, lr: 1e-3 },
-  ];
+  ] satisfies { name: string; config: Partial<SaeConfigInput>; trainer: Record<string, unknown>; lr: number }[];
+  return variantFilter ? all.filter((v) => variantFilter.some((p) => v.name.startsWith(`${p} L0`))) : all;
 }
 
 /** Φ⁻¹(p) by bisection on the error function (Abramowitz–Stegun 7.1.26 for erf): plenty for a starting threshold. */
@@ -177,6 +198,12 @@ function sweepTiming(id: DatasetId): { sweepSeconds: number; separateSeconds: nu
 
 const machine = machineDetails('');
 const datasets = values.datasets!.split(',') as DatasetId[];
+let corpusDir: string | undefined;
+if (datasets.includes('use-lite-corpus')) {
+  const { dir, rows } = await extractUseLiteCorpus();
+  corpusDir = dir;
+  DATASETS['use-lite-corpus'] = { title: `USE-lite layer-1 FFN ReLU (1536 wide, ${rows.toLocaleString('en-US')} rows extracted from the bundled corpus)`, file: dir, d: 1536 };
+}
 const all: Row[] = [];
 const md: string[] = [
   '# SAE quality: architectures and training practices at matched L0',
@@ -197,7 +224,7 @@ for (const id of datasets) {
   const members: SweepMemberState[] = rows.map((r) => ({ name: r.name, overrides: {}, status: 'completed', architecture: r.name.split(' ')[0]!, eval: { fvu: r.fvu, l0: r.l0, deadFraction: r.dead, explainedVariance: 1 - r.fvu, loss: NaN } }));
   writeFileSync(join(root, svgFile), await paretoSvg(members, `${DATASETS[id].title}: FVU against L0`));
   md.push('', `![Pareto plot](${svgFile.split('/').pop()})`, '');
-  if (id === 'use-lite') {
+  if (id === 'use-lite' || id === 'use-lite-corpus') {
     const at32 = rows.filter((r) => r.l0Target === 32);
     const ref = at32.find((r) => r.name.startsWith('topk (DeepLens)'));
     const best = at32.filter((r) => r !== ref && r.dead <= 0.01 && Math.abs(r.l0 - 32) <= 32 * 0.25).sort((a, b) => a.fvu - b.fvu)[0];
@@ -214,6 +241,7 @@ if (!values['no-timing']) {
     'A sweep shares the process start, the backend start, reading, shuffling and normalising each batch, and putting it on the backend; the SAEs\' steps themselves are the same work, so the ratio approaches 1 as the models grow relative to the data.', '');
   all.push({ dataset: 'use-lite', l0Target: 32, name: 'timing', architecture: 'sweep/separate', status: 'ratio', fvu: ratio, l0: t.sweepSeconds, dead: t.separateSeconds, tokensPerSec: NaN });
 }
+if (corpusDir) rmSync(corpusDir, { recursive: true, force: true });
 writeFileSync(join(root, `${values.out}.md`), `${md.join('\n')}\n`);
 writeFileSync(join(root, `${values.out}.json`), `${JSON.stringify(all, null, 2)}\n`);
 console.error(`wrote ${values.out}.md`);

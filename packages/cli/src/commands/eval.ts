@@ -8,7 +8,7 @@ import { EXIT, UsageError } from '../errors.js';
 import { runInModelEval } from '../eval/in-model-eval.js';
 
 const command: CommandModule = {
-  description: 'evaluate a trained SAE on activations',
+  description: 'evaluate a trained SAE on activations, or inside the model (CE loss recovered)',
   usage: `deeplens eval --checkpoint <run-folder|model.safetensors> --activations <file> [--json] [--batch-size N] [--key NAME] [--backend NAME] [--threads N] [--tfjs-engine E]
 deeplens eval --checkpoint <run|model|sweep folder>... --model <checkpoint.bin> --tokenizer <tok.bin> --site SITE --layer N (--text PATH | --sample N) [--max-documents N] [--context-size N] [--json]
 
