@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '@deeplens/core';
 
 /** sentencepiece's word-boundary mark, which replaces spaces and starts every text. */
 export const WORD_BOUNDARY = '\u2581';
-/** <unk>, <s>, </s> and three extra ids: never produced by segmentation. */
+/** `<unk>`, `<s>`, `</s>` and three extra ids: never produced by segmentation. */
 const RESERVED = 6;
 export const UNK = 0;
 
@@ -16,7 +16,7 @@ interface TrieNode {
  * vocab.json of [piece, log-probability] pairs: NFKC-normalise, mark word starts with ▁, then pick
  * the segmentation with the largest total score (Viterbi over the lattice of vocabulary pieces; on a
  * tie the piece found later wins, as in the reference tokenizer). A character no piece covers becomes
- * <unk>, and consecutive <unk>s are merged into one.
+ * `<unk>`, and consecutive `<unk>`s are merged into one.
  */
 export class UnigramTokenizer {
   readonly #pieces: string[];

@@ -30,7 +30,7 @@ export interface Llama2cWeights {
   tokenEmbedding: Float32Array;
   layers: Llama2cLayerWeights[];
   rmsFinal: Float32Array;
-  /** [vocab, dim]: the unembedding. */
+  /** The unembedding, [vocab, dim]. */
   classifier: Float32Array;
 }
 

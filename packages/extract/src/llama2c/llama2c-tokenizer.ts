@@ -2,7 +2,7 @@ import { FileFormatError, InvalidArgumentError } from '@deeplens/core';
 
 export const BOS = 1;
 export const EOS = 2;
-/** Bytes without a piece of their own are encoded as byte value + 3 (after <unk>, <s>, </s>). */
+/** Bytes without a piece of their own are encoded as byte value + 3 (after `<unk>`, `<s>`, `</s>`). */
 const BYTE_FALLBACK_OFFSET = 3;
 
 const latin1 = (bytes: Uint8Array): string => String.fromCharCode(...bytes);
@@ -87,7 +87,7 @@ export class Llama2cTokenizer {
     return Int32Array.from(tokens);
   }
 
-  /** The bytes token `id` stands for after `prev` (llama2.c's `decode`: no leading space after BOS, <0xXX> pieces are raw bytes). */
+  /** The bytes token `id` stands for after `prev` (llama2.c's `decode`: no leading space after BOS, `<0xXX>` pieces are raw bytes). */
   tokenBytes(prev: number, id: number): Uint8Array {
     this.#check(id);
     let piece = this.#pieces[id]!;
@@ -114,7 +114,7 @@ export class Llama2cTokenizer {
     return new TextDecoder().decode(all);
   }
 
-  /** A token's piece for display (byte pieces as <0xXX>, specials as <s>, </s>). */
+  /** A token's piece for display (byte pieces as `<0xXX>`, specials as `<s>`, `</s>`). */
   piece(id: number): string {
     this.#check(id);
     const p = this.#pieces[id]!;
