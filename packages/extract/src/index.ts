@@ -11,4 +11,4 @@ export { Llama2cAdapter } from './llama2c/llama2c-adapter.js';
 export type { SampleOptions } from './llama2c/llama2c-adapter.js';
 export { evaluateInModel } from './in-model-eval.js';
 export type { InModelEvalOptions, InModelEvalResult, Reconstruct, SaeSpliceResult, SpliceResult } from './in-model-eval.js';
-export { saeReconstruct } from './sae-reconstruct.js';
+export { saeForwardRows, saeReconstruct } from './sae-reconstruct.js';

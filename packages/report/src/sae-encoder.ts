@@ -1,24 +1,10 @@
-import { applyNorm, type NormStats, type SparseAutoencoder } from '@deeplens/core';
+import type { NormStats, SparseAutoencoder } from '@deeplens/core';
+import { saeForwardRows } from '@deeplens/extract';
 import type { Encoder } from './feature-scan.js';
 
 /** An SAE's latents for raw activation rows: normalised as in training, then the inference forward. */
 export function saeEncoder(model: SparseAutoencoder, normStats?: NormStats): Encoder {
-  const d = model.config.inputDims;
-  return async (acts, rows) => {
-    const x = acts.slice(0, rows * d);
-    if (normStats) applyNorm(x, rows, normStats);
-    const b = model.backend;
-    const input = b.fromArray(x, [rows, d]);
-    const out = model.forward(input);
-    try {
-      return Float32Array.from(await b.read(out.z));
-    } finally {
-      input.dispose();
-      out.xHat.dispose();
-      out.z.dispose();
-      out.zPre.dispose();
-    }
-  };
+  return (acts, rows) => saeForwardRows(model, normStats, acts, rows, 'z');
 }
 
 /** Each feature's decoder direction in the activation's own units (undoing the per-dimension scaling). */

@@ -5,13 +5,7 @@ import type { CommandModule } from '../command.js';
 import { EXIT, UsageError } from '../errors.js';
 import { openModel } from '../extract/open-model.js';
 import { progressLine } from '../extract/progress-line.js';
-
-const positiveInt = (v: unknown, flag: string): number | undefined => {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got ${String(v)}`);
-  return n;
-};
+import { positiveIntFlag } from '../positive-int-flag.js';
 
 const command: CommandModule = {
   description: "extract a model's activations at one site into shards for training",
@@ -74,11 +68,11 @@ command again continues where it stopped. A folder that holds a different extrac
     if (!(temperature >= 0)) throw new UsageError(`--temperature must be a number ≥ 0, got ${String(v['temperature'])}`);
     const seed = v['seed'] === undefined ? 0 : Number(v['seed']);
     if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got ${String(v['seed'])}`);
-    const maxTokens = positiveInt(v['max-tokens'], '--max-tokens');
-    const contextSize = positiveInt(v['context-size'], '--context-size');
-    const batchSize = positiveInt(v['batch-size'], '--batch-size');
-    const shardTokens = positiveInt(v['shard-tokens'], '--shard-tokens');
-    const sampleCount = positiveInt(v['sample'], '--sample');
+    const maxTokens = positiveIntFlag(v['max-tokens'], '--max-tokens', undefined);
+    const contextSize = positiveIntFlag(v['context-size'], '--context-size', undefined);
+    const batchSize = positiveIntFlag(v['batch-size'], '--batch-size', undefined);
+    const shardTokens = positiveIntFlag(v['shard-tokens'], '--shard-tokens', undefined);
+    const sampleCount = positiveIntFlag(v['sample'], '--sample', undefined);
 
     const { adapter, identity, paths } = await openModel(v['model'] as string, v['tokenizer'] as string | undefined, typeof v['tfjs-engine'] === 'string' ? { tfjsEngine: v['tfjs-engine'] } : {});
     const site = { site: siteName, layer };

@@ -13,13 +13,7 @@ import { EXIT, UsageError } from '../errors.js';
 import { expandCheckpoints } from '../eval/in-model-eval.js';
 import { openModel } from '../extract/open-model.js';
 import { isSweepFolder } from '../sweep/sweep-state.js';
-
-const positiveInt = (v: unknown, flag: string, fallback: number): number => {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got ${String(v)}`);
-  return n;
-};
+import { positiveIntFlag } from '../positive-int-flag.js';
 
 const command: CommandModule = {
   description: 'write an HTML feature report for a trained SAE (or each SAE of a sweep)',
@@ -52,9 +46,9 @@ takes deeplens eval --model --json's output and shows it in the overview.`,
     const activations = v['activations'];
     if (typeof checkpoint !== 'string') throw new UsageError('report needs --checkpoint <run folder|model file|sweep folder>');
     if (typeof activations !== 'string') throw new UsageError('report needs --activations <folder written by deeplens extract>');
-    const topK = positiveInt(v['top-k'], '--top-k', 20);
-    const context = positiveInt(v['context'], '--context', 5);
-    const maxRows = v['max-rows'] === undefined ? undefined : positiveInt(v['max-rows'], '--max-rows', 1);
+    const topK = positiveIntFlag(v['top-k'], '--top-k', 20);
+    const context = positiveIntFlag(v['context'], '--context', 5);
+    const maxRows = v['max-rows'] === undefined ? undefined : positiveIntFlag(v['max-rows'], '--max-rows', 1);
     const manifest = existsSync(activations) ? await readManifest(activations) : null;
     let adapter: ModelAdapter | undefined;
     if (typeof v['model'] === 'string') adapter = (await openModel(v['model'], v['tokenizer'] as string | undefined)).adapter;
