@@ -4,3 +4,4 @@ export type { FeatureExample } from './context-tracker.js';
 export { ExamplePool } from './example-pool.js';
 export { decoderDirections, saeEncoder } from './sae-encoder.js';
 export { densityHistogram, extremes, featureData, l0Histogram, meanL0, trainingCurves } from './report-data.js';
+export { escapeHtml } from './escape-html.js';

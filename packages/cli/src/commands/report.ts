@@ -2,10 +2,9 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SparseAutoencoder } from '@deeplens/core';
-import { writeFileAtomic } from '@deeplens/core/node';
 import type { ModelAdapter } from '@deeplens/extract';
 import { readManifest } from '@deeplens/extract/node';
-import { buildFeatureReport } from '@deeplens/report/node';
+import { buildFeatureReport, writeSweepIndex } from '@deeplens/report/node';
 import { createBackend, threadsFlag } from '../backends.js';
 import { loadCheckpoint } from '../checkpoint.js';
 import type { CommandModule } from '../command.js';
@@ -84,11 +83,7 @@ takes deeplens eval --model --json's output and shows it in the overview.`,
     }
     if (sweep) {
       await mkdir(outRoot, { recursive: true });
-      const esc = (s: string) => s.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!);
-      const items = written.map((w) => `<li><a href="${esc(basename(dirname(w.index)))}/index.html">${esc(w.name)}</a></li>`).join('\n');
-      const index = join(outRoot, 'index.html');
-      await writeFileAtomic(index, `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Sweep feature reports</title></head>\n<body><h1>Feature reports of ${esc(basename(checkpoint))}</h1>\n<ul>\n${items}\n</ul></body></html>\n`);
-      io.out(`Sweep index: ${index}`);
+      io.out(`Sweep index: ${await writeSweepIndex(outRoot, basename(checkpoint), written)}`);
     }
     return EXIT.ok;
   },

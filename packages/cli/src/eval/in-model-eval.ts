@@ -36,8 +36,10 @@ export async function runInModelEval(v: OptionValues, io: CommandIO, onResult?: 
   const maxDocs = v['max-documents'] === undefined ? Infinity : Number(v['max-documents']);
   const contextSize = v['context-size'] === undefined ? adapter.contextSize : Number(v['context-size']);
   if (!Number.isInteger(contextSize) || contextSize < 2 || contextSize > adapter.contextSize) throw new UsageError(`--context-size must be an integer in 2..${adapter.contextSize}`);
+  const sampler = adapter as Partial<Sampler>;
+  if (v['sample'] !== undefined && typeof sampler.sample !== 'function') throw new UsageError(`${adapter.name} cannot sample its own text; pass --text`);
   const source = v['sample'] !== undefined
-    ? sampledDocuments(adapter as unknown as Sampler, { count: Number(v['sample']), steps: contextSize - 1, seed: v['seed'] === undefined ? 1_000_003 : Number(v['seed']) })
+    ? sampledDocuments(sampler as Sampler, { count: Number(v['sample']), steps: contextSize - 1, seed: v['seed'] === undefined ? 1_000_003 : Number(v['seed']) })
     : await textDocuments(v['text'] as string);
   const sequences: Int32Array[] = [];
   for await (const d of source.documents(0)) {

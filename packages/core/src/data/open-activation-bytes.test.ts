@@ -62,14 +62,14 @@ describe('activations from bytes in memory (the browser path)', () => {
 
   it("an extract shard's 'activations' tensor is read without a key; F16 and I32 tensors encode as safetensors stores them", async () => {
     const acts = encodeFloat16([0.5, -1, 2, 65504]);
-    const bytes = concat(encodeSafetensors(new Map<string, SafetensorsInput>([
+    const bytes = new Uint8Array(Buffer.concat(encodeSafetensors(new Map<string, SafetensorsInput>([
       ['activations', { shape: [2, 2], data: acts }], ['tokens', { shape: [2], data: Int32Array.of(7, 9) }], ['pos', { shape: [2], data: Int32Array.of(1, 2) }],
-    ])));
+    ]))));
     const header = parseSafetensors(bytes, 'shard');
     expect(header.tensors.get('tokens')).toMatchObject({ dtype: 'I32', shape: [2] });
     expect(header.tensors.get('activations')).toMatchObject({ dtype: 'F16', shape: [2, 2] });
     expect(await readAllBytes('shard.safetensors', bytes)).toEqual({ shape: [2, 2], values: [0.5, -1, 2, 65504] });
-    const two = concat(encodeSafetensors(new Map<string, SafetensorsInput>([['a', { shape: [1, 1], data: Float32Array.of(1) }], ['b', { shape: [1, 1], data: Float32Array.of(2) }]])));
+    const two = new Uint8Array(Buffer.concat(encodeSafetensors(new Map<string, SafetensorsInput>([['a', { shape: [1, 1], data: Float32Array.of(1) }], ['b', { shape: [1, 1], data: Float32Array.of(2) }]]))));
     await expect(openActivationBytes('two.safetensors', two)).rejects.toMatchObject({ message: expect.stringContaining('say which one') });
   });
 
@@ -81,12 +81,3 @@ describe('activations from bytes in memory (the browser path)', () => {
   });
 });
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}

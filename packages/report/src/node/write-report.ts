@@ -4,6 +4,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '@deeplens/core/node';
+import { escapeHtml } from '../escape-html.js';
 import type { FeatureStats } from '../feature-scan.js';
 import { densityHistogram, featureData, l0Histogram } from '../report-data.js';
 
@@ -59,13 +60,12 @@ export async function writeReport(out: string, page: ReportPage, stats: FeatureS
     for (let f = c * CHUNK_SIZE; f < Math.min(stats.features, (c + 1) * CHUNK_SIZE); f++) features.push(featureData(stats, f, logits?.(f)));
     await writeFileAtomic(join(out, 'data', `features-${String(c).padStart(4, '0')}.js`), `window.deeplensFeatures(${c}, ${JSON.stringify(features)});\n`);
   }
-  const esc = (s: string) => s.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!);
   const html = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Feature report — ${esc(page.title)}</title>
+<title>Feature report — ${escapeHtml(page.title)}</title>
 <link rel="stylesheet" href="assets/report.css">
 <script src="assets/vega.min.js"></script>
 <script src="assets/vega-lite.min.js"></script>
