@@ -24,10 +24,12 @@ export default tseslint.config(
             { sourceTag: 'layer:extract', onlyDependOnLibsWithTags: ['layer:core'] },
             { sourceTag: 'layer:report', onlyDependOnLibsWithTags: ['layer:core', 'layer:extract'] },
             { sourceTag: 'layer:extract-tfjs', onlyDependOnLibsWithTags: ['layer:core', 'layer:extract', 'layer:backend'] },
+            { sourceTag: 'layer:storage', onlyDependOnLibsWithTags: ['layer:core'] },
+            { sourceTag: 'layer:queue', onlyDependOnLibsWithTags: ['layer:core'] },
             { sourceTag: 'layer:logger', onlyDependOnLibsWithTags: ['layer:core', 'layer:trainer'] },
             {
               sourceTag: 'layer:app',
-              onlyDependOnLibsWithTags: ['layer:core', 'layer:backend', 'layer:trainer', 'layer:logger', 'layer:extract', 'layer:report', 'layer:extract-tfjs'],
+              onlyDependOnLibsWithTags: ['layer:core', 'layer:backend', 'layer:trainer', 'layer:logger', 'layer:extract', 'layer:report', 'layer:extract-tfjs', 'layer:storage', 'layer:queue'],
             },
           ],
         },

@@ -8,6 +8,8 @@ export { removeStaleTempFiles, writeFileAtomic } from './io/atomic-write.js';
 export { ensureDir, toOutputPathError } from './io/output-path.js';
 export { loadSae, readModelFile, saveSae } from './io/model-file.js';
 export { ACTIVATION_EXTENSIONS, openActivationFile, openActivations } from './data/open-activations.js';
+export { openActivationReader } from './data/open-activation-reader.js';
+export { openFileReader } from './data/file-byte-reader.js';
 export { openNpy } from './data/npy-reader.js';
 export { openPt } from './data/pt-reader.js';
 export { openSafetensorsActivations } from './data/safetensors-source.js';

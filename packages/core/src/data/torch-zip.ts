@@ -1,3 +1,4 @@
+import { PassThrough, type Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { FileFormatError } from '../errors.js';
 import { le, type ByteReader } from './byte-reader.js';
@@ -11,10 +12,25 @@ export interface ZipEntryInfo {
   uncompressedSize: number;
 }
 
-/** The central directory of a zip file (zip64 included), read with yauzl. */
-export function listZipEntries(file: string): Promise<Map<string, ZipEntryInfo>> {
+/** yauzl's random access over a ByteReader, so the zip directory is read the same way from a disk file or a bucket. */
+class ByteReaderAccess extends yauzl.RandomAccessReader {
+  constructor(private readonly reader: ByteReader) {
+    super();
+  }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    const stream = new PassThrough();
+    this.reader.read(start, end - start).then((bytes) => stream.end(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)), (error: Error) => stream.destroy(error));
+    return stream;
+  }
+}
+
+/** The central directory of a zip file (zip64 included), read with yauzl through the file's reader. */
+export function listZipEntries(reader: ByteReader): Promise<Map<string, ZipEntryInfo>> {
+  const file = reader.name;
   return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true, autoClose: true, validateEntrySizes: true }, (err, zip) => {
+    const access = new ByteReaderAccess(reader);
+    yauzl.fromRandomAccessReader(access, reader.size, { lazyEntries: true, autoClose: false, validateEntrySizes: true }, (err, zip) => {
       if (err || !zip) {
         reject(new FileFormatError(file, `is not a readable zip archive: ${err?.message ?? 'unknown error'}`, {
           cause: err,
@@ -57,7 +73,7 @@ async function storedEntryDataOffset(reader: ByteReader, entry: ZipEntryInfo): P
 
 /** A torch.save archive on disk: the zip directory from yauzl, entries read in place through the file's reader. */
 export async function fileTorchArchive(reader: ByteReader): Promise<TorchArchive> {
-  const entries = await listZipEntries(reader.name);
+  const entries = await listZipEntries(reader);
   return {
     names: [...entries.keys()],
     entrySize: (name) => entries.get(name)!.uncompressedSize,

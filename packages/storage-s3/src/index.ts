@@ -1,0 +1,13 @@
+export { createS3Client } from './s3-client.js';
+export type { S3ConnectionOptions } from './s3-client.js';
+export { isS3Url, joinS3, parseS3Url, s3Url } from './s3-url.js';
+export type { S3Location } from './s3-url.js';
+export { DEFAULT_RETRY_POLICY, isRetryableS3Error, retryDelayMs } from './retry-policy.js';
+export type { RetryPolicy } from './retry-policy.js';
+export { S3RequestError, ShardChangedError } from './s3-errors.js';
+export { S3ByteReader } from './s3-byte-reader.js';
+export type { S3ReaderOptions, S3ReadStats } from './s3-byte-reader.js';
+export { listS3Shards, openS3Activations } from './open-s3-activations.js';
+export type { OpenS3ActivationsOptions } from './open-s3-activations.js';
+export { S3Store } from './s3-store.js';
+export type { S3StoreOptions } from './s3-store.js';
