@@ -13,6 +13,7 @@ import type { TrainerHooks } from './hooks/trainer-hooks.js';
 import { buildSchedule } from './schedules/build-schedule.js';
 import { SAETrainer } from './node-sae-trainer.js';
 import { smallSetup } from './test-setup.test-helper.js';
+import { stepMetricsToRecord } from './hooks/trainer-logger.js';
 
 let out: string;
 beforeEach(async () => {
@@ -101,6 +102,28 @@ describe('SAETrainer loop', () => {
     expect(lrs).toEqual(lrs.map((_, i) => s(i)));
     expect(norms.every((n) => n > 1e-3)).toBe(true);
     clipped.forEach((n) => expect(n).toBeCloseTo(1e-3, 7));
+  });
+
+  it('reports the time each step waited for its batch (data_wait_ms), averaged over the logging interval', async () => {
+    const { train, model } = await smallSetup({ rows: 160 });
+    const slow: DataLoader = {
+      ...train, length: train.length, rows: train.rows, cols: train.cols, batchSize: train.batchSize, shuffle: true, normStats: train.normStats,
+      epoch: (e, o) => ({
+        async *[Symbol.asyncIterator]() {
+          for await (const b of train.epoch(e, o)) {
+            await new Promise((resolve) => setTimeout(resolve, 40));
+            yield b;
+          }
+        },
+      }),
+    };
+    const waits: (number | undefined)[] = [];
+    const trainer = new SAETrainer({ model, trainDataloader: slow, epochs: 1, logEverySteps: 2, saveCheckpoints: false, ...quiet, hooks: [{ onStepEnd: (_s, m) => void waits.push(m.dataWaitMs) }] });
+    await trainer.train();
+    expect(waits.length).toBeGreaterThan(0);
+    // Every batch arrived after a 40 ms sleep, so every step waited at least that long (a lower bound only).
+    for (const w of waits) expect(w).toBeGreaterThanOrEqual(39);
+    expect(stepMetricsToRecord({ loss: 1, mse: 1, nonZeroFrac: 0, lr: 0, gradNorm: 0, tokensPerSec: 0, rows: 1, dataWaitMs: 12.5 }, 0)['train/data_wait_ms']).toBe(12.5);
   });
 
   it('stops at a NaN loss with an error naming the step; the best model saved before stays intact', async () => {

@@ -4,6 +4,7 @@ import {
 import { MemoryRunStorage } from './checkpoint/memory-run-storage.js';
 import { BEST_MODEL_FILE, epochModelFile, stepModelFile } from './checkpoint/run-names.js';
 import type { RunStorage } from './checkpoint/run-storage.js';
+import { MeanAccumulator } from './metrics/mean-accumulator.js';
 import { readTrainingState, TRAINING_STATE_VERSION, writeTrainingState, type TrainingProgress } from './checkpoint/training-state.js';
 import { ResumeError, TrainerOptionsError, TrainingDivergedError } from './errors.js';
 import { clipByGlobalNorm } from './gradients/clip-by-global-norm.js';
@@ -53,6 +54,7 @@ export class SAETrainer {
   /** AuxK's dead-latent mask on the device (aux_k_coef > 0 only). */
   #dead: DeadLatentMask | undefined;
   #runDir: string | undefined;
+  readonly #dataWait = new MeanAccumulator();
   #stop: { reason: string; interrupted: boolean } | undefined;
   #wantCheckpoint = false;
   #wantEval = false;
@@ -190,6 +192,7 @@ export class SAETrainer {
       step: async (batch: Batch, x?: readonly Tensor[]) => {
         // With a shared batch (a sweep), other models step between this one's: time this step alone.
         if (x) this.#stepStarted = performance.now();
+        else this.#dataWait.add(performance.now() - this.#stepStarted);
         const lr = this.#plateau ? this.#plateau.lr : schedule(s.globalStep);
         await this.#step(batch, lr, precision, transform, hooks, control, x);
         if (s.globalStep % o.evalSteps === 0 || this.#wantEval) await this.#evaluate(this.#wantEval ? 'request' : 'steps', hooks, control, precision);
@@ -260,6 +263,7 @@ export class SAETrainer {
       if (hooks.wantsStepEnd(this.#state())) {
         const metrics = await this.#readStepMetrics(losses, normSq, lr, batch.rows);
         metrics.tokensPerSec = batch.rows / ((performance.now() - this.#stepStarted) / 1000);
+        if (!uploaded) metrics.dataWaitMs = this.#dataWait.takeMean();
         await hooks.call('onStepEnd', this.#state(), metrics, control);
       }
     } finally {

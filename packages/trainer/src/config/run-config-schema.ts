@@ -25,6 +25,8 @@ export const dataSectionSchema = z
     skip_non_finite: z.boolean().default(false),
     /** expected_norm: also scale rows so that E‖x‖ = √d (kept with the normalisation statistics). */
     normalize_activations: z.enum(['none', 'expected_norm']).default('none'),
+    /** Where the activations are (files, folders, globs, s3:// prefixes) when --activations is not given. */
+    activations: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).nullable().default(null),
   })
   .strict();
 

@@ -79,6 +79,11 @@ export interface StepMetrics {
   gradNorm: number;
   /** Activation vectors per second for this step (data loading included). */
   tokensPerSec: number;
+  /**
+   * Mean milliseconds per step, since the last logged step, that training waited for its batch
+   * (the loader's read-ahead, e.g. from a bucket, had not finished). Near 0 when the data keep up.
+   */
+  dataWaitMs?: number;
   rows: number;
 }
 

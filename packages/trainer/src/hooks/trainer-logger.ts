@@ -30,6 +30,7 @@ export function stepMetricsToRecord(m: StepMetrics, epoch: number): Record<strin
     epoch,
   };
   if (m.l1 !== undefined) r['train/l1'] = m.l1;
+  if (m.dataWaitMs !== undefined) r['train/data_wait_ms'] = m.dataWaitMs;
   return r;
 }
 
