@@ -1,6 +1,6 @@
 import type { DataLoader, DatasetInfo } from '@deeplens/core';
-import { ActivationsDatasetBuilder } from '@deeplens/core/node';
 import { datasetOptionsFromRunConfig, type RunConfig } from '@deeplens/trainer';
+import { AnyActivationsDatasetBuilder as ActivationsDatasetBuilder } from './remote/open-any-activations.js';
 
 export interface RunData {
   train: DataLoader;

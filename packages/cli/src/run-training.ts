@@ -1,7 +1,7 @@
 import { SparseAutoencoder } from '@deeplens/core';
 import { ConsoleLogger, FanOutLogger, MetricsFileLogger, progressBarHooks } from '@deeplens/loggers';
 import {
-  optimizerFromRunConfig, SAETrainer, trainerOptionsFromRunConfig, type TrainerLogger, type TrainResult,
+  optimizerFromRunConfig, SAETrainer, trainerOptionsFromRunConfig, type RunStorage, type TrainerHooks, type TrainerLogger, type TrainResult,
 } from '@deeplens/trainer';
 import { createBackend } from './backends.js';
 import { openRunData, type RunData } from './run-data.js';
@@ -24,6 +24,10 @@ export interface TrainingRun {
   warn?: (message: string) => void;
   /** Where notes go, e.g. how the backend runs here (default: stderr). */
   note?: (message: string) => void;
+  /** Where the run folder is made (default: files under trainer.output_dir). */
+  storage?: RunStorage;
+  /** More hooks (a mirror to shared storage, progress for a job queue). */
+  hooks?: TrainerHooks[];
 }
 
 /** Wire data, model, optimiser, backend, loggers and trainer from a resolved config, and train. */
@@ -33,7 +37,7 @@ export async function runTraining(run: TrainingRun): Promise<TrainResult> {
   const note = run.note ?? ((m: string) => console.error(`note: ${m}`));
   // Everything that can be known to fail is checked before any data is read or memory allocated.
   for (const issue of configNotes(c)) warn(issue);
-  if (c.trainer.save_checkpoints && !run.resume) await checkOutputDir(c.trainer.output_dir);
+  if (c.trainer.save_checkpoints && !run.resume && !run.storage) await checkOutputDir(c.trainer.output_dir);
   const backend = await createBackend(c.trainer.device, { threads: c.trainer.threads, tfjsEngine: c.trainer.tfjs_engine }, warn, note);
   try {
     checkMemory(c, backend);
@@ -59,7 +63,8 @@ export async function runTraining(run: TrainingRun): Promise<TrainResult> {
       model, trainDataloader: train, optim,
       ...(evalLoader ? { evalDataloader: evalLoader } : {}),
       device: backend.name, loggers: [new FanOutLogger(loggers)],
-      hooks: run.quiet ? [] : progressBarHooks(),
+      hooks: [...(run.quiet ? [] : progressBarHooks()), ...(run.hooks ?? [])],
+      ...(run.storage ? { storage: run.storage } : {}),
       warn,
     });
     return await trainer.train({

@@ -5,7 +5,7 @@ import { redisConnection } from './redis-connection.js';
 import type { SweepJobData } from './sweep-job.js';
 import { SweepQueue } from './sweep-queue.js';
 import { startSweepWorker } from './sweep-worker.js';
-import { startTestRedis, type TestRedis } from './redis-test-server.test-helper.js';
+import { startTestRedis, type TestRedis } from './testing/test-redis-server.js';
 
 let redis: TestRedis;
 beforeAll(async () => void (redis = await startTestRedis()));

@@ -6,7 +6,7 @@ import { openActivations } from '@deeplens/core/node';
 import { encodeSafetensors, type ActivationSource } from '@deeplens/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openS3Activations } from './open-s3-activations.js';
-import { FaultProxy, startTestS3, testClient, type TestS3 } from './s3-test-server.test-helper.js';
+import { FaultProxy, startTestS3, testClient, type TestS3 } from './testing/test-s3-server.js';
 
 const BUCKET = 'acts';
 const FIXTURES = fileURLToPath(new URL('../../core/fixtures/data/', import.meta.url));

@@ -3,7 +3,7 @@ import { encodeSafetensors } from '@deeplens/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ByteReader } from './s3-byte-reader.js';
 import { S3RequestError, ShardChangedError } from './s3-errors.js';
-import { FaultProxy, startTestS3, testClient, type TestS3 } from './s3-test-server.test-helper.js';
+import { FaultProxy, startTestS3, testClient, type TestS3 } from './testing/test-s3-server.js';
 
 const BUCKET = 'test-bucket';
 let s3: TestS3;

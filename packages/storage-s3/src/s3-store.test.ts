@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Store } from './s3-store.js';
-import { FaultProxy, startTestS3, testClient, type TestS3 } from './s3-test-server.test-helper.js';
+import { FaultProxy, startTestS3, testClient, type TestS3 } from './testing/test-s3-server.js';
 
 let s3: TestS3;
 let proxy: FaultProxy;

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSafetensors } from '@deeplens/core';
-import { openActivations } from '@deeplens/core/node';
+import { openAnyActivations } from '../remote/open-any-activations.js';
 import { readFile } from 'node:fs/promises';
 import { loadCheckpoint } from '../checkpoint.js';
 import type { CommandModule } from '../command.js';
@@ -47,7 +47,7 @@ async function modelInfo(path: string, warn: (message: string) => void): Promise
 }
 
 async function activationInfo(path: string, v: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const src = await openActivations(path, { ...(typeof v['key'] === 'string' ? { key: v['key'] } : {}), flatten: v['flatten'] === true });
+  const src = await openAnyActivations(path, { ...(typeof v['key'] === 'string' ? { key: v['key'] } : {}), flatten: v['flatten'] === true });
   try {
     const limit = v['rows'] ? Number(v['rows']) : 100_000;
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--rows must be a positive integer, got ${String(v['rows'])}`);

@@ -12,7 +12,7 @@ const BOOLEAN_FLAGS = new Set(['no-shuffle', 'no-norm', 'flatten', 'skip-non-fin
 
 const command: CommandModule = {
   description: 'train a sparse autoencoder on activation files',
-  usage: `deeplens train --config config.yaml --activations <file|folder|glob> [options]
+  usage: `deeplens train --config config.yaml --activations <file|folder|glob|s3://bucket/prefix/> [options]
 
 The config file holds the tutorial's model keys (input_dims, n_features, activation, input_norm, k,
 beta_l1, tie_weights, unit_norm_decoder) and optional data:, optim: and trainer: sections. Every
@@ -60,9 +60,11 @@ a second one exits at once, keeping the state saved last.`,
   },
   async run(v, _p, io) {
     if (typeof v['config'] !== 'string') throw new UsageError('train needs --config <config.yaml>', 'the config holds at least input_dims, n_features and k or beta_l1');
-    const activations = v['activations'] as string[] | undefined;
-    if (!activations?.length) throw new UsageError('train needs --activations <file|folder|glob>', 'e.g. --activations saved_features/features_layer_3_100000.pt');
     const raw = applyFlags(readConfigFile(v['config']), v);
+    const activations = (v['activations'] as string[] | undefined) ?? configActivations(raw);
+    if (!activations?.length) {
+      throw new UsageError('train needs --activations <file|folder|glob|s3://bucket/prefix/> (or data.activations in the config)', 'e.g. --activations saved_features/features_layer_3_100000.pt');
+    }
     if (isSweepConfig(raw)) return trainSweep(raw, v, activations, io);
     const config = resolveTrainConfig(raw, v['config'], flaggedPaths(v));
     if (v['dry-run']) {
@@ -94,6 +96,13 @@ a second one exits at once, keeping the state saved last.`,
     return EXIT.ok;
   },
 };
+
+/** data.activations of the config (a path or a list), when --activations is not given. */
+function configActivations(raw: Record<string, unknown>): string[] | undefined {
+  const value = (raw['data'] as Record<string, unknown> | undefined)?.['activations'];
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) && value.every((x) => typeof x === 'string') ? (value as string[]) : undefined;
+}
 
 /** `deeplens train` on a config with a sweep: section. */
 async function trainSweep(raw: Record<string, unknown>, v: Record<string, unknown>, activations: string[], io: Parameters<CommandModule['run']>[2]): Promise<number> {

@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
 
 /** s3rver's built-in account. */
 export const TEST_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -15,8 +14,12 @@ export interface TestS3 {
   close(): Promise<void>;
 }
 
-/** An S3-compatible server (s3rver) on the loopback address with one bucket, storing under a temporary folder. */
+/**
+ * An S3-compatible server on the loopback address with one bucket, storing under a temporary
+ * folder: s3rver from npm (install it beside this package; it is loaded only here).
+ */
 export async function startTestS3(bucket = 'test-bucket'): Promise<TestS3> {
+  const { default: S3rver } = await import('s3rver');
   const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
   const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket, configs: [] }] });
   const address = (await server.run()) as AddressInfo;

@@ -1,4 +1,4 @@
-// s3rver ships no types; the few members the tests use.
+// s3rver (the S3-compatible test server) ships no types; the members our test helpers use.
 declare module 's3rver' {
   interface S3rverOptions {
     address?: string;
