@@ -160,6 +160,29 @@ describe('deeplens sweep submit / worker / status / results', () => {
     w.child.kill('SIGTERM');
   }, 120_000);
 
+  it('train --out s3://: the run folder is written to the bucket; Ctrl-C, then --resume s3://…, ends bit-identical to an uninterrupted run', async () => {
+    await writeFile(join(cwd, 'single.yaml'), 'input_dims: 172\nn_features: 344\nk: 8\ndata:\n  batch_size: 64\ntrainer:\n  epochs: 12\n  eval_steps: 100\n  device: cpu\n  model_name: single\n  checkpoint_every_steps: 40\n');
+    const store = new S3Store({ client: s3.client });
+    const child = spawn(process.execPath, [BIN, 'train', '--config', 'single.yaml', '--activations', `s3://${BUCKET}/acts/layer3/shard_0.npy`, '--out', `s3://${BUCKET}/single`], { cwd, env });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await until('a training state in the bucket', async () => ((await store.list(`s3://${BUCKET}/single/`)).some((u) => u.endsWith('/training_state.safetensors')) ? true : undefined));
+    child.kill('SIGINT');
+    expect(await exited, err).toBe(130);
+    const resume = /--resume (s3:\/\/\S+)/.exec(err)?.[1];
+    expect(resume, err).toMatch(new RegExp(`^s3://${BUCKET}/single/single/run_\\d{8}_\\d{6}$`));
+    const resumed = await deeplens('train', '--config', 'single.yaml', '--activations', `s3://${BUCKET}/acts/layer3/shard_0.npy`, '--out', `s3://${BUCKET}/single`, '--resume', resume!, '--quiet');
+    expect(resumed.code, resumed.err).toBe(0);
+    expect(resumed.out).toContain(`The run's files are in ${resume}/`);
+    const names = (await store.list(`${resume}/`)).map((u) => u.slice(resume!.length + 1)).sort();
+    expect(names).toEqual(expect.arrayContaining(['best_model.safetensors', 'config.json', 'metrics.jsonl', 'training_state.safetensors']));
+    const whole = await deeplens('train', '--config', 'single.yaml', '--activations', DEMO_NPY, '--out', 'whole', '--quiet');
+    expect(whole.code, whole.err).toBe(0);
+    const mine = spawnSync('find', [join(cwd, 'whole'), '-name', 'best_model.safetensors'], { encoding: 'utf8' }).stdout.trim();
+    expect(tensorBytes((await store.get(`${resume}/best_model.safetensors`))!).equals(tensorBytes(await readFile(mine)))).toBe(true);
+  }, 240_000);
+
   it('explains a missing queue and an unknown sweep', async () => {
     const r = spawnSync(process.execPath, [BIN, 'sweep', 'status'], { cwd, encoding: 'utf8', env: { ...env, DEEPLENS_QUEUE: '' } });
     expect(r.status).toBe(1);

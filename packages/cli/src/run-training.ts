@@ -8,6 +8,7 @@ import { openRunData, type RunData } from './run-data.js';
 import { modelPathOf } from './checkpoint.js';
 import { checkMemory, checkOutputDir, configNotes } from './preflight.js';
 import type { TrainConfig } from './config/resolve-train-config.js';
+import { isRemoteRun, prepareRemoteRun } from './remote/remote-run.js';
 
 export interface TrainingRun {
   config: TrainConfig;
@@ -32,6 +33,7 @@ export interface TrainingRun {
 
 /** Wire data, model, optimiser, backend, loggers and trainer from a resolved config, and train. */
 export async function runTraining(run: TrainingRun): Promise<TrainResult> {
+  if (!run.storage && isRemoteRun(run.config.trainer.output_dir, run.resume)) return runRemote(run);
   const { config: c } = run;
   const warn = run.warn ?? ((m: string) => console.error(`warning: ${m}`));
   const note = run.note ?? ((m: string) => console.error(`note: ${m}`));
@@ -75,4 +77,24 @@ export async function runTraining(run: TrainingRun): Promise<TrainResult> {
     await data?.close();
     backend.dispose();
   }
+}
+
+/** A run folder in a bucket (--out s3://… or --resume s3://…/run_…): staged locally, copied up after every checkpoint. */
+async function runRemote(run: TrainingRun): Promise<TrainResult> {
+  const warn = run.warn ?? ((m: string) => console.error(`warning: ${m}`));
+  const write = run.write ?? ((line: string) => console.log(line));
+  const remote = await prepareRemoteRun(run.config.trainer.output_dir, run.config.trainer.model_name, run.resume, warn);
+  write(`Run folder in the bucket: ${remote.location} (staged in ${remote.local})`);
+  const { resume: _resume, ...rest } = run;
+  let result: TrainResult;
+  try {
+    result = await runTraining({
+      ...rest, storage: remote.storage, hooks: [...(run.hooks ?? []), ...remote.hooks],
+      ...(remote.resumeFrom ? { resume: remote.resumeFrom } : {}),
+    });
+  } finally {
+    await remote.finish();
+  }
+  write(`The run's files are in ${remote.location}/ (the staging folder above is removed).`);
+  return { ...result, runDir: remote.location, ...(result.bestModelPath ? { bestModelPath: `${remote.location}/${result.bestModelPath.split('/').at(-1)}` } : {}) };
 }

@@ -107,6 +107,9 @@ function configActivations(raw: Record<string, unknown>): string[] | undefined {
 /** `deeplens train` on a config with a sweep: section. */
 async function trainSweep(raw: Record<string, unknown>, v: Record<string, unknown>, activations: string[], io: Parameters<CommandModule['run']>[2]): Promise<number> {
   const sweep = resolveSweepConfig(raw, String(v['config']), flaggedPaths(v));
+  if (sweep.members[0]!.config.trainer.output_dir.startsWith('s3://')) {
+    throw new UsageError('a one-pass sweep writes its run folders on this machine; --out s3://… is for single runs', 'write the sweep to a local folder, or run it across machines with deeplens sweep submit --out s3://…');
+  }
   if (typeof v['init-from'] === 'string') throw new UsageError('--init-from starts one model from another; a sweep trains its SAEs from their own initialisation', 'train the SAEs without --init-from, or start single runs from the model');
   const warn = (m: string) => io.err(`warning: ${m}`);
   const note = (m: string) => io.err(`note: ${m}`);
