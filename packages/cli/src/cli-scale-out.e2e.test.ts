@@ -183,6 +183,25 @@ describe('deeplens sweep submit / worker / status / results', () => {
     expect(tensorBytes((await store.get(`${resume}/best_model.safetensors`))!).equals(tensorBytes(await readFile(mine)))).toBe(true);
   }, 240_000);
 
+  it('extract --out s3://: shards and manifest land in the bucket, a second run finds it complete, and train reads it from there', async () => {
+    const models = fileURLToPath(new URL('../../extract/fixtures/', import.meta.url));
+    const args = ['extract', '--model', join(models, 'stories260K.bin'), '--tokenizer', join(models, 'tok512.bin'), '--layer', '3', '--site', 'mlp_hidden', '--sample', '24', '--max-tokens', '4000', '--batch-size', '2', '--shard-tokens', '800', '--out', `s3://${BUCKET}/extracted/l3/`];
+    const first = await deeplens(...args);
+    expect(first.code, first.err).toBe(0);
+    expect(first.out).toMatch(/Extracted 4,000 tokens \(172 wide, float32\) from \d+ documents into \d+ shards in s3:\/\/sweeps\/extracted\/l3\//);
+    const store = new S3Store({ client: s3.client });
+    const manifest = JSON.parse(new TextDecoder().decode(await store.get(`s3://${BUCKET}/extracted/l3/manifest.json`))) as { complete: boolean; shards: { file: string }[]; tokens: number };
+    expect(manifest.complete).toBe(true);
+    expect(manifest.shards.length).toBeGreaterThan(1);
+    expect((await store.list(`s3://${BUCKET}/extracted/l3/`)).sort()).toEqual([...manifest.shards.map((x) => `s3://${BUCKET}/extracted/l3/${x.file}`), `s3://${BUCKET}/extracted/l3/manifest.json`].sort());
+    const again = await deeplens(...args);
+    expect(again.out).toContain('already holds this extraction, complete: 4,000 tokens');
+    await writeFile(join(cwd, 'ext.yaml'), 'input_dims: 172\nn_features: 344\nk: 8\ntrainer:\n  epochs: 1\n  device: cpu\n  model_name: ext\n');
+    const train = await deeplens('train', '--config', 'ext.yaml', '--activations', `s3://${BUCKET}/extracted/l3/`, '--out', 'ext-runs', '--quiet');
+    expect(train.code, train.err).toBe(0);
+    expect(train.out).toMatch(/Training completed after 100 steps[^]*Final eval: .*FVU \d+\.\d+/);
+  }, 180_000);
+
   it('explains a missing queue and an unknown sweep', async () => {
     const r = spawnSync(process.execPath, [BIN, 'sweep', 'status'], { cwd, encoding: 'utf8', env: { ...env, DEEPLENS_QUEUE: '' } });
     expect(r.status).toBe(1);

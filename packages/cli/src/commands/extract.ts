@@ -5,6 +5,7 @@ import type { CommandModule } from '../command.js';
 import { EXIT, UsageError } from '../errors.js';
 import { openModel } from '../extract/open-model.js';
 import { progressLine } from '../extract/progress-line.js';
+import { remoteExtractOutput } from '../extract/remote-output.js';
 import { positiveIntFlag } from '../positive-int-flag.js';
 
 const command: CommandModule = {
@@ -17,7 +18,9 @@ Sentence Encoder lite TensorFlow.js graph model; needs @deeplens/extract-tfjs an
 @deeplens/backend-tfjs beside the CLI) over documents and writes the
 activations of one site as safetensors shards in DIR (tensors activations [n, width], tokens, doc and
 pos [n], one row per token; BOS rows left out unless --include-bos) with a manifest.json. The shards
-are the input of deeplens train --activations DIR.
+are the input of deeplens train --activations DIR. DIR may be s3://bucket/prefix/: each shard is
+uploaded as it completes (and removed locally), then the manifest that lists it; running the same
+command again resumes from the bucket's manifest.
 
   --site resid_pre|attn_out|mlp_hidden|mlp_out|resid_post   (mlp_hidden: the input of the MLP's down projection)
   --layer N            block index (0-based)
@@ -87,6 +90,7 @@ command again continues where it stopped. A folder that holds a different extrac
       documents = await textDocuments(v['text'] as string);
     }
     const out = v['out'] as string;
+    const remote = out.startsWith('s3://') ? await remoteExtractOutput(out) : undefined;
     const quiet = v['quiet'] === true || v['json'] === true;
     if (!quiet) io.err(`Extracting ${adapter.name} ${siteName} of layer ${layer} (width ${adapter.siteWidth(site)}) from ${documents.description} into ${out}`);
 
@@ -107,7 +111,7 @@ command again continues where it stopped. A folder that holds a different extrac
     let lastLine = -Infinity;
     try {
       const r = await extractActivations({
-        adapter, site, documents, out, model: identity, modelPaths: paths, dtype, signal: stop.signal, includeBos: v['include-bos'] === true,
+        adapter, site, documents, out: remote?.local ?? out, model: identity, ...(remote ? { onFlush: remote.onFlush } : {}), modelPaths: paths, dtype, signal: stop.signal, includeBos: v['include-bos'] === true,
         ...(maxTokens !== undefined ? { maxTokens } : {}), ...(contextSize !== undefined ? { contextSize } : {}),
         ...(batchSize !== undefined ? { batchSize } : {}), ...(shardTokens !== undefined ? { shardTokens } : {}),
         onProgress: (p) => {
@@ -134,6 +138,7 @@ command again continues where it stopped. A folder that holds a different extrac
     } finally {
       process.removeListener('SIGINT', onInt);
       process.removeListener('SIGTERM', onTerm);
+      await remote?.finish();
     }
   },
 };

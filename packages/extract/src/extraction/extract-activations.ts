@@ -40,6 +40,12 @@ export interface ExtractOptions {
   /** Stop after the current batch, write what was extracted, and return (resume by running again). */
   signal?: AbortSignal;
   onProgress?: (p: ExtractProgress) => void;
+  /**
+   * Called after each shard is written and the manifest updated (and after the final manifest),
+   * e.g. to copy them to object storage: `shard` is the new shard's file name (null when none was
+   * written). Awaited before extraction goes on.
+   */
+  onFlush?: (written: { shard: string | null; manifest: ExtractManifest }) => Promise<void>;
 }
 
 export interface ExtractResult {
@@ -94,6 +100,7 @@ export async function extractActivations(options: ExtractOptions): Promise<Extra
     manifest.documents_done = documentsEnd;
     manifest.tokens = written;
     await writeManifest(out, manifest);
+    await options.onFlush?.({ shard: shard?.file ?? null, manifest });
   };
   const report = () => {
     const seconds = (performance.now() - started) / 1000;
@@ -151,6 +158,7 @@ export async function extractActivations(options: ExtractOptions): Promise<Extra
   if (!done) await flush(docIndex);
   manifest.complete = !interrupted;
   await writeManifest(out, manifest);
+  await options.onFlush?.({ shard: null, manifest });
   report();
   return { manifest, tokensThisRun: written - resumedFrom, resumedFrom, interrupted, alreadyComplete: false };
 }
