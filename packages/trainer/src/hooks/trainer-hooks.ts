@@ -80,8 +80,11 @@ export interface StepMetrics {
   /** Activation vectors per second for this step (data loading included). */
   tokensPerSec: number;
   /**
-   * Mean milliseconds per step, since the last logged step, that training waited for its batch
-   * (the loader's read-ahead, e.g. from a bucket, had not finished). Near 0 when the data keep up.
+   * Mean milliseconds per step, since the last logged step, between the end of one step and the
+   * start of the next: waiting for the batch (the loader's read-ahead, e.g. from a bucket, had not
+   * finished) and anything else that kept the main thread busy. On backends that run kernels on
+   * worker threads the previous step may still be computing meanwhile, so tokens/s shows the net
+   * cost; near 0 when the data keep up.
    */
   dataWaitMs?: number;
   rows: number;
