@@ -70,9 +70,9 @@ function deeplens(...args: string[]): Promise<{ code: number | null; out: string
   });
 }
 
-function worker(name: string): { child: ChildProcess; log: () => string } {
+function worker(name: string, ...extra: string[]): { child: ChildProcess; log: () => string } {
   let log = '';
-  const child = spawn(process.execPath, [BIN, 'worker', '--lock-seconds', '3', '--scratch', join(cwd, name)], { cwd, env });
+  const child = spawn(process.execPath, [BIN, 'worker', '--lock-seconds', '3', '--scratch', join(cwd, name), ...extra], { cwd, env });
   child.stdout!.on('data', (d: Buffer) => (log += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   children.push(child);
@@ -150,14 +150,17 @@ describe('deeplens sweep submit / worker / status / results', () => {
     await writeFile(join(cwd, 'one.yaml'), 'input_dims: 172\nn_features: 344\nk: 8\ntrainer:\n  epochs: 1\n  device: cpu\n');
     const submit = await deeplens('sweep', 'submit', '--config', 'one.yaml', '--activations', `s3://${BUCKET}/acts/missing/`, '--out', `s3://${BUCKET}/runs`, '--sweep-id', 'bad');
     expect(submit.code, submit.err).toBe(0);
-    const w = worker('c');
+    const w = worker('c', '--exit-when-idle');
+    const exited = new Promise<number | null>((resolve) => w.child.on('close', resolve));
     const out = await until('the job to fail', async () => {
       const s = await deeplens('sweep', 'status', 'bad');
       return /^0\s+failed/m.test(s.out) ? s.out : undefined;
     });
     expect(out).toMatch(/^0\s+failed\s+1\s/m);
     expect(out).toContain('- 0: s3://sweeps/acts/missing/ holds no activation files');
-    w.child.kill('SIGTERM');
+    // Nothing is left to do: the worker started with --exit-when-idle ends by itself.
+    expect(await exited).toBe(0);
+    expect(w.log()).toContain('the queue is empty; exiting');
   }, 120_000);
 
   it('train --out s3://: the run folder is written to the bucket; Ctrl-C, then --resume s3://…, ends bit-identical to an uninterrupted run', async () => {
@@ -209,5 +212,8 @@ describe('deeplens sweep submit / worker / status / results', () => {
     const unknown = await deeplens('sweep', 'status', 'nope');
     expect(unknown.code).toBe(1);
     expect(unknown.err).toMatch(/the queue holds no sweep 'nope'/);
+    const down = await deeplens('sweep', 'status', '--queue', 'redis://127.0.0.1:1');
+    expect(down.code).toBe(1);
+    expect(down.err).toMatch(/error: cannot reach the job queue's Redis at 127\.0\.0\.1:1/);
   });
 });

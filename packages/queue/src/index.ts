@@ -1,4 +1,4 @@
-export { createRedis, redisConnection } from './redis-connection.js';
+export { connectRedis, QueueUnreachableError, redisConnection } from './redis-connection.js';
 export { sweepJobId } from './sweep-job.js';
 export type { SweepJobData, SweepJobResult, SweepJobState, SweepJobStatus } from './sweep-job.js';
 export { DEFAULT_QUEUE_NAME, SweepQueue } from './sweep-queue.js';

@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { InvalidArgumentError } from '@deeplens/core';
+import { DeepLensError, InvalidArgumentError } from '@deeplens/core';
 
 /**
  * BullMQ connection options from a Redis URL: `redis://[user:password@]host[:port][/db]`, or
@@ -28,7 +28,37 @@ export function redisConnection(url: string): RedisOptions {
   };
 }
 
-/** A Redis client for BullMQ (which, as an ES module, takes a client rather than options). */
-export function createRedis(url: string): Redis {
-  return new Redis(redisConnection(url));
+/** Redis did not answer: a wrong URL, a server that is down, a firewall. */
+export class QueueUnreachableError extends DeepLensError {
+  constructor(message: string, options?: { cause?: unknown; hint?: string }) {
+    super('DEEPLENS_QUEUE_UNREACHABLE', message, options);
+  }
+}
+
+/**
+ * A connected Redis client for BullMQ (which, as an ES module, takes a client rather than options).
+ * The first connection must succeed within `timeoutMs`, or a QueueUnreachableError says so (a
+ * command-line call must not wait for ever). Afterwards a worker's client (`persistent`) reconnects
+ * for as long as it takes, so workers outlive a Redis restart; other clients give up after a few tries.
+ */
+export async function connectRedis(url: string, options: { persistent?: boolean; timeoutMs?: number } = {}): Promise<Redis> {
+  const connected = { value: false };
+  const redis = new Redis({
+    ...redisConnection(url),
+    lazyConnect: true,
+    connectTimeout: options.timeoutMs ?? 10_000,
+    retryStrategy: (times) => (!connected.value || (!options.persistent && times > 5) ? null : Math.min(times * 500, 5_000)),
+  });
+  redis.on('error', () => {}); // reported through the commands that fail, not as unhandled events
+  try {
+    await redis.connect();
+    connected.value = true;
+    return redis;
+  } catch (error) {
+    redis.disconnect();
+    const where = (() => { const u = new URL(url); return `${u.hostname}:${u.port || 6379}`; })();
+    throw new QueueUnreachableError(`cannot reach the job queue's Redis at ${where} (${(error as Error).message})`, {
+      cause: error, hint: 'is redis-server running there, and is the --queue URL (or DEEPLENS_QUEUE) right? e.g. redis://host:6379',
+    });
+  }
 }

@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { InvalidConfigError } from '@deeplens/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisConnection } from './redis-connection.js';
+import { QueueUnreachableError, redisConnection } from './redis-connection.js';
 import type { SweepJobData } from './sweep-job.js';
 import { SweepQueue } from './sweep-queue.js';
 import { startSweepWorker } from './sweep-worker.js';
@@ -31,13 +31,20 @@ describe('redisConnection', () => {
 });
 
 describe('SweepQueue and startSweepWorker', () => {
+  it('says clearly when Redis does not answer, instead of waiting for ever', async () => {
+    const error = await SweepQueue.open({ url: 'redis://127.0.0.1:1' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(QueueUnreachableError);
+    expect((error as Error).message).toMatch(/cannot reach the job queue's Redis at 127\.0\.0\.1:1/);
+    await expect(startSweepWorker({ url: 'redis://127.0.0.1:1', train: () => Promise.reject(new Error('no')) })).rejects.toThrow(QueueUnreachableError);
+  });
+
   it('queues one job per SAE (idempotently), trains them, and reports states, progress and results', async () => {
-    const queue = new SweepQueue({ url: redis.url, queueName: 'q1' });
+    const queue = await SweepQueue.open({ url: redis.url, queueName: 'q1' });
     const ids = await queue.submit([job('s1', '0-k8'), job('s1', '1-k16'), job('other', '0-k8')]);
     expect(ids).toEqual(['s1--0-k8', 's1--1-k16', 'other--0-k8']);
     await queue.submit([job('s1', '0-k8')]);
     expect((await queue.jobsOf('s1')).map((j) => [j.name, j.state])).toEqual([['0-k8', 'waiting'], ['1-k16', 'waiting']]);
-    const worker = startSweepWorker({
+    const worker = await startSweepWorker({
       url: redis.url, queueName: 'q1',
       async train(data, ctx) {
         await ctx.progress(10, 10);
@@ -54,10 +61,10 @@ describe('SweepQueue and startSweepWorker', () => {
   });
 
   it('fails a job at once on a user error, and retries other errors', async () => {
-    const queue = new SweepQueue({ url: redis.url, queueName: 'q2' });
+    const queue = await SweepQueue.open({ url: redis.url, queueName: 'q2' });
     await queue.submit([job('s2', 'bad', { bad: true }), job('s2', 'flaky')], { attempts: 3, backoffMs: 10 });
     const tries = new Map<string, number>();
-    const worker = startSweepWorker({
+    const worker = await startSweepWorker({
       url: redis.url, queueName: 'q2',
       async train(data) {
         tries.set(data.name, (tries.get(data.name) ?? 0) + 1);

@@ -1,6 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { createRedis } from './redis-connection.js';
+import { connectRedis } from './redis-connection.js';
 import { sweepJobId, type SweepJobData, type SweepJobState, type SweepJobStatus } from './sweep-job.js';
 
 export const DEFAULT_QUEUE_NAME = 'deeplens-sweeps';
@@ -21,9 +21,14 @@ export class SweepQueue {
   readonly queue: Queue;
   readonly #redis: Redis;
 
-  constructor(options: SweepQueueOptions) {
-    this.#redis = createRedis(options.url);
-    this.queue = new Queue(options.queueName ?? DEFAULT_QUEUE_NAME, { connection: this.#redis });
+  private constructor(redis: Redis, queueName: string) {
+    this.#redis = redis;
+    this.queue = new Queue(queueName, { connection: redis });
+  }
+
+  /** Connect to the queue's Redis (a QueueUnreachableError when it does not answer). */
+  static async open(options: SweepQueueOptions): Promise<SweepQueue> {
+    return new SweepQueue(await connectRedis(options.url), options.queueName ?? DEFAULT_QUEUE_NAME);
   }
 
   /** Add the SAEs of a sweep; returns the job ids. Jobs already queued (same sweep and name) are kept as they are. */

@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { DeepLensError } from '@deeplens/core';
-import { createRedis } from './redis-connection.js';
+import { connectRedis } from './redis-connection.js';
 import { DEFAULT_QUEUE_NAME } from './sweep-queue.js';
 import type { SweepJobData, SweepJobResult } from './sweep-job.js';
 
@@ -45,8 +45,8 @@ export interface SweepWorker<C> {
   close(force?: boolean): Promise<void>;
 }
 
-export function startSweepWorker<C>(options: SweepWorkerOptions<C>): SweepWorker<C> {
-  const redis = createRedis(options.url);
+export async function startSweepWorker<C>(options: SweepWorkerOptions<C>): Promise<SweepWorker<C>> {
+  const redis = await connectRedis(options.url, { persistent: true });
   const isUser = options.isUserError ?? ((e: unknown) => e instanceof DeepLensError && e.kind === 'user');
   const lockMs = options.lockMs ?? 30_000;
   const worker = new Worker<SweepJobData<C>, SweepJobResult>(

@@ -77,7 +77,7 @@ the queue, S3 and W&B settings, and a Deployment, or an Indexed Job that ends wh
       }
       case 'status':
       case 'results': {
-        const queue = new SweepQueue({ url: queueUrl(v), ...(queueName ? { queueName } : {}) });
+        const queue = await SweepQueue.open({ url: queueUrl(v), ...(queueName ? { queueName } : {}) });
         try {
           const sweepId = p[1] ?? (await queue.sweepIds())[0];
           if (!sweepId) throw new UsageError('the queue holds no sweep', 'submit one with deeplens sweep submit');

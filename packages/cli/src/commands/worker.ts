@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSweepWorker, SweepQueue, type SweepJobData } from '@deeplens/queue';
@@ -35,9 +36,10 @@ go back to the queue, then the worker exits (130).`,
     const queueName = typeof v['queue-name'] === 'string' ? v['queue-name'] : undefined;
     const concurrency = Math.floor(positiveNumberFlag(v, 'concurrency', 1));
     const lockMs = positiveNumberFlag(v, 'lock-seconds', 30) * 1000;
-    const scratch = typeof v['scratch'] === 'string' ? v['scratch'] : join(tmpdir(), 'deeplens-worker', String(process.pid));
+    const ownScratch = typeof v['scratch'] !== 'string';
+    const scratch = ownScratch ? join(tmpdir(), `deeplens-worker-${process.pid}`) : (v['scratch'] as string);
     const tag = `[worker ${process.pid}]`;
-    const worker = startSweepWorker<TrainConfig>({
+    const worker = await startSweepWorker<TrainConfig>({
       url, ...(queueName ? { queueName } : {}), concurrency, lockMs,
       train: (data: SweepJobData<TrainConfig>, context) => trainJob(data, context, { scratch, log: (l) => io.out(`${tag} ${l}`), warn: (m) => io.err(`${tag} warning: ${m}`) }),
     });
@@ -45,12 +47,13 @@ go back to the queue, then the worker exits (130).`,
     worker.worker.on('failed', (job, error) => io.err(`${tag} ${job ? `${job.data.sweepId}/${job.data.name}` : 'a job'} failed (try ${job?.attemptsMade ?? '?'}): ${error.message.split('\n')[0]}`));
     worker.worker.on('error', (error) => io.err(`${tag} queue error: ${error.message}`));
     io.out(`${tag} waiting for jobs on ${url} (queue ${queueName ?? 'deeplens-sweeps'}, concurrency ${concurrency}, scratch ${scratch})`);
+    const idleQueue = v['exit-when-idle'] ? await SweepQueue.open({ url, ...(queueName ? { queueName } : {}) }) : undefined;
     const stopped = await new Promise<boolean>((resolve) => {
       const stop = () => resolve(true);
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      if (v['exit-when-idle']) {
-        const queue = new SweepQueue({ url, ...(queueName ? { queueName } : {}) });
+      if (idleQueue) {
+        const queue = idleQueue;
         const timer = setInterval(() => {
           void queue.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized').then(async (c) => {
             if (Object.values(c).every((n) => n === 0)) {
@@ -62,8 +65,11 @@ go back to the queue, then the worker exits (130).`,
         }, 2000);
       }
     });
+    if (stopped) await idleQueue?.close();
     io.out(`${tag} ${stopped ? 'stopping: running jobs save their state and go back to the queue' : 'the queue is empty; exiting'}`);
     await worker.close();
+    // A scratch folder of its own is removed (the run folders are in the shared storage); one the user named is left.
+    if (ownScratch) await rm(scratch, { recursive: true, force: true });
     return stopped ? EXIT.interrupted : EXIT.ok;
   },
 };

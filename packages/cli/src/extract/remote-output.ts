@@ -20,7 +20,7 @@ export interface RemoteExtractOutput {
  */
 export async function remoteExtractOutput(out: string): Promise<RemoteExtractOutput> {
   const store = await openRunStore(out);
-  const staging = join(tmpdir(), 'deeplens-staging', `${process.pid}`);
+  const staging = join(tmpdir(), `deeplens-staging-${process.pid}`);
   const local = join(staging, 'extract');
   await freshDir(local);
   await store.getFile('manifest.json', join(local, 'manifest.json'));

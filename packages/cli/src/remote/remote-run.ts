@@ -45,7 +45,8 @@ export async function prepareRemoteRun(outputDir: string, modelName: string, res
     prefix = `run_${runTimestamp()}`;
   }
   const store = await openRunStore(root);
-  const local = join(tmpdir(), 'deeplens-staging', `${process.pid}`, modelName, prefix);
+  const staging = join(tmpdir(), `deeplens-staging-${process.pid}`);
+  const local = join(staging, modelName, prefix);
   await freshDir(local);
   if (resume !== undefined && !(await fetchRun(store, prefix, local))) {
     await rm(local, { recursive: true, force: true });
@@ -62,7 +63,7 @@ export async function prepareRemoteRun(outputDir: string, modelName: string, res
     resumeFrom: resume !== undefined ? local : undefined,
     async finish() {
       await mirror.sync();
-      await rm(join(tmpdir(), 'deeplens-staging', `${process.pid}`), { recursive: true, force: true });
+      await rm(staging, { recursive: true, force: true });
     },
   };
 }

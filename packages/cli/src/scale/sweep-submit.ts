@@ -50,7 +50,7 @@ export async function submitSweep(o: SubmitOptions): Promise<{ sweepId: string; 
     activations: jobs[0]!.activations, evalActivations: jobs[0]!.evalActivations,
   };
   await store.putText(`${sweepId}/sweep.json`, `${JSON.stringify(state, null, 2)}\n`);
-  const queue = new SweepQueue({ url: o.url, ...(o.queueName ? { queueName: o.queueName } : {}) });
+  const queue = await SweepQueue.open({ url: o.url, ...(o.queueName ? { queueName: o.queueName } : {}) });
   try {
     await queue.submit(jobs, o.attempts ? { attempts: o.attempts } : {});
   } finally {

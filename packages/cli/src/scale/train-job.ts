@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SweepJobContext, SweepJobData, SweepJobResult } from '@deeplens/queue';
 import { fileRunStorage, readTrainingState, type RunStorage, type TrainerHooks } from '@deeplens/trainer';
@@ -58,6 +58,8 @@ export async function trainJob(data: SweepJobData<TrainConfig>, context: SweepJo
   if (result.status === 'failed') throw new Error(`${data.name} failed: ${result.reason ?? 'no reason given'}`);
   if (result.status === 'interrupted') throw new Error(`${data.name}: the worker was stopped at step ${result.globalStep}; its state is saved in ${store.location(prefix)} and the job will be resumed`);
   await context.progress(result.globalStep, result.globalStep);
+  // Everything is in the shared storage now; the scratch copy would only fill the disk.
+  await rm(local, { recursive: true, force: true });
   const e = result.lastEval;
   return {
     status: result.status, globalStep: result.globalStep, runDir: store.location(prefix), resumedFromStep,
