@@ -1,8 +1,9 @@
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileRunStorage, runTimestamp, type RunStorage, type TrainerHooks } from '@deeplens/trainer';
+import { runTimestamp, type RunStorage, type TrainerHooks } from '@deeplens/trainer';
 import { UsageError } from '../errors.js';
+import { fixedRunStorage } from './fixed-run-storage.js';
 import { fetchRun, RunMirror } from './run-mirror.js';
 import { freshDir, openRunStore } from './run-store.js';
 
@@ -58,7 +59,7 @@ export async function prepareRemoteRun(outputDir: string, modelName: string, res
   return {
     location: store.location(prefix),
     local,
-    storage: { ...fileRunStorage, createRun: async () => local },
+    storage: fixedRunStorage(local),
     hooks: [mirror.hooks()],
     resumeFrom: resume !== undefined ? local : undefined,
     async finish() {

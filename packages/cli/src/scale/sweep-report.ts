@@ -1,6 +1,7 @@
 import type { SweepJobStatus } from '@deeplens/queue';
 import type { TrainConfig } from '../config/resolve-train-config.js';
 import type { SweepMemberState } from '../sweep/sweep-state.js';
+import { alignColumns } from '../sweep/summary-table.js';
 
 /** A queued job as the sweep tables see an SAE. */
 export function jobMember(j: SweepJobStatus<TrainConfig>, architecture: string): SweepMemberState {
@@ -28,8 +29,7 @@ export function statusTable(jobs: readonly SweepJobStatus<TrainConfig>[]): strin
       j.result?.resumedFromStep != null ? `from ${j.result.resumedFromStep}` : '',
     ]);
   }
-  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const lines = rows.map((r) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd());
+  const lines = [alignColumns(rows, 2)];
   const count = (s: string) => jobs.filter((j) => j.state === s).length;
   lines.push('', `${jobs.length} SAEs: ${count('completed')} done, ${count('active')} running, ${count('waiting') + count('delayed') + count('prioritized')} queued, ${count('failed')} failed`);
   for (const j of jobs.filter((x) => x.state === 'failed')) lines.push(`- ${j.name}: ${(j.failedReason ?? '').split('\n')[0]}`);

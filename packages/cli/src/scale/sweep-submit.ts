@@ -28,9 +28,10 @@ export async function submitSweep(o: SubmitOptions): Promise<{ sweepId: string; 
   const fromConfig = (raw['data'] as Record<string, unknown> | undefined)?.['activations'];
   const activations = o.activations ?? (typeof fromConfig === 'string' ? [fromConfig] : (fromConfig as string[] | undefined));
   if (!activations?.length) throw new UsageError('sweep submit needs --activations (or data.activations in the config)', 'workers read them: give s3://bucket/prefix/ or a path on a shared file system');
-  const members = isSweepConfig(raw)
-    ? resolveSweepConfig(raw, o.configPath).members
-    : [{ name: '0', overrides: {}, config: resolveTrainConfig(raw, o.configPath) }];
+  const sweep = isSweepConfig(raw)
+    ? resolveSweepConfig(raw, o.configPath)
+    : { grid: [], members: [{ name: '0', overrides: {}, config: resolveTrainConfig(raw, o.configPath) }] };
+  const { members } = sweep;
   for (const m of members) {
     if (o.checkpointEverySteps) m.config.trainer.checkpoint_every_steps = o.checkpointEverySteps;
     m.config.trainer.save_checkpoints = true;
@@ -45,7 +46,7 @@ export async function submitSweep(o: SubmitOptions): Promise<{ sweepId: string; 
   }));
   const store = await openRunStore(output);
   const state: SweepState = {
-    version: 1, grid: Object.keys(members[0]!.overrides).map((path) => ({ path, values: [...new Set(members.map((m) => JSON.stringify(m.overrides[path])))].map((s) => JSON.parse(s) as unknown) })),
+    version: 1, grid: sweep.grid,
     members: members.map((m) => ({ name: m.name, overrides: m.overrides, status: 'pending', architecture: saeArchitecture(resolveSaeConfig(m.config.model)) })),
     activations: jobs[0]!.activations, evalActivations: jobs[0]!.evalActivations,
   };

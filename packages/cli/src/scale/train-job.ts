@@ -1,7 +1,8 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SweepJobContext, SweepJobData, SweepJobResult } from '@deeplens/queue';
-import { fileRunStorage, readTrainingState, type RunStorage, type TrainerHooks } from '@deeplens/trainer';
+import { fileRunStorage, readTrainingState, type TrainerHooks } from '@deeplens/trainer';
+import { fixedRunStorage } from '../remote/fixed-run-storage.js';
 import type { TrainConfig } from '../config/resolve-train-config.js';
 import { fetchRun, RunMirror } from '../remote/run-mirror.js';
 import { freshDir, openRunStore } from '../remote/run-store.js';
@@ -12,11 +13,6 @@ export interface TrainJobOptions {
   scratch: string;
   log?: (line: string) => void;
   warn?: (message: string) => void;
-}
-
-/** A run folder at a fixed place (the job's), instead of a new run_<timestamp> folder. */
-function fixedRunStorage(dir: string): RunStorage {
-  return { ...fileRunStorage, createRun: async () => (await mkdir(dir, { recursive: true }), dir) };
 }
 
 /**

@@ -8,11 +8,15 @@ function row(m: SweepMemberState): string[] {
   return [m.name, m.architecture, m.status, String(m.globalStep ?? 0), num(e?.fvu, 4), num(e?.explainedVariance, 4), num(e?.l0, 1), e ? `${(e.deadFraction * 100).toFixed(1)}%` : '—'];
 }
 
+/** Rows as aligned text columns: the first `left` columns flush left, the rest (numbers) flush right. */
+export function alignColumns(rows: readonly (readonly string[])[], left: number): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i < left ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()).join('\n');
+}
+
 /** The sweep's results as aligned text columns, for the terminal. */
 export function summaryText(members: readonly SweepMemberState[]): string {
-  const rows = [[...COLUMNS], ...members.map(row)];
-  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return alignColumns([[...COLUMNS], ...members.map(row)], 3);
 }
 
 /** The same table in Markdown (summary.md), with the failures' reasons under it. */
