@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SweepJobContext, SweepJobData, SweepJobResult } from '@deeplens/queue';
-import { fileRunStorage, readTrainingState, type TrainerHooks } from '@deeplens/trainer';
+import type { TrainerHooks } from '@deeplens/trainer';
 import { fixedRunStorage } from '../remote/fixed-run-storage.js';
 import type { TrainConfig } from '../config/resolve-train-config.js';
 import { fetchRun, RunMirror } from '../remote/run-mirror.js';
@@ -29,10 +29,16 @@ export async function trainJob(data: SweepJobData<TrainConfig>, context: SweepJo
   const local = join(options.scratch, data.sweepId, data.name);
   await freshDir(local);
   const resumable = await fetchRun(store, prefix, local);
-  const resumedFromStep = resumable ? (await readTrainingState(fileRunStorage, local, { force: true })).progress.globalStep : null;
-  log(`${data.name}: ${resumable ? `resuming from step ${resumedFromStep} of the state in ${store.location(prefix)}` : 'starting'} (job ${context.id}, try ${context.attemptsMade + 1})`);
+  if (!resumable) log(`${data.name}: starting (job ${context.id}, try ${context.attemptsMade + 1})`);
+  let resumedFromStep: number | null = null;
   const mirror = new RunMirror(local, store, prefix, warn);
   const progress: TrainerHooks = {
+    // After a resume the trainer starts at the saved step: the log and the result say which (the state is read once, by the trainer).
+    onTrainStart: (s) => {
+      if (!resumable) return;
+      resumedFromStep = s.globalStep;
+      log(`${data.name}: resuming from step ${s.globalStep} of the state in ${store.location(prefix)} (job ${context.id}, try ${context.attemptsMade + 1})`);
+    },
     onEvalEnd: (s) => void context.progress(s.globalStep, s.totalSteps).catch(() => {}),
     onCheckpointSaved: (s) => void context.progress(s.globalStep, s.totalSteps).catch(() => {}),
   };

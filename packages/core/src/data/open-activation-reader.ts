@@ -1,9 +1,9 @@
 import type { ActivationSource, OpenActivationsOptions } from './activation-source.js';
-import { sniffActivationFormat } from './activation-format.js';
+import { sniffActivationFormat, type ActivationFileFormat } from './activation-format.js';
 import type { ByteReader } from './byte-reader.js';
 import { closeOnError } from './close-on-error.js';
 import { parseNpy } from './npy-format.js';
-import { parsePt } from './pt-format.js';
+import { checkZipMagic, parsePt } from './pt-format.js';
 import { parseSafetensorsActivations } from './safetensors-format.js';
 import { fileTorchArchive } from './torch-zip.js';
 
@@ -12,15 +12,21 @@ import { fileTorchArchive } from './torch-zip.js';
  * same format detection, parsers, checks and errors as `openActivationFile`. The reader is closed
  * when parsing fails, and by the source's `close()` otherwise.
  */
-export function openActivationReader(reader: ByteReader, options: OpenActivationsOptions = {}): Promise<ActivationSource> {
+export async function openActivationReader(reader: ByteReader, options: OpenActivationsOptions = {}): Promise<ActivationSource> {
+  const format = await closeOnError(reader, async () => sniffActivationFormat(reader.name, await reader.read(0, Math.min(8, reader.size)), reader.size));
+  return parseActivationReader(reader, format, options);
+}
+
+/** Parse an open reader whose format is known; the reader is closed when parsing fails. */
+export function parseActivationReader(reader: ByteReader, format: ActivationFileFormat, options: OpenActivationsOptions = {}): Promise<ActivationSource> {
   return closeOnError(reader, async () => {
-    const format = sniffActivationFormat(reader.name, await reader.read(0, Math.min(8, reader.size)), reader.size);
     switch (format) {
       case 'npy':
         return parseNpy(reader, options);
       case 'safetensors':
         return parseSafetensorsActivations(reader, options);
       case 'pt':
+        await checkZipMagic(reader);
         return parsePt(reader.name, await fileTorchArchive(reader), options);
     }
   });

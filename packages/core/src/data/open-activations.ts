@@ -6,9 +6,7 @@ import type { ActivationSource, OpenActivationsOptions } from './activation-sour
 import { sniffActivationFormat, type ActivationFileFormat } from './activation-format.js';
 import { ConcatSource } from './concat-source.js';
 import { openFileReader } from './file-byte-reader.js';
-import { openNpy } from './npy-reader.js';
-import { openPt } from './pt-reader.js';
-import { openSafetensorsActivations } from './safetensors-source.js';
+import { parseActivationReader } from './open-activation-reader.js';
 
 export const ACTIVATION_EXTENSIONS = ['.pt', '.pth', '.npy', '.safetensors'] as const;
 
@@ -58,15 +56,8 @@ export async function openActivationFile(file: string, options: OpenActivationsO
   return openByFormat(file, await sniffActivationFile(file), options);
 }
 
-function openByFormat(file: string, format: ActivationFileFormat, options: OpenActivationsOptions): Promise<ActivationSource> {
-  switch (format) {
-    case 'npy':
-      return openNpy(file, options);
-    case 'pt':
-      return openPt(file, options);
-    case 'safetensors':
-      return openSafetensorsActivations(file, options);
-  }
+async function openByFormat(file: string, format: ActivationFileFormat, options: OpenActivationsOptions): Promise<ActivationSource> {
+  return parseActivationReader(await openFileReader(file), format, options);
 }
 
 async function expand(spec: string): Promise<string[]> {
