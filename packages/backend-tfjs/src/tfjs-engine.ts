@@ -76,6 +76,7 @@ export function engineCapabilities(traits: EngineTraits): BackendCapabilities {
   return {
     bf16: false,
     syncRead: traits.syncRead,
+    hostMemory: traits.hostMemory,
     floatBits: traits.floatBits,
     ieeeNonFinite: traits.ieeeNonFinite,
     inPlace: 'rebind',

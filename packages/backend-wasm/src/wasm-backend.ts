@@ -86,7 +86,7 @@ export function wasmSettings(options: Pick<WasmBackendOptions, 'threads' | 'rela
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
   readonly capabilities: BackendCapabilities = {
-    bf16: false, syncRead: true, floatBits: 32, ieeeNonFinite: true, inPlace: 'native', activations: ['relu', 'silu'],
+    bf16: false, syncRead: true, hostMemory: true, floatBits: 32, ieeeNonFinite: true, inPlace: 'native', activations: ['relu', 'silu'],
     sparseYOffset: true, encodeXOffset: true, maxMemoryBytes: 2 ** 32,
   };
   readonly threads: number;

@@ -65,6 +65,8 @@ export type { MemoryLimits, TrainingMemoryEstimate, TrainingMemoryOptions } from
 export type { SaeParamName } from './sae/sae-params.js';
 export { initSaeParams } from './sae/init-params.js';
 export { SparseAutoencoder } from './sae/sparse-autoencoder.js';
+export { SPARSE_WIDTH_RATIO } from './sae/compact-latents.js';
+export type { VariantLayout } from './sae/compact-latents.js';
 export { planSaeStep } from './sae/step-plan.js';
 export type { SaeBackwardPlan, SaeForwardPlan, SaeStepPlan, SaeStepRequest } from './sae/step-plan.js';
 export type {

@@ -63,6 +63,12 @@ export interface BackendCapabilities {
   /** `readSync` is implemented (reading never blocks on a GPU queue). */
   syncRead: boolean;
   /**
+   * Tensors live in the host's memory (default false), so a synchronous read is a copy rather than a
+   * wait for a device queue. Core reads back small values mid-step only on such backends (the
+   * variant graph's sparse layout, `VariantLayout` 'auto').
+   */
+  hostMemory?: boolean;
+  /**
    * Bits of the float type tensors are computed in (default 32). WebGL may run float16: the
    * conformance suite then checks with float16 tolerances, and a plugin whose probe reports it
    * (`Availability.capabilities`) is taken by `auto` only when no float32 backend is available.
@@ -202,7 +208,7 @@ export interface Backend extends ElementwiseOps, OptionalOps, FusedSparseOps {
   zeros(shape: Shape, dtype?: DType): Tensor;
   /** Copy the tensor's data out. float32 tensors give a Float32Array, int32 an Int32Array. */
   read(t: Tensor): Promise<Float32Array | Int32Array>;
-  /** Only with `capabilities.syncRead`; nothing in core needs it. */
+  /** Only with `capabilities.syncRead`; core calls it mid-step only where `capabilities.hostMemory` (or when asked to). */
   readSync?(t: Tensor): Float32Array | Int32Array;
   /** A new tensor with the same values (see the aliasing rules above). */
   clone(t: Tensor): Tensor;

@@ -10,7 +10,7 @@ describe('cpu backend plugin', () => {
     const b = await cpuBackendPlugin.create();
     expect(b.name).toBe('cpu');
     expect(b.capabilities).toEqual({
-      bf16: true, syncRead: true, floatBits: 32, ieeeNonFinite: true, inPlace: 'native', activations: ['relu', 'silu'], sparseYOffset: true,
+      bf16: true, syncRead: true, hostMemory: true, floatBits: 32, ieeeNonFinite: true, inPlace: 'native', activations: ['relu', 'silu'], sparseYOffset: true,
     });
   });
 

@@ -47,7 +47,7 @@ export interface CpuBackendOptions {
 export class CpuBackend implements Backend {
   readonly name: string;
   readonly capabilities: BackendCapabilities = {
-    bf16: true, syncRead: true, floatBits: 32, ieeeNonFinite: true, inPlace: 'native', activations: ['relu', 'silu'], sparseYOffset: true,
+    bf16: true, syncRead: true, hostMemory: true, floatBits: 32, ieeeNonFinite: true, inPlace: 'native', activations: ['relu', 'silu'], sparseYOffset: true,
   };
   readonly #arrays: ArrayMemory;
   #liveTensors = 0;

@@ -11,11 +11,24 @@ export function binaryKernel(
   } else if (x.length === n && y.length === 1) {
     const v = y[0]!;
     for (let i = 0; i < n; i++) out[i] = f(x[i]!, v);
+  } else if (x.length === 1 && y.length === n) {
+    const v = x[0]!;
+    for (let i = 0; i < n; i++) out[i] = f(v, y[i]!);
+  } else if (x.length === n && isRowVector(y, yShape, outShape)) {
+    // [rows, cols] with [cols]: the common bias/mask broadcast, without per-element index maths.
+    const cols = y.length;
+    for (let r = 0; r < n; r += cols) for (let j = 0; j < cols; j++) out[r + j] = f(x[r + j]!, y[j]!);
   } else {
     const bx = broadcastIndex(xShape, outShape);
     const by = broadcastIndex(yShape, outShape);
     for (let i = 0; i < n; i++) out[i] = f(x[bx(i)]!, y[by(i)]!);
   }
+}
+
+/** v holds one value per position of the last axis of `outShape` (shape [cols] or [1, …, cols]). */
+function isRowVector(v: Float32Array, shape: Shape, outShape: Shape): boolean {
+  const cols = outShape[outShape.length - 1];
+  return cols !== undefined && cols > 0 && v.length === cols && shape[shape.length - 1] === cols;
 }
 
 /** out[i] = c[i] ≠ 0 ? a[i] : b[i], each broadcast to `outShape`. */

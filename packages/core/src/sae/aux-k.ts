@@ -1,4 +1,5 @@
 import type { Backend } from '../backend/backend.js';
+import { activation } from '../backend/activations.js';
 import type { DisposeBag } from '../backend/dispose-bag.js';
 import { sparseMatmul } from '../backend/sparse-ops.js';
 import type { SparseRows, Tensor } from '../backend/tensor.js';
@@ -33,6 +34,11 @@ export interface AuxKInput {
   deadMask: Tensor;
   /** x̂ − x of the full reconstruction, [B, d]. */
   residual: Tensor;
+  /**
+   * How many latents are dead, where the caller could read it cheaply: k_aux is capped at it (at
+   * least 1), which changes no number — the choices past it are zeros — but saves their work.
+   */
+  deadCount?: number | undefined;
 }
 
 export function auxKK(c: SaeConfig): number {
@@ -42,8 +48,9 @@ export function auxKK(c: SaeConfig): number {
 export function auxKLoss(backend: Backend, c: SaeConfig, p: ParamLookup, input: AuxKInput, bag: DisposeBag): AuxKTerms {
   const rows = input.pre.shape[0]!;
   const zero = bag.add(backend.fill([1], 0));
-  const deadActs = bag.add(backend.mul(bag.add(backend.maximum(input.pre, zero)), input.deadMask));
-  const selection = bag.addSparse(backend.topKAbs(deadActs, auxKK(c)));
+  const deadActs = bag.add(backend.mul(bag.add(activation(backend, input.pre, 'relu')), input.deadMask));
+  const kAux = input.deadCount === undefined ? auxKK(c) : Math.min(auxKK(c), Math.max(1, input.deadCount));
+  const selection = bag.addSparse(backend.topKAbs(deadActs, kAux));
   const eHat = bag.add(sparseMatmul(backend, selection, p('W_dec')));
   // e = x − x̂ = −residual, so ê − e = ê + residual.
   const error = bag.add(backend.add(eHat, input.residual));

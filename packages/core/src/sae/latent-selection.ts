@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/backend.js';
 import type { DisposeBag } from '../backend/dispose-bag.js';
-import type { Tensor } from '../backend/tensor.js';
+import type { SparseRows, Tensor } from '../backend/tensor.js';
 import type { SaeArchitecture } from './architecture.js';
 
 /** Which latents of a batch fire: a 0/1 mask [B, F]. */
@@ -8,6 +8,8 @@ export interface LatentSelection {
   mask: Tensor;
   /** BatchTopK in batch mode: the smallest positive kept activation [1] (−1 when none is positive). */
   minKept?: Tensor;
+  /** TopK: the chosen entries per row (values act(pre)), the rows the mask was made from. */
+  rows?: SparseRows;
 }
 
 export interface SelectionInput {
@@ -41,7 +43,7 @@ export function selectLatents(backend: Backend, s: SelectionInput, bag: DisposeB
     const sel = backend.topKAbs(s.a, s.k!);
     bag.addSparse(sel);
     const ones = bag.add(backend.fill([rows, s.k!], 1));
-    return { mask: bag.add(backend.scatterToDense({ values: ones, indices: sel.indices, cols })) };
+    return { mask: bag.add(backend.scatterToDense({ values: ones, indices: sel.indices, cols })), rows: sel };
   }
   if (s.mode === 'threshold') return { mask: bag.add(backend.greater(s.a, s.threshold!)) };
   const total = rows * cols;

@@ -12,6 +12,7 @@ import { planSaeStep, type SaeForwardPlan, type SaeStepRequest } from './step-pl
 import { BUFFER_INITIAL_VALUES, saeBufferShapes, saeParamShapes, type SaeParamName } from './sae-params.js';
 import { isBatchTopKStyle, saeArchitecture, usesVariantGraph } from './architecture.js';
 import { variantPass } from './variant-graph.js';
+import type { VariantLayout } from './compact-latents.js';
 import { updateBatchThreshold } from './batch-threshold.js';
 
 export interface ForwardOutput {
@@ -93,6 +94,12 @@ export class SparseAutoencoder {
   readonly #buffers: Map<SaeParamName, Tensor>;
   /** BatchTopK: whether θ has a value (else inference ranks over the batch, as in training). */
   #thresholdSet = false;
+  /**
+   * BatchTopK, JumpReLU, Matryoshka and AuxK: dense [B, F] latents after the selection, or sparse
+   * rows of the firing ones (see `VariantLayout`). 'auto' picks per pass; the others are for tests
+   * and benchmarks. DeepLens's TopK and L1 ignore it.
+   */
+  variantLayout: VariantLayout = 'auto';
 
   private constructor(backend: Backend, config: SaeConfig, params: Map<SaeParamName, Tensor>, buffers: Map<SaeParamName, Tensor>) {
     this.backend = backend;
@@ -177,7 +184,7 @@ export class SparseAutoencoder {
   forward(x: Tensor): ForwardOutput {
     if (usesVariantGraph(this.config)) {
       this.#checkInput(x);
-      const out = variantPass(this.backend, this.config, this.#lookup, x, { training: false, precision: 'float32', firing: false, keepOutputs: true, thresholdUnset: !this.#thresholdSet });
+      const out = variantPass(this.backend, this.config, this.#lookup, x, { training: false, precision: 'float32', firing: false, keepOutputs: true, thresholdUnset: !this.#thresholdSet, layout: this.variantLayout });
       disposeLossSums(out.sums);
       return out.outputs!;
     }
@@ -211,7 +218,7 @@ export class SparseAutoencoder {
     if (usesVariantGraph(this.config)) {
       return this.#whole(parts, (batch) => {
         const out = variantPass(this.backend, this.config, this.#lookup, batch, {
-          training: false, precision, firing: options.firing ?? false, thresholdUnset: !this.#thresholdSet, penaltyScale: options.penaltyScale ?? 1,
+          training: false, precision, firing: options.firing ?? false, thresholdUnset: !this.#thresholdSet, penaltyScale: options.penaltyScale ?? 1, layout: this.variantLayout,
         });
         return new DeviceLosses(this.backend, this.config, batch.shape[0]!, out.sums, { penaltyScale: options.penaltyScale ?? 1 });
       });
@@ -398,7 +405,7 @@ export class SparseAutoencoder {
     const penaltyScale = options.penaltyScale ?? 1;
     const { losses, grads } = this.#whole(parts, (batch) => {
       const out = variantPass(this.backend, this.config, this.#lookup, batch, {
-        training: true, precision: options.precision ?? 'float32', firing: options.firing ?? false, deadMask: options.deadMask, penaltyScale,
+        training: true, precision: options.precision ?? 'float32', firing: options.firing ?? false, deadMask: options.deadMask, penaltyScale, layout: this.variantLayout,
       });
       return { losses: new DeviceLosses(this.backend, this.config, batch.shape[0]!, out.sums, { penaltyScale }), grads: out.grads! };
     });

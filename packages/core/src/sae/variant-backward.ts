@@ -1,8 +1,9 @@
 import type { Backend, MatmulPrecision } from '../backend/backend.js';
 import { activationGrad } from '../backend/activations.js';
 import { DisposeBag } from '../backend/dispose-bag.js';
-import { sampledMatmul, sparseTransposeMatmul } from '../backend/sparse-ops.js';
-import type { Tensor } from '../backend/tensor.js';
+import { sampledMatmul, sparseColumnSum, sparseMatmul, sparseTransposeMatmul } from '../backend/sparse-ops.js';
+import type { SparseRows, Tensor } from '../backend/tensor.js';
+import type { AuxKTerms } from './aux-k.js';
 import { saeArchitecture } from './architecture.js';
 import { bDecInputTerm, type ParamLookup } from './sae-graph.js';
 import type { SaeConfig } from './sae-config.js';
@@ -43,46 +44,54 @@ export function variantBackward(backend: Backend, c: SaeConfig, p: ParamLookup, 
   };
   try {
     // Each prefix's reconstruction error: ∂loss/∂x̂_m = 2(x̂_m − x)/(n·B·d).
+    const compact = cache.compact;
     let dz: Tensor | undefined;
     let dbDecOut: Tensor | undefined;
-    for (const prefix of cache.prefixes) {
+    cache.prefixes.forEach((prefix, i) => {
       const g = bag.add(backend.scale(prefix.diff, 2 / (n * rows * c.inputDims)));
-      const zm = prefix.prefixMask ? bag.add(backend.mul(cache.z, prefix.prefixMask)) : cache.z;
-      accumulate('W_dec', backend.matmul(zm, g, { transposeA: true, precision }));
-      let dzm = bag.add(backend.matmul(g, p('W_dec'), { transposeB: true, precision }));
-      if (prefix.prefixMask) dzm = bag.add(backend.mul(dzm, prefix.prefixMask));
+      let dzm: Tensor;
+      if (compact) {
+        // Sparse rows: ∂W_dec = (z ⊙ P_m)ᵀ·g and ∂z_m = g·W_decᵀ, both at the compact entries only.
+        accumulate('W_dec', sparseTransposeMatmul(backend, { values: prefix.zAt!, indices: compact.z.indices, cols: c.nFeatures }, g));
+        dzm = bag.add(arch === 'jumprelu' ? backend.matmul(g, p('W_dec'), { transposeB: true, precision }) : sampledMatmul(backend, g, p('W_dec'), compact.z.indices));
+        const inPrefix = compact.prefixAt[i];
+        if (inPrefix) dzm = bag.add(backend.mul(dzm, inPrefix));
+      } else {
+        const zm = prefix.prefixMask ? bag.add(backend.mul(cache.z, prefix.prefixMask)) : cache.z;
+        accumulate('W_dec', backend.matmul(zm, g, { transposeA: true, precision }));
+        dzm = bag.add(backend.matmul(g, p('W_dec'), { transposeB: true, precision }));
+        if (prefix.prefixMask) dzm = bag.add(backend.mul(dzm, prefix.prefixMask));
+      }
       dz = dz ? bag.add(backend.add(dz, dzm)) : dzm;
       const col = bag.add(backend.reduce(g, 'sum', 0));
       dbDecOut = dbDecOut ? bag.add(backend.add(dbDecOut, col)) : col;
+    });
+    // JumpReLU's thresholds need ∂z beside the firing entries (within the kernel's bandwidth), so
+    // its ∂z stays dense [B, F] (read at the compact entries for ∂pre in the sparse layout).
+    if (arch === 'jumprelu') grads.set('threshold', thresholdGrad(backend, c, p('threshold'), cache, dz!, o.penaltyScale, bag));
+    if (compact) {
+      const dzAt = arch === 'jumprelu' ? bag.add(backend.gatherCols(dz!, compact.z.indices)) : dz!;
+      const masked = bag.add(backend.mul(dzAt, compact.maskAt));
+      const dpreAt = arch === 'jumprelu' ? masked : bag.add(activationGrad(backend, masked, compact.preAt, c.activation));
+      const parts: SparseRows[] = [{ values: dpreAt, indices: compact.z.indices, cols: c.nFeatures }];
+      if (cache.aux) parts.push(auxPreGrad(backend, p, cache.aux, accumulate, bag));
+      // ∂b_enc, ∂W_enc = xinᵀ·∂pre and (LayerNorm) ∂xin = ∂pre·W_encᵀ, each a sum over the parts.
+      const dbEnc = sumOf(backend, parts.map((sp) => sparseColumnSum(backend, sp)));
+      grads.set('b_enc', dbEnc);
+      grads.set('W_enc', sumOf(backend, parts.map((sp) => sparseTransposeMatmul(backend, sp, cache.xin, true))));
+      inputSideGrads(backend, c, p, cache, { dbEnc, dbDecOut: dbDecOut!, dxin: () => sumOf(backend, parts.map((sp) => sparseMatmul(backend, sp, p('W_enc'), true))) }, grads, bag);
+      return grads;
     }
     const masked = bag.add(backend.mul(dz!, cache.mask));
     let dpre = arch === 'jumprelu' ? masked : bag.add(activationGrad(backend, masked, cache.pre, c.activation));
-    if (arch === 'jumprelu') grads.set('threshold', thresholdGrad(backend, c, p('threshold'), cache, dz!, o.penaltyScale, bag));
     if (cache.aux) {
-      // AuxK: ∂aux/∂ê = gradScale·(ê − e); ê = S·W_dec with S the chosen dead latents' relu(pre).
-      const { selection, error, gradScale } = cache.aux;
-      const dEHat = bag.add(backend.mul(error, gradScale));
-      accumulate('W_dec', sparseTransposeMatmul(backend, selection, dEHat));
-      const dS = bag.add(sampledMatmul(backend, dEHat, p('W_dec'), selection.indices));
-      const zero = bag.add(backend.fill([1], 0));
-      const dSPre = bag.add(backend.mul(dS, bag.add(backend.greater(selection.values, zero))));
-      const dpreAux = bag.add(backend.scatterToDense({ values: dSPre, indices: selection.indices, cols: c.nFeatures }));
-      dpre = bag.add(backend.add(dpre, dpreAux));
+      const aux = auxPreGrad(backend, p, cache.aux, accumulate, bag);
+      dpre = bag.add(backend.add(dpre, bag.add(backend.scatterToDense(aux))));
     }
     const dbEnc = backend.reduce(dpre, 'sum', 0);
     grads.set('b_enc', dbEnc);
     grads.set('W_enc', backend.matmul(cache.xin, dpre, { transposeA: true, precision }));
-    if (c.inputNorm) {
-      const dxin = bag.add(backend.matmul(dpre, p('W_enc'), { transposeB: true, precision }));
-      const ln = backend.layerNormGrad(dxin, cache.x, cache.lnStats!.mean, cache.lnStats!.rstd, p('ln.weight'));
-      ln.dx.dispose();
-      grads.set('ln.weight', ln.dGamma);
-      grads.set('ln.bias', ln.dBeta);
-      grads.set('b_dec', bag.take(dbDecOut!));
-    } else {
-      // b_dec also enters through xin = x − b_dec: minus W_enc·∂b_enc.
-      grads.set('b_dec', backend.sub(dbDecOut!, bag.add(bDecInputTerm(backend, p, dbEnc))));
-    }
+    inputSideGrads(backend, c, p, cache, { dbEnc, dbDecOut: dbDecOut!, dxin: () => backend.matmul(dpre, p('W_enc'), { transposeB: true, precision }) }, grads, bag);
     return grads;
   } catch (error) {
     for (const g of grads.values()) g.dispose();
@@ -90,6 +99,48 @@ export function variantBackward(backend: Backend, c: SaeConfig, p: ParamLookup, 
   } finally {
     bag.dispose();
   }
+}
+
+/** AuxK's share: its ∂W_dec (through `accumulate`) and ∂pre at the chosen dead latents, as sparse rows. */
+function auxPreGrad(backend: Backend, p: ParamLookup, aux: AuxKTerms, accumulate: (name: SaeParamName, g: Tensor) => void, bag: DisposeBag): SparseRows {
+  // ∂aux/∂ê = gradScale·(ê − e); ê = S·W_dec with S the chosen dead latents' relu(pre).
+  const { selection, error, gradScale } = aux;
+  const dEHat = bag.add(backend.mul(error, gradScale));
+  accumulate('W_dec', sparseTransposeMatmul(backend, selection, dEHat));
+  const dS = bag.add(sampledMatmul(backend, dEHat, p('W_dec'), selection.indices));
+  const zero = bag.add(backend.fill([1], 0));
+  const dSPre = bag.add(backend.mul(dS, bag.add(backend.greater(selection.values, zero))));
+  return { values: dSPre, indices: selection.indices, cols: selection.cols };
+}
+
+/** The gradients on the input side: LayerNorm's (from ∂xin), or b_dec's share through xin = x − b_dec. */
+function inputSideGrads(
+  backend: Backend, c: SaeConfig, p: ParamLookup, cache: VariantCache,
+  g: { dbEnc: Tensor; dbDecOut: Tensor; dxin: () => Tensor }, grads: Map<SaeParamName, Tensor>, bag: DisposeBag,
+): void {
+  if (c.inputNorm) {
+    const dxin = bag.add(g.dxin());
+    const ln = backend.layerNormGrad(dxin, cache.x, cache.lnStats!.mean, cache.lnStats!.rstd, p('ln.weight'));
+    ln.dx.dispose();
+    grads.set('ln.weight', ln.dGamma);
+    grads.set('ln.bias', ln.dBeta);
+    grads.set('b_dec', bag.take(g.dbDecOut));
+  } else {
+    // b_dec also enters through xin = x − b_dec: minus W_enc·∂b_enc.
+    grads.set('b_dec', backend.sub(g.dbDecOut, bag.add(bDecInputTerm(backend, p, g.dbEnc))));
+  }
+}
+
+/** t₀ + t₁ + …, disposing the terms (the caller owns the sum). */
+function sumOf(backend: Backend, terms: Tensor[]): Tensor {
+  let total = terms[0]!;
+  for (const t of terms.slice(1)) {
+    const next = backend.add(total, t);
+    total.dispose();
+    t.dispose();
+    total = next;
+  }
+  return total;
 }
 
 /** ∂loss/∂θ = −(1/ε)·Σ_rows K((pre − θ)/ε) ⊙ (∂z·θ + c), c = ∂penalty/∂(one firing) (see above). */

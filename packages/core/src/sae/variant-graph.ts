@@ -10,6 +10,8 @@ import { LAYER_NORM_EPS, type ParamLookup } from './sae-graph.js';
 import type { SaeConfig } from './sae-config.js';
 import type { SaeParamName } from './sae-params.js';
 import { selectLatents } from './latent-selection.js';
+import { compactLatents, type CompactLatents, type VariantLayout } from './compact-latents.js';
+import { sparseMatmul } from '../backend/sparse-ops.js';
 import { variantBackward } from './variant-backward.js';
 
 /**
@@ -17,7 +19,9 @@ import { variantBackward } from './variant-backward.js';
  * any TopK-style model trained with AuxK, composed from the backend contract's primitives and kept
  * dense ([B, F] tensors): one readable pass whose every term has an analytic gradient checked
  * against PyTorch (tools/golden/variants.py). DeepLens's TopK and L1 without AuxK keep their
- * fused, sparse graph (sae-graph.ts).
+ * fused, sparse graph (sae-graph.ts). Encoder and selection are dense ([B, F]); after the selection
+ * the latents are either kept dense or compacted into sparse rows of the firing entries
+ * (compact-latents.ts), so the decoder and the gradients cost B·w·d instead of B·F·d.
  *
  *   xin  = inputNorm ? LayerNorm(x) : x − b_dec
  *   pre  = xin·W_enc + b_enc
@@ -40,6 +44,8 @@ export interface VariantPassOptions {
   keepOutputs?: boolean;
   /** BatchTopK at inference: the threshold is not yet estimated, rank over the batch instead. */
   thresholdUnset?: boolean;
+  /** Dense [B, F] latents or sparse rows after the selection (compact-latents.ts); default 'auto'. */
+  layout?: VariantLayout;
 }
 
 export interface VariantPassResult {
@@ -57,8 +63,13 @@ export interface VariantCache {
   a: Tensor;
   mask: Tensor;
   z: Tensor;
-  /** One per prefix (the full dictionary last): its reconstruction and P_m mask (none for the full one). */
-  prefixes: { xHat: Tensor; diff: Tensor; prefixMask?: Tensor }[];
+  /** The same latents as sparse rows, when the pass runs in the sparse layout. */
+  compact?: CompactLatents;
+  /**
+   * One per prefix (the full dictionary last): its reconstruction, P_m mask (none for the full one)
+   * and, in the sparse layout, z ⊙ P_m at the compact entries.
+   */
+  prefixes: { xHat: Tensor; diff: Tensor; prefixMask?: Tensor; zAt?: Tensor }[];
   minKept?: Tensor;
   /** JumpReLU: the mean number of firing latents per row, [1]. */
   l0?: Tensor;
@@ -107,23 +118,42 @@ function variantForward(backend: Backend, c: SaeConfig, p: ParamLookup, x: Tenso
     ...(arch === 'jumprelu' || !batchMode ? { threshold: p('threshold') } : {}),
   }, bag);
   const z = bag.add(backend.mul(a, sel.mask));
+  const compact = compactLatents(backend, c, { z, mask: sel.mask, pre, rows: sel.rows }, o.layout ?? 'auto', bag);
   const prefixes: VariantCache['prefixes'] = [];
   const sizes = arch === 'matryoshka' ? c.matryoshkaPrefixes! : [c.nFeatures];
-  for (const size of sizes) {
-    const prefixMask = size < c.nFeatures ? bag.add(prefixMaskOf(backend, size, c.nFeatures)) : undefined;
-    const zm = prefixMask ? bag.add(backend.mul(z, prefixMask)) : z;
-    const decoded = bag.add(backend.matmul(zm, p('W_dec'), { precision }));
-    if (zm !== z) bag.release(zm);
+  sizes.forEach((size, i) => {
+    let decoded: Tensor;
+    let prefixMask: Tensor | undefined;
+    let zAt: Tensor | undefined;
+    if (compact) {
+      const inPrefix = compact.prefixAt[i];
+      zAt = inPrefix ? bag.add(backend.mul(compact.z.values, inPrefix)) : compact.z.values;
+      decoded = bag.add(sparseMatmul(backend, { values: zAt, indices: compact.z.indices, cols: c.nFeatures }, p('W_dec')));
+    } else {
+      prefixMask = size < c.nFeatures ? bag.add(prefixMaskOf(backend, size, c.nFeatures)) : undefined;
+      const zm = prefixMask ? bag.add(backend.mul(z, prefixMask)) : z;
+      decoded = bag.add(backend.matmul(zm, p('W_dec'), { precision }));
+      if (zm !== z) bag.release(zm);
+    }
     const xHat = bag.add(addRowVector(backend, decoded, p('b_dec')));
     bag.release(decoded);
-    prefixes.push({ xHat, diff: bag.add(backend.sub(xHat, x)), ...(prefixMask ? { prefixMask } : {}) });
-  }
-  const cache: VariantCache = { x, xin, ...(lnStats ? { lnStats } : {}), pre, a, mask: sel.mask, z, prefixes, ...(sel.minKept ? { minKept: sel.minKept } : {}) };
+    prefixes.push({ xHat, diff: bag.add(backend.sub(xHat, x)), ...(prefixMask ? { prefixMask } : {}), ...(zAt ? { zAt } : {}) });
+  });
+  const cache: VariantCache = { x, xin, ...(lnStats ? { lnStats } : {}), pre, a, mask: sel.mask, z, ...(compact ? { compact } : {}), prefixes, ...(sel.minKept ? { minKept: sel.minKept } : {}) };
   if (arch === 'jumprelu') cache.l0 = bag.add(backend.scale(bag.add(backend.reduce(sel.mask, 'sum')), 1 / x.shape[0]!));
   if (o.training && c.auxKCoef > 0 && o.deadMask) {
-    cache.aux = auxKLoss(backend, c, p, { pre, deadMask: o.deadMask, residual: prefixes[prefixes.length - 1]!.diff }, bag);
+    cache.aux = auxKLoss(backend, c, p, { pre, deadMask: o.deadMask, residual: prefixes[prefixes.length - 1]!.diff, deadCount: deadCountOf(backend, o.deadMask, bag) }, bag);
   }
   return cache;
+}
+
+/** The number of dead latents where reading it is a cheap host copy (`hostMemory`), else undefined. */
+function deadCountOf(backend: Backend, deadMask: Tensor, bag: DisposeBag): number | undefined {
+  if (!backend.capabilities.hostMemory || !backend.capabilities.syncRead || !backend.readSync) return undefined;
+  const sum = bag.add(backend.reduce(deadMask, 'sum'));
+  const count = Math.round(backend.readSync(sum)[0]!);
+  bag.release(sum);
+  return count;
 }
 
 /** [F] with 1 for the first `size` latents. */

@@ -3,6 +3,7 @@ import type { Backend } from '../backend/backend.js';
 import { UnsupportedOpError } from '../errors.js';
 import { Adam } from '../optim/adam.js';
 import { SparseAutoencoder } from '../sae/sparse-autoencoder.js';
+import type { VariantLayout } from '../sae/compact-latents.js';
 import { assertAllClose } from './all-close.js';
 import { parseGoldenCase, type GoldenCase, type GoldenFixtures } from './golden-fixtures.js';
 import { tolerancesFor } from './tolerances.js';
@@ -16,10 +17,18 @@ export function describeGoldenVariants(ctx: { backend: Backend }, unsupported: M
   describe('SAE architectures beyond DeepLens against PyTorch golden fixtures', async () => {
     const source = fixtures?.variants ?? (await import('./golden-fixtures-node.js')).nodeGoldenFixtures.variants!;
     const manifest = await source.manifest();
-    for (const name of manifest.cases) {
-      it(name, async () => {
+    // Both layouts of the latents after the selection (compact-latents.ts). The sparse one reads
+    // synchronously: a backend without readSync must refuse it with a typed error, not compute it.
+    for (const name of manifest.cases) for (const layout of ['dense', 'sparse'] as const) {
+      it(`${name} (${layout} latents)`, async () => {
         const gc = parseGoldenCase(name, await source.caseBytes(name));
-        const run = () => runVariantCase(ctx.backend, gc, manifest.adam);
+        const run = () => runVariantCase(ctx.backend, gc, manifest.adam, layout);
+        if (layout === 'sparse' && !(ctx.backend.capabilities.syncRead && ctx.backend.readSync)) {
+          const error = await run().then(() => undefined, (e: unknown) => e);
+          expect(error).toBeInstanceOf(UnsupportedOpError);
+          expect((error as UnsupportedOpError).op).toBe('readSync');
+          return;
+        }
         if (unsupported.size === 0) return run();
         await run().catch((error: unknown) => {
           expect(error).toBeInstanceOf(UnsupportedOpError);
@@ -30,12 +39,13 @@ export function describeGoldenVariants(ctx: { backend: Backend }, unsupported: M
   });
 }
 
-async function runVariantCase(b: Backend, gc: GoldenCase, adam: { lr: number; betas: [number, number]; eps: number; weight_decay: number }): Promise<void> {
+async function runVariantCase(b: Backend, gc: GoldenCase, adam: { lr: number; betas: [number, number]; eps: number; weight_decay: number }, layout: VariantLayout): Promise<void> {
   const tol = tolerancesFor(b.capabilities).golden;
   const baseline = b.memory().tensors;
   const arrays = new Map(gc.names('param.').map((n) => [n, gc.get(`param.${n}`)]));
   for (const buffer of ['threshold', 'threshold_updates']) if (gc.tensors.has(`buffer.${buffer}`)) arrays.set(buffer, gc.get(`buffer.${buffer}`));
   const sae = SparseAutoencoder.fromArrays({ backend: b, config: gc.config, params: arrays });
+  sae.variantLayout = layout;
   const x = b.fromArray(gc.get('input.x'), gc.tensors.get('input.x')!.shape);
   const deadMask = b.fromArray(gc.get('input.deadMask'), [gc.config.nFeatures]);
   const opt = new Adam(sae, { lr: adam.lr, betas: adam.betas, eps: adam.eps, weightDecay: adam.weight_decay });
