@@ -3,7 +3,7 @@
  * bundled real activations, at matched L0, for the same tokens; and how much a sweep saves over
  * separate runs. Writes bench/quality.md (+ .json, and a Pareto plot per dataset).
  *
- *   tsx bench/quality.ts [--datasets use-lite,stories260k] [--l0 16,32,64] [--epochs 6] [--batch 128] [--timing-epochs 2] [--no-timing]
+ *   tsx bench/quality.ts [--datasets use-lite,stories260k] [--l0 16,32,64] [--epochs 6] [--batch 128] [--timing-epochs 2] [--timing-rounds 3] [--no-timing]
  *                        [--variants 'topk (DeepLens),topk+practices+auxk'] [--out bench/quality]
  *
  * Dataset `use-lite-corpus` is USE-lite's layer-1 FFN ReLU extracted (deeplens extract's code,
@@ -36,6 +36,7 @@ const { values } = parseArgs({
     epochs: { type: 'string', default: '6' },
     batch: { type: 'string', default: '128' },
     'timing-epochs': { type: 'string', default: '2' },
+    'timing-rounds': { type: 'string', default: '3' },
     'no-timing': { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/quality' },
     variants: { type: 'string' },
@@ -164,8 +165,13 @@ async function qualityFor(id: DatasetId): Promise<{ rows: Row[]; seconds: number
   }
 }
 
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
 /** Wall time of 6 SAEs as one `deeplens train` sweep against 6 separate `deeplens train` runs (the built CLI, same machine, same run). */
-function sweepTiming(id: DatasetId): { sweepSeconds: number; separateSeconds: number; saes: string[] } {
+function sweepTiming(id: DatasetId): { sweepSeconds: number; separateSeconds: number; sweeps: number[]; separates: number[]; saes: string[] } {
   const ds = DATASETS[id];
   const dir = mkdtempSync(join(tmpdir(), 'deeplens-quality-'));
   const bin = join(root, 'packages/cli/dist/deeplens.mjs');
@@ -184,20 +190,24 @@ function sweepTiming(id: DatasetId): { sweepSeconds: number; separateSeconds: nu
   };
   try {
     writeFileSync(join(dir, 'sweep.yaml'), yaml.dump({ ...base, sweep: { architecture: vs.map((v) => snake(v.config)) } }));
-    let separateSeconds = 0;
-    const sweepSeconds = time(['--config', 'sweep.yaml']);
-    for (const [i, v] of vs.entries()) {
-      writeFileSync(join(dir, `one-${i}.yaml`), yaml.dump({ ...base, ...snake(v.config) }));
-      separateSeconds += time(['--config', `one-${i}.yaml`]);
+    for (const [i, v] of vs.entries()) writeFileSync(join(dir, `one-${i}.yaml`), yaml.dump({ ...base, ...snake(v.config) }));
+    // Alternating rounds (this machine's speed drifts between minutes): each round times the sweep
+    // and the six separate runs back to back; the ratio is of the rounds' medians.
+    const sweeps: number[] = [];
+    const separates: number[] = [];
+    for (let round = 0; round < Number(values['timing-rounds']); round++) {
+      sweeps.push(time(['--config', 'sweep.yaml']));
+      separates.push(vs.reduce((sum, _v, i) => sum + time(['--config', `one-${i}.yaml`]), 0));
+      console.error(`timing round ${round + 1}: sweep ${sweeps.at(-1)!.toFixed(1)} s, separate runs ${separates.at(-1)!.toFixed(1)} s`);
     }
-    return { sweepSeconds, separateSeconds, saes: vs.map((v) => v.name) };
+    return { sweepSeconds: median(sweeps), separateSeconds: median(separates), sweeps, separates, saes: vs.map((v) => v.name) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 const machine = machineDetails('');
-const datasets = values.datasets!.split(',') as DatasetId[];
+const datasets = values.datasets!.split(',').filter(Boolean) as DatasetId[];
 let corpusDir: string | undefined;
 if (datasets.includes('use-lite-corpus')) {
   const { dir, rows } = await extractUseLiteCorpus();
@@ -237,7 +247,7 @@ if (!values['no-timing']) {
   const t = sweepTiming('use-lite');
   const ratio = t.sweepSeconds / t.separateSeconds;
   md.push('## One pass against separate runs', '',
-    `The built CLI, USE-lite, the six L0-32 SAEs above for ${values['timing-epochs']} epochs: one \`deeplens train\` with a sweep: section took ${t.sweepSeconds.toFixed(1)} s; six separate \`deeplens train\` runs ${t.separateSeconds.toFixed(1)} s in total: ratio ${ratio.toFixed(2)} (target ≤ 0.8: ${ratio <= 0.8 ? 'met' : 'not met'}).`,
+    `The built CLI, USE-lite, the six L0-32 SAEs above for ${values['timing-epochs']} epochs: one \`deeplens train\` with a sweep: section took ${t.sweepSeconds.toFixed(1)} s; six separate \`deeplens train\` runs ${t.separateSeconds.toFixed(1)} s in total (medians of ${t.sweeps.length} alternating rounds: sweep ${t.sweeps.map((v) => v.toFixed(1)).join(', ')} s; separate ${t.separates.map((v) => v.toFixed(1)).join(', ')} s): ratio ${ratio.toFixed(2)} (target ≤ 0.8: ${ratio <= 0.8 ? 'met' : 'not met'}).`,
     'A sweep shares the process start, the backend start, reading, shuffling and normalising each batch, and putting it on the backend; the SAEs\' steps themselves are the same work, so the ratio approaches 1 as the models grow relative to the data.', '');
   all.push({ dataset: 'use-lite', l0Target: 32, name: 'timing', architecture: 'sweep/separate', status: 'ratio', fvu: ratio, l0: t.sweepSeconds, dead: t.separateSeconds, tokensPerSec: NaN });
 }
