@@ -3,7 +3,7 @@ import type { Backend } from '../backend/backend.js';
 import { DisposeBag } from '../backend/dispose-bag.js';
 import { CpuBackend } from '../cpu/cpu-backend.js';
 import { UnsupportedOpError } from '../errors.js';
-import { compactLatents, SPARSE_WIDTH_RATIO } from './compact-latents.js';
+import { compactLatents, fromPackedRows, packRows, SPARSE_WIDTH_RATIO, toPackedRows } from './compact-latents.js';
 import { resolveSaeConfig } from './sae-config.js';
 
 /** The same backend, declaring other capabilities (and, without syncRead, no readSync). */
@@ -33,44 +33,66 @@ describe('compactLatents', () => {
     return { z: bag.add(b.fromArray(z, [3, f])), mask: bag.add(b.fromArray(mask, [3, f])), pre: bag.add(b.fromArray(pre, [3, f])), zRows: z };
   };
 
-  it('holds every firing latent of each row, padding with zeros the gradient cannot pass', async () => {
+  it('holds every firing latent of each batch row once, a busy row split over packed rows, padding masked', async () => {
     const b = new CpuBackend();
     const bag = new DisposeBag();
     try {
-      const x = input(b, bag, 3);
+      const x = input(b, bag, 7);
       const c = compactLatents(b, config, x, 'sparse', bag)!;
-      expect(c.z.values.shape).toEqual([3, 3]);
+      // 2 + 0 + 7 firing: width ⌈9/3⌉ = 3, rows 1 + 0 + 3.
+      expect(c.z.values.shape).toEqual([4, 3]);
       const idx = (await b.read(c.z.indices)) as Int32Array;
       const values = (await b.read(c.z.values)) as Float32Array;
       const maskAt = (await b.read(c.maskAt)) as Float32Array;
       const preAt = (await b.read(c.preAt)) as Float32Array;
-      for (let r = 0; r < 3; r++) {
-        const fired = [...Array(f).keys()].filter((j) => x.zRows[r * f + j] !== 0);
-        const kept = [...Array(3).keys()].filter((j) => maskAt[r * 3 + j] === 1).map((j) => idx[r * 3 + j]!);
-        expect(kept.sort((a, b2) => a - b2)).toEqual(fired);
+      const spread = (await b.read(c.spread!)) as Float32Array;
+      const held: number[][] = [[], [], []];
+      for (let v = 0; v < 4; v++) {
+        const row = [0, 1, 2].filter((r) => spread[v * 3 + r] === 1);
+        expect(row).toHaveLength(1);
         for (let j = 0; j < 3; j++) {
-          const col = idx[r * 3 + j]!;
-          expect(values[r * 3 + j]).toBe(x.zRows[r * f + col]);
-          expect(preAt[r * 3 + j]).toBe(((((r * f + col) * 7) % 11) - 5));
+          const e = v * 3 + j;
+          if (maskAt[e] === 0) {
+            expect(values[e]).toBe(0);
+            continue;
+          }
+          const at = row[0]! * f + idx[e]!;
+          held[row[0]!]!.push(idx[e]!);
+          expect(values[e]).toBe(x.zRows[at]);
+          expect(preAt[e]).toBe(((at * 7) % 11) - 5);
         }
       }
-      // Matryoshka's first prefix (4 latents): 1 exactly where the entry's latent is below 4.
+      for (let r = 0; r < 3; r++) expect(held[r]).toEqual([...Array(f).keys()].filter((j) => x.zRows[r * f + j] !== 0));
+      // Matryoshka's first prefix (4 latents): 1 exactly where a firing entry's latent is below 4.
       const inPrefix = (await b.read(c.prefixAt[0]!)) as Float32Array;
-      expect([...inPrefix]).toEqual([...idx].map((i) => (i < 4 ? 1 : 0)));
+      expect([...inPrefix]).toEqual([...idx].map((i, e) => (maskAt[e] === 1 && i < 4 ? 1 : 0)));
       expect(c.prefixAt[1]).toBeUndefined();
+      // Batch rows to packed rows and back.
+      const t = bag.add(b.fromArray([1, 2, 3], [3, 1]));
+      expect([...((await b.read(toPackedRows(b, c, t, bag))) as Float32Array)]).toEqual([1, 3, 3, 3]);
+      expect([...((await b.read(fromPackedRows(b, c, bag.add(b.fromArray([1, 2, 3, 4], [4, 1])), bag))) as Float32Array)]).toEqual([1, 0, 9]);
     } finally {
       bag.dispose();
     }
   });
 
-  it("'auto' packs only on host-memory backends and only narrow rows", () => {
+  it('packRows: the width is the mean firing count; a batch with nothing firing keeps one empty row', () => {
+    const mask = new Float32Array(3 * 4);
+    mask.set([1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1]);
+    const p = packRows(mask, 3, 4);
+    expect({ v: p.v, w: p.w, rowOf: [...p.rowOf], source: [...p.source] }).toEqual({ v: 3, w: 2, rowOf: [0, 2, 2], source: [0, -1, 8, 9, 10, 11] });
+    const none = packRows(new Float32Array(8), 2, 4);
+    expect({ v: none.v, w: none.w, source: [...none.source] }).toEqual({ v: 1, w: 1, source: [-1] });
+  });
+
+  it("'auto' packs only on host-memory backends and only when the packed rows are a quarter of [B, F] or less", () => {
     const b = new CpuBackend();
     const bag = new DisposeBag();
     try {
-      const narrow = f / SPARSE_WIDTH_RATIO;
-      expect(compactLatents(b, config, input(b, bag, narrow), 'auto', bag)).toBeDefined();
-      expect(compactLatents(b, config, input(b, bag, narrow + 1), 'auto', bag)).toBeUndefined();
-      expect(compactLatents(b, config, input(b, bag, narrow + 1), 'sparse', bag)).toBeDefined();
+      // 3 × 16 entries: 2 + 8 firing pack into 3 rows of 4 (12 = 48 / 4); 2 + 9 into 4 rows of 4.
+      expect(compactLatents(b, config, input(b, bag, 8), 'auto', bag)).toBeDefined();
+      expect(compactLatents(b, config, input(b, bag, 9), 'auto', bag)).toBeUndefined();
+      expect(compactLatents(b, config, input(b, bag, 9), 'sparse', bag)).toBeDefined();
       const gpuLike = declaring(b, { hostMemory: false });
       expect(compactLatents(gpuLike, config, input(b, bag, 1), 'auto', bag)).toBeUndefined();
       expect(compactLatents(gpuLike, config, input(b, bag, 1), 'sparse', bag)).toBeDefined();
@@ -78,6 +100,7 @@ describe('compactLatents', () => {
       const noSync = declaring(b, { syncRead: false, hostMemory: false });
       expect(compactLatents(noSync, config, input(b, bag, 1), 'auto', bag)).toBeUndefined();
       expect(() => compactLatents(noSync, config, input(b, bag, 1), 'sparse', bag)).toThrow(UnsupportedOpError);
+      expect(SPARSE_WIDTH_RATIO).toBe(4);
     } finally {
       bag.dispose();
     }

@@ -4,6 +4,7 @@ import { DisposeBag } from '../backend/dispose-bag.js';
 import { sampledMatmul, sparseColumnSum, sparseMatmul, sparseTransposeMatmul } from '../backend/sparse-ops.js';
 import type { SparseRows, Tensor } from '../backend/tensor.js';
 import type { AuxKTerms } from './aux-k.js';
+import { toPackedRows } from './compact-latents.js';
 import { saeArchitecture } from './architecture.js';
 import { bDecInputTerm, type ParamLookup } from './sae-graph.js';
 import type { SaeConfig } from './sae-config.js';
@@ -46,16 +47,20 @@ export function variantBackward(backend: Backend, c: SaeConfig, p: ParamLookup, 
     // Each prefix's reconstruction error: ∂loss/∂x̂_m = 2(x̂_m − x)/(n·B·d).
     const compact = cache.compact;
     let dz: Tensor | undefined;
+    let dzDense: Tensor | undefined;
     let dbDecOut: Tensor | undefined;
     cache.prefixes.forEach((prefix, i) => {
       const g = bag.add(backend.scale(prefix.diff, 2 / (n * rows * c.inputDims)));
       let dzm: Tensor;
       if (compact) {
-        // Sparse rows: ∂W_dec = (z ⊙ P_m)ᵀ·g and ∂z_m = g·W_decᵀ, both at the compact entries only.
-        accumulate('W_dec', sparseTransposeMatmul(backend, { values: prefix.zAt!, indices: compact.z.indices, cols: c.nFeatures }, g));
-        dzm = bag.add(arch === 'jumprelu' ? backend.matmul(g, p('W_dec'), { transposeB: true, precision }) : sampledMatmul(backend, g, p('W_dec'), compact.z.indices));
+        // Packed rows: ∂W_dec = (z ⊙ P_m)ᵀ·g and ∂z_m = g·W_decᵀ, both at the packed entries only.
+        const gPacked = toPackedRows(backend, compact, g, bag);
+        accumulate('W_dec', sparseTransposeMatmul(backend, { values: prefix.zAt!, indices: compact.z.indices, cols: c.nFeatures }, gPacked));
+        dzm = bag.add(sampledMatmul(backend, gPacked, p('W_dec'), compact.z.indices));
         const inPrefix = compact.prefixAt[i];
         if (inPrefix) dzm = bag.add(backend.mul(dzm, inPrefix));
+        // JumpReLU's thresholds need ∂z beside the firing entries too (within the kernel's bandwidth): dense.
+        if (arch === 'jumprelu') dzDense = bag.add(backend.matmul(g, p('W_dec'), { transposeB: true, precision }));
       } else {
         const zm = prefix.prefixMask ? bag.add(backend.mul(cache.z, prefix.prefixMask)) : cache.z;
         accumulate('W_dec', backend.matmul(zm, g, { transposeA: true, precision }));
@@ -66,20 +71,29 @@ export function variantBackward(backend: Backend, c: SaeConfig, p: ParamLookup, 
       const col = bag.add(backend.reduce(g, 'sum', 0));
       dbDecOut = dbDecOut ? bag.add(backend.add(dbDecOut, col)) : col;
     });
-    // JumpReLU's thresholds need ∂z beside the firing entries (within the kernel's bandwidth), so
-    // its ∂z stays dense [B, F] (read at the compact entries for ∂pre in the sparse layout).
-    if (arch === 'jumprelu') grads.set('threshold', thresholdGrad(backend, c, p('threshold'), cache, dz!, o.penaltyScale, bag));
+    if (arch === 'jumprelu') grads.set('threshold', thresholdGrad(backend, c, p('threshold'), cache, dzDense ?? dz!, o.penaltyScale, bag));
     if (compact) {
-      const dzAt = arch === 'jumprelu' ? bag.add(backend.gatherCols(dz!, compact.z.indices)) : dz!;
-      const masked = bag.add(backend.mul(dzAt, compact.maskAt));
+      const masked = bag.add(backend.mul(dz!, compact.maskAt));
       const dpreAt = arch === 'jumprelu' ? masked : bag.add(activationGrad(backend, masked, compact.preAt, c.activation));
-      const parts: SparseRows[] = [{ values: dpreAt, indices: compact.z.indices, cols: c.nFeatures }];
-      if (cache.aux) parts.push(auxPreGrad(backend, p, cache.aux, accumulate, bag));
+      // ∂pre in parts, each with the encoder input of its rows: the packed entries, and AuxK's.
+      const parts: { sp: SparseRows; xin: Tensor; packed: boolean }[] = [
+        { sp: { values: dpreAt, indices: compact.z.indices, cols: c.nFeatures }, xin: toPackedRows(backend, compact, cache.xin, bag), packed: true },
+      ];
+      if (cache.aux) parts.push({ sp: auxPreGrad(backend, p, cache.aux, accumulate, bag), xin: cache.xin, packed: false });
       // ∂b_enc, ∂W_enc = xinᵀ·∂pre and (LayerNorm) ∂xin = ∂pre·W_encᵀ, each a sum over the parts.
-      const dbEnc = sumOf(backend, parts.map((sp) => sparseColumnSum(backend, sp)));
+      const dbEnc = sumOf(backend, parts.map(({ sp }) => sparseColumnSum(backend, sp)));
       grads.set('b_enc', dbEnc);
-      grads.set('W_enc', sumOf(backend, parts.map((sp) => sparseTransposeMatmul(backend, sp, cache.xin, true))));
-      inputSideGrads(backend, c, p, cache, { dbEnc, dbDecOut: dbDecOut!, dxin: () => sumOf(backend, parts.map((sp) => sparseMatmul(backend, sp, p('W_enc'), true))) }, grads, bag);
+      grads.set('W_enc', sumOf(backend, parts.map(({ sp, xin }) => sparseTransposeMatmul(backend, sp, xin, true))));
+      const dxin = () => sumOf(backend, parts.map(({ sp, packed }) => {
+        const d = sparseMatmul(backend, sp, p('W_enc'), true);
+        if (!packed || !compact.spread) return d;
+        try {
+          return backend.matmul(compact.spread, d, { transposeA: true });
+        } finally {
+          d.dispose();
+        }
+      }));
+      inputSideGrads(backend, c, p, cache, { dbEnc, dbDecOut: dbDecOut!, dxin }, grads, bag);
       return grads;
     }
     const masked = bag.add(backend.mul(dz!, cache.mask));

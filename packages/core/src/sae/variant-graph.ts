@@ -10,7 +10,7 @@ import { LAYER_NORM_EPS, type ParamLookup } from './sae-graph.js';
 import type { SaeConfig } from './sae-config.js';
 import type { SaeParamName } from './sae-params.js';
 import { selectLatents } from './latent-selection.js';
-import { compactLatents, type CompactLatents, type VariantLayout } from './compact-latents.js';
+import { compactLatents, fromPackedRows, type CompactLatents, type VariantLayout } from './compact-latents.js';
 import { sparseMatmul } from '../backend/sparse-ops.js';
 import { variantBackward } from './variant-backward.js';
 
@@ -128,7 +128,8 @@ function variantForward(backend: Backend, c: SaeConfig, p: ParamLookup, x: Tenso
     if (compact) {
       const inPrefix = compact.prefixAt[i];
       zAt = inPrefix ? bag.add(backend.mul(compact.z.values, inPrefix)) : compact.z.values;
-      decoded = bag.add(sparseMatmul(backend, { values: zAt, indices: compact.z.indices, cols: c.nFeatures }, p('W_dec')));
+      const packed = bag.add(sparseMatmul(backend, { values: zAt, indices: compact.z.indices, cols: c.nFeatures }, p('W_dec')));
+      decoded = fromPackedRows(backend, compact, packed, bag);
     } else {
       prefixMask = size < c.nFeatures ? bag.add(prefixMaskOf(backend, size, c.nFeatures)) : undefined;
       const zm = prefixMask ? bag.add(backend.mul(z, prefixMask)) : z;
