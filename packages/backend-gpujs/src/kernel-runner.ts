@@ -60,9 +60,16 @@ export interface KernelSpec {
   loopMax?: number;
 }
 
+/** An argument's size as gpu.js sees it: a number's 's', an array's length, a texture's output. */
+function argumentSize(a: GpuData | number): string {
+  if (typeof a === 'number') return 's';
+  return a instanceof Float32Array ? String(a.length) : a.output.join('x');
+}
+
 /**
- * Compiles each kernel source once per output shape and caches it; runs kernels in pipeline mode
- * with immutable outputs, so results stay on the GPU (a new texture per call) until read.
+ * Compiles each kernel source once per output shape and argument sizes and caches it; runs kernels
+ * in pipeline mode with immutable outputs, so results stay on the GPU (a new texture per call)
+ * until read.
  */
 export class KernelRunner {
   readonly #kernels = new Map<string, GpuKernel>();
@@ -81,7 +88,9 @@ export class KernelRunner {
 
   run(spec: KernelSpec, args: readonly (GpuData | number)[]): GpuData {
     const params = [...spec.params, ...(spec.scalars ?? [])];
-    const key = `${spec.rows}x${spec.cols}|${params.join(',')}|${spec.loopMax ?? 0}|${spec.body}`;
+    // gpu.js fixes each argument's size at a kernel's first call: a kernel is compiled per argument
+    // sizes too (e.g. sparse rows whose count changes from call to call with the same output).
+    const key = `${spec.rows}x${spec.cols}|${params.join(',')}|${spec.loopMax ?? 0}|${args.map(argumentSize).join(',')}|${spec.body}`;
     let kernel = this.#kernels.get(key);
     if (!kernel) {
       const source = `function (${params.join(', ')}) {\n${spec.body}\n}`;
