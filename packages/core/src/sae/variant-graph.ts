@@ -16,12 +16,12 @@ import { variantBackward } from './variant-backward.js';
 
 /**
  * The SAE graph of the architectures beyond DeepLens's (BatchTopK, JumpReLU, Matryoshka) and of
- * any TopK-style model trained with AuxK, composed from the backend contract's primitives and kept
- * dense ([B, F] tensors): one readable pass whose every term has an analytic gradient checked
- * against PyTorch (tools/golden/variants.py). DeepLens's TopK and L1 without AuxK keep their
- * fused, sparse graph (sae-graph.ts). Encoder and selection are dense ([B, F]); after the selection
- * the latents are either kept dense or compacted into sparse rows of the firing entries
- * (compact-latents.ts), so the decoder and the gradients cost B·w·d instead of B·F·d.
+ * any TopK-style model trained with AuxK, composed from the backend contract's primitives: one
+ * readable pass whose every term has an analytic gradient checked against PyTorch
+ * (tools/golden/variants.py). DeepLens's TopK and L1 without AuxK keep their fused, sparse graph
+ * (sae-graph.ts). Encoder and selection are dense ([B, F]); after the selection the latents are
+ * either kept dense or packed into sparse rows of the firing entries (compact-latents.ts), so the
+ * decoder and the gradients cost about B·L0·d instead of B·F·d.
  *
  *   xin  = inputNorm ? LayerNorm(x) : x − b_dec
  *   pre  = xin·W_enc + b_enc
